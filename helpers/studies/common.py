@@ -1,0 +1,178 @@
+"""What every study notebook shares: profiles, parameter checks, the data banner, and saving
+tables, figures and the study's ``metrics.json``.
+
+A study module (``helpers.studies.studyN``) turns a notebook's parameters into a list of
+:class:`~helpers.runs.RunSpec`, trains them with :func:`helpers.runs.run_all`, and builds its
+tables from the outcomes with pure functions. This module saves what it builds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers.errors import InvalidConfigError, check_choice
+from helpers.io import write_csv, write_json
+from helpers.plots import save_figure
+from helpers.runs import RunOutcome
+
+PROFILES = ("smoke", "quick", "paper")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PAPER = "paper"
+CHOSEN = "not stated in the paper; chosen"
+
+
+@dataclass(frozen=True)
+class StudyParameters:
+    """A notebook's parameters, checked: the profile and the overrides every study accepts."""
+
+    profile: str
+    data_dir: str | None
+    device: str
+    seeds: tuple[int, ...]
+    epochs: int | None
+    batch_size: int | None
+    output_dir: Path
+    download: bool = False
+
+
+def check_parameters(
+    *,
+    profile: str,
+    data_dir: str | None,
+    device: str,
+    seeds: Sequence[int],
+    epochs: int | None,
+    batch_size: int | None,
+    output_dir: str | os.PathLike,
+    download: bool = False,
+) -> StudyParameters:
+    """Validate a notebook's parameters before any data is read; raise naming the bad value."""
+    check_choice("profile", profile, PROFILES)
+    check_choice("device", device, ("auto", "cpu", "cuda", "mps"))
+    seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
+    if not seeds or not all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds):
+        raise InvalidConfigError(f"invalid seeds {list(seeds)!r}: expected a non-empty list of integers")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise InvalidConfigError(f"invalid {name} {value!r}: expected a positive integer or None")
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: no such folder")
+    output_dir = Path(output_dir).expanduser()
+    if not output_dir.is_absolute():  # notebooks run from notebooks/, the batch runner from anywhere
+        output_dir = PROJECT_ROOT / output_dir
+    return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
+                           batch_size=batch_size, output_dir=output_dir, download=download)
+
+
+def settings_table(rows: Sequence[tuple[str, Any, str]]) -> pd.DataFrame:
+    """The settings of a profile with their source: ``(setting, value, source)`` rows.
+
+    ``source`` is :data:`PAPER` for values the paper states and :data:`CHOSEN` (or a longer
+    explanation starting with it) for values it leaves out.
+    """
+    return pd.DataFrame([{"setting": name, "value": str(value), "source": source} for name, value, source in rows])
+
+
+def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """One row per run: its labels, size, accuracy, wall time and throughput."""
+    rows = []
+    for outcome in outcomes:
+        metrics = outcome.metrics
+        rows.append({
+            "run": outcome.spec.run_id,
+            **outcome.spec.labels,
+            "params": metrics["params"],
+            "epochs": metrics["epochs"],
+            "train images": metrics["num_train"],
+            "test images": metrics["num_test"],
+            "final train top-1": metrics["final_train_top1"],
+            "best val top-1": metrics.get("best_val_top1"),
+            "test top-1": metrics["test_top1"],
+            "test top-5": metrics["test_top5"],
+            "wall seconds": metrics["wall_seconds"],
+            "train images/s": metrics["train_images_per_second"],
+            "device": metrics["device"],
+            "precision": metrics["precision"],
+        })
+    return pd.DataFrame(rows)
+
+
+def data_notes(outcomes: Sequence[RunOutcome]) -> list[str]:
+    """Every distinct note about the data the runs used, in first-seen order."""
+    notes: list[str] = []
+    for outcome in outcomes:
+        for note in outcome.metrics.get("data_notes", []):
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
+def is_reduced_data(notes: Sequence[str]) -> bool:
+    """Whether the notes say the data is a sample, a subset or synthetic (not the full dataset)."""
+    markers = ("synthetic", "sample", "subset", "only ")
+    return any(marker in note.lower() for note in notes for marker in markers)
+
+
+def data_banner(notes: Sequence[str], *, profile: str) -> str:
+    """An HTML banner for the top of a report: loud when the data is reduced or synthetic."""
+    if not notes:
+        return ""
+    reduced = is_reduced_data(notes) or profile == "smoke"
+    colour, title = (("#fff3cd", "These numbers come from reduced or stand-in data, not the paper's setting")
+                     if reduced else ("#e7f1ff", "Data used"))
+    items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
+    return (f'<div style="background:{colour};border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
+            f"<b>{title}</b> (profile <code>{profile}</code>)<ul>{items}</ul></div>")
+
+
+def headline(label: str, paper: float | None, this_run: float | None, unit: str = "fraction") -> dict[str, Any]:
+    """One headline number for the report index: this run's value beside the paper's."""
+    return {"label": label, "paper": paper, "this_run": this_run, "unit": unit}
+
+
+def save_tables(output_dir: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+    """Write each table as ``<output_dir>/tables/<name>.csv`` (atomic)."""
+    return [write_csv(Path(output_dir) / "tables" / f"{name}.csv", frame) for name, frame in tables.items()]
+
+
+def save_figures(output_dir: str | os.PathLike, figures: Mapping[str, Figure]) -> list[Path]:
+    """Write each figure as ``<output_dir>/figures/<name>.png`` (atomic)."""
+    return [save_figure(figure, Path(output_dir) / "figures" / f"{name}.png") for name, figure in figures.items()]
+
+
+def write_study_metrics(
+    output_dir: str | os.PathLike,
+    *,
+    study: str,
+    title: str,
+    parameters: StudyParameters,
+    headlines: Sequence[dict[str, Any]],
+    outcomes: Sequence[RunOutcome],
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the study's ``metrics.json``: headline numbers, every run's metrics, data notes."""
+    notes = data_notes(outcomes)
+    summary = {
+        "study": study,
+        "title": title,
+        "profile": parameters.profile,
+        "seeds": list(parameters.seeds),
+        "headline": list(headlines),
+        "data_notes": notes,
+        "reduced_data": is_reduced_data(notes) or parameters.profile == "smoke",
+        "wall_seconds": sum(outcome.metrics["wall_seconds"] for outcome in outcomes),
+        "runs": {outcome.spec.run_id: outcome.metrics for outcome in outcomes},
+        **(extra or {}),
+    }
+    return write_json(Path(output_dir) / "metrics.json", summary)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,180 @@
+"""The training loop and its command line, on small synthetic and (when present) real data."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.config import TrainConfig
+from helpers.data import load_dataset
+from helpers.models import create_model
+from helpers.train import NonFiniteLossError, train
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+TIMING_COLUMNS = ["seconds", "images_per_second"]
+SYNTHETIC = {"num_classes": 4, "image_size": 16, "channels": 3, "train_size": 1024, "test_size": 256}
+
+
+@pytest.fixture(scope="module")
+def synthetic_data():
+    return load_dataset("synthetic", synthetic_options=SYNTHETIC, val_fraction=0.25, seed=0)
+
+
+def small_resnet(data, seed=0):
+    return create_model("resnet18", num_classes=data.num_classes, widths=(8, 16, 32, 64), blocks=(1, 1, 1, 1), seed=seed)
+
+
+FAST = dict(batch_size=64, lr=0.05, epochs=3, scheduler="onecycle", progress="none", device="cpu")
+
+
+def test_learns_synthetic_data_well_above_chance(synthetic_data):
+    result = train(small_resnet(synthetic_data), synthetic_data, TrainConfig(**FAST))
+    chance = 1 / synthetic_data.num_classes
+    assert result.metrics["test_top1"] > chance + 0.4
+    assert result.history["train_loss"].iloc[-1] < result.history["train_loss"].iloc[0]
+
+
+def test_history_and_metrics_record_what_the_issue_lists(synthetic_data):
+    result = train(small_resnet(synthetic_data), synthetic_data, TrainConfig(**{**FAST, "epochs": 2}),
+                   run_labels={"model": "resnet18", "dataset": "synthetic"})
+    expected_columns = {"epoch", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5", "test_loss",
+                        "test_top1", "test_top5", "lr", "seconds", "images_per_second"}
+    assert expected_columns <= set(result.history.columns)
+    assert list(result.history["epoch"]) == [1, 2]
+    for key in ("model", "dataset", "params", "epochs", "test_top1", "test_top5", "test_loss", "best_val_top1",
+                "wall_seconds", "train_images_per_second", "device", "precision", "channels_last", "compiled",
+                "versions", "config"):
+        assert key in result.metrics, key
+    assert result.metrics["device"] == "cpu"
+    assert 0 <= result.metrics["test_top1"] <= result.metrics["test_top5"] <= 1
+    assert result.metrics["train_images_per_second"] > 0
+    assert result.test_logits.shape == (len(synthetic_data.y_test), synthetic_data.num_classes)
+    json.dumps(result.metrics)  # plain data only
+
+
+def test_cpu_run_with_fixed_seed_is_reproducible(synthetic_data):
+    config = TrainConfig(**{**FAST, "epochs": 2, "mixup_alpha": 0.2, "augmentation": "study5"})
+    first = train(small_resnet(synthetic_data), synthetic_data, config)
+    torch.manual_seed(123)  # global state set elsewhere must not matter
+    second = train(small_resnet(synthetic_data), synthetic_data, config)
+    assert first.history.drop(columns=TIMING_COLUMNS).equals(second.history.drop(columns=TIMING_COLUMNS))
+    assert torch.equal(first.test_logits, second.test_logits)
+
+
+def test_different_seeds_differ(synthetic_data):
+    first = train(small_resnet(synthetic_data), synthetic_data, TrainConfig(**{**FAST, "epochs": 1}))
+    second = train(small_resnet(synthetic_data, seed=1), synthetic_data, TrainConfig(**{**FAST, "epochs": 1, "seed": 1}))
+    assert not torch.equal(first.test_logits, second.test_logits)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"optimizer": "adamw", "lr": 0.003, "scheduler": "cosine", "warmup_epochs": 1.0},
+        {"optimizer": "adam", "lr": 0.003, "scheduler": "step", "step_epochs": 1},
+        {"label_smoothing": 0.1, "mixup_alpha": 0.2, "grad_clip_norm": 1.0},
+        {"concat_original": True, "augmentation": "study5"},
+        {"precision": "fp32", "channels_last": False, "tta_flip": True, "restore_best": True},
+    ],
+)
+def test_every_option_trains_and_learns(synthetic_data, options):
+    result = train(small_resnet(synthetic_data), synthetic_data, TrainConfig(**{**FAST, **options}))
+    assert result.metrics["test_top1"] > 1 / synthetic_data.num_classes + 0.2, options
+
+
+def test_concat_original_doubles_the_epoch(synthetic_data):
+    config = TrainConfig(**{**FAST, "epochs": 1, "concat_original": True})
+    result = train(small_resnet(synthetic_data), synthetic_data, config)
+    assert result.metrics["train_seconds"] > 0
+    steps = -(-2 * len(synthetic_data.y_train) // config.batch_size)
+    assert result.history["images_per_second"].iloc[0] * result.metrics["train_seconds"] == pytest.approx(
+        min(steps * config.batch_size, 2 * len(synthetic_data.y_train)), rel=1e-6)
+
+
+def test_schedule_reaches_the_optimizer(synthetic_data):
+    result = train(small_resnet(synthetic_data), synthetic_data,
+                   TrainConfig(**{**FAST, "scheduler": "cosine", "epochs": 3}))
+    learning_rates = list(result.history["lr"])
+    assert learning_rates[0] > learning_rates[1] > learning_rates[2] >= 0
+
+
+class NaNModel(nn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        self.linear = nn.Linear(1, num_classes)
+
+    def forward(self, images):
+        return self.linear(images.mean(dim=(1, 2, 3))[:, None]) * float("nan")
+
+
+def test_nan_loss_stops_with_epoch_and_step(synthetic_data):
+    with pytest.raises(NonFiniteLossError, match="epoch 1, step 1 "):
+        train(NaNModel(synthetic_data.num_classes), synthetic_data, TrainConfig(**{**FAST, "precision": "fp32"}))
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "MNIST").is_dir(), reason="needs ../shared/data")
+def test_learns_a_small_real_sample():
+    data = load_dataset("mnist", data_dir=SHARED_DATA, train_per_class=100, test_per_class=50, seed=0)
+    model = create_model("lenet5", num_classes=10, in_channels=1)
+    result = train(model, data, TrainConfig(epochs=3, batch_size=50, lr=0.05, scheduler="onecycle",
+                                            augmentation="none", progress="none", device="cpu"))
+    assert result.metrics["test_top1"] > 0.6  # chance is 0.1
+
+
+def run_cli(*arguments, env=None):
+    return subprocess.run([sys.executable, "-m", "helpers.train", *arguments], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_command_line_writes_history_and_metrics(tmp_path):
+    completed = run_cli("--model", "lenet5", "--dataset", "synthetic", "--epochs", "2", "--batch-size", "64",
+                        "--lr", "0.05", "--limit-train", "400", "--limit-test", "200", "--out", str(tmp_path / "run"))
+    assert completed.returncode == 0, completed.stderr
+    lines = (tmp_path / "run" / "history.csv").read_text().strip().splitlines()
+    assert len(lines) == 3  # header + 2 epochs
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["model"] == "lenet5" and metrics["dataset"] == "synthetic" and metrics["epochs"] == 2
+    assert metrics["num_train"] == 400 and metrics["num_test"] == 200
+    assert sum(map(sum, metrics["confusion"])) == 200
+    assert "test top-1" in completed.stdout
+
+    again = run_cli("--model", "lenet5", "--dataset", "synthetic", "--out", str(tmp_path / "run"))
+    assert again.returncode == 2
+    assert "already holds a finished run" in again.stderr and "--force" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--model", "resnet19", "--dataset", "synthetic"], ["unknown model 'resnet19'", "resnet18"]),
+        (["--model", "lenet5", "--dataset", "cifar11"], ["unknown dataset 'cifar11'", "cifar10"]),
+        (["--model", "lenet5", "--dataset", "synthetic", "--optimizer", "rmsprop"], ["unknown optimizer 'rmsprop'", "adamw"]),
+        (["--model", "lenet5", "--dataset", "synthetic", "--scheduler", "poly"], ["unknown scheduler 'poly'", "onecycle"]),
+        (["--model", "lenet5", "--dataset", "synthetic", "--epochs", "0"], ["invalid epochs 0"]),
+        (["--model", "lenet5", "--dataset", "synthetic", "--batch-size", "-4"], ["invalid batch_size -4"]),
+        (["--model", "lenet5", "--dataset", "synthetic", "--lr", "0"], ["invalid lr 0.0"]),
+    ],
+)
+def test_command_line_rejects_bad_input_in_one_line(tmp_path, arguments, expected):
+    completed = run_cli(*arguments, "--out", str(tmp_path / "run"))
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+    for text in expected:
+        assert text in completed.stderr
+
+
+def test_command_line_names_missing_data_and_places_searched(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    completed = run_cli("--model", "lenet5", "--dataset", "mnist", "--data-dir", str(empty), "--out",
+                        str(tmp_path / "run"), env={"HELPERS_DATA_DIR": str(tmp_path / "also-empty")})
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert "mnist" in completed.stderr and str(empty) in completed.stderr
