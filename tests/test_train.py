@@ -173,8 +173,8 @@ def test_command_line_rejects_bad_input_in_one_line(tmp_path, arguments, expecte
 def test_command_line_names_missing_data_and_places_searched(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    completed = run_cli("--model", "lenet5", "--dataset", "mnist", "--data-dir", str(empty), "--out",
+    completed = run_cli("--model", "lenet5", "--dataset", "cifar100", "--data-dir", str(empty), "--out",
                         str(tmp_path / "run"), env={"HELPERS_DATA_DIR": str(tmp_path / "also-empty")})
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
-    assert "mnist" in completed.stderr and str(empty) in completed.stderr
+    assert "cifar100" in completed.stderr and str(empty) in completed.stderr

@@ -1,7 +1,8 @@
 """Datasets by name: :func:`load_dataset` finds, reads, splits, subsets and resizes one, once.
 
 Where data is looked for: ``data_dir``, then ``$HELPERS_DATA_DIR``, then the project's ``data/``
-folder, each in torchvision's layout or as ``<name>.npz`` (see :mod:`helpers.data.locate`).
+folder, each in torchvision's layout or as ``<name>.npz``, and last the embedded samples in
+``data/samples`` (see :mod:`helpers.data.locate`); data read from the samples gets a note saying so.
 
 Caltech-101 has no official test split: from its folder, a stratified 20 % hold-out drawn with a
 fixed seed becomes ``x_test`` (study 4's random 0.8 / 0.2 split; that test split plays the paper's
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from helpers.data import constants
 from helpers.data.arrays import ImageDataset
 from helpers.data.caltech import read_caltech_folder
-from helpers.data.locate import locate_dataset
+from helpers.data.locate import is_embedded_sample, locate_dataset
 from helpers.data.readers import Splits, read_cifar, read_idx_dataset, read_npz
 from helpers.data.synthetic import make_synthetic
 from helpers.errors import check_choice
@@ -81,6 +82,8 @@ def load_dataset(
     else:
         kind, path = locate_dataset(name, data_dir=data_dir, download=download)
         splits, source, notes = _read(name, kind, path, image_size, include_background, cache_dir)
+        if is_embedded_sample(path):
+            notes.append(_sample_note(name, splits))
     notes += _official_size_note(name, splits)
 
     x_train, y_train, x_test, y_test = splits.x_train, splits.y_train, splits.x_test, splits.y_test
@@ -212,6 +215,17 @@ def _read(
         classes=folder.classes,
     )
     return splits, source, notes
+
+
+def _sample_note(name: str, splits: Splits) -> str:
+    made = ""
+    if name == "caltech101":  # read from an npz, so the folder reader's notes are not there to say this
+        made = (f"; decoded to RGB at {splits.x_train.shape[-1]} px and split by the stratified "
+                f"{constants.CALTECH101_TEST_FRACTION:.0%} hold-out (seed {constants.CALTECH101_SPLIT_SEED})")
+    return (
+        f"embedded sample subset (data/samples): {len(splits.y_train):,} train / {len(splits.y_test):,} "
+        f"test images, a few per class{made}; the full dataset gives the paper's numbers"
+    )
 
 
 def _official_size_note(name: str, splits: Splits) -> list[str]:

@@ -5,7 +5,11 @@ Directories are searched in this order, and the first match wins:
 1. ``data_dir`` when given; an explicit directory is searched first but not alone, so a notebook
    that passes one still finds the data on a machine where it sits in the other places;
 2. ``$HELPERS_DATA_DIR`` when set;
-3. the project's ``data/`` folder.
+3. the project's ``data/`` folder;
+4. the embedded samples, ``data/samples/``: small class-balanced subsets of CIFAR-10, MNIST,
+   Fashion-MNIST and Caltech-101 committed with the project (made by ``scripts/make_samples.py``)
+   so the smoke profile runs offline. Searched last, so any full copy wins; a dataset read from
+   there carries a note saying it is a sample (see :func:`is_embedded_sample`).
 
 In each directory, torchvision's own layout is tried first (``MNIST/raw/*-ubyte``,
 ``FashionMNIST/raw/*-ubyte``, ``cifar-10-batches-py``, ``cifar-100-python``,
@@ -21,6 +25,8 @@ from helpers.data.readers import IDX_FILES
 from helpers.errors import DataNotFoundError
 
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+SAMPLES_SUBDIR = "samples"  # inside PROJECT_DATA_DIR
+EMBEDDED_SAMPLES = ("cifar10", "mnist", "fashion_mnist", "caltech101")  # CIFAR-100 is not embedded
 # torchvision's on-disk layout of each dataset, relative to a data directory.
 NATIVE_LAYOUTS = {
     "mnist": "MNIST/raw",
@@ -39,12 +45,23 @@ def search_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, s
     if os.environ.get("HELPERS_DATA_DIR"):
         candidates.append((Path(os.environ["HELPERS_DATA_DIR"]).expanduser(), "$HELPERS_DATA_DIR"))
     candidates.append((PROJECT_DATA_DIR, "project data folder"))
+    candidates.append((samples_dir(), "embedded samples"))
     unique, seen = [], set()
     for directory, origin in candidates:
         if directory.resolve() not in seen:
             seen.add(directory.resolve())
             unique.append((directory, origin))
     return unique
+
+
+def samples_dir() -> Path:
+    """The folder of the embedded samples, ``data/samples`` (read at call time, so tests can move it)."""
+    return PROJECT_DATA_DIR / SAMPLES_SUBDIR
+
+
+def is_embedded_sample(path: str | os.PathLike) -> bool:
+    """Whether ``path`` (as returned by :func:`locate_dataset`) lies in the embedded samples folder."""
+    return Path(path).resolve().parent == samples_dir().resolve()
 
 
 def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = False) -> tuple[str, Path]:
@@ -55,7 +72,7 @@ def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, down
     layout searched and how to fix it.
     """
     for directory, _ in search_dirs(data_dir):
-        found = _find_in(directory, name)
+        found = find_in(directory, name)
         if found:
             return found
     if not download:
@@ -63,7 +80,9 @@ def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, down
     return _download(name, data_dir)
 
 
-def _find_in(directory: Path, name: str) -> tuple[str, Path] | None:
+def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
+    """``(kind, path)`` of dataset ``name`` in ``directory`` alone (native layout first), or None."""
+    directory = Path(directory)
     native = directory / NATIVE_LAYOUTS[name]
     if name in ("mnist", "fashion_mnist"):
         if all((native / file_name).is_file() for file_name in IDX_FILES.values()):
@@ -80,11 +99,17 @@ def _not_found_message(name: str, data_dir: str | os.PathLike | None) -> str:
         f"  - {directory} ({origin}): {layout} or {name}.npz" for directory, origin in search_dirs(data_dir)
     )
     env_note = "" if os.environ.get("HELPERS_DATA_DIR") else " (it is not set)"
+    if name in EMBEDDED_SAMPLES:
+        samples_note = (
+            f"The embedded sample {samples_dir() / (name + '.npz')} is missing too: restore it from git, "
+            "or rebuild the samples from a full copy with `make samples` (scripts/make_samples.py)."
+        )
+    else:
+        samples_note = f"{name} has no embedded sample (`make samples` builds {', '.join(EMBEDDED_SAMPLES)})."
     return (
         f"dataset {name!r} not found. Searched, in order:\n{searched}\n"
         f"To fix: pass data_dir='<folder holding {layout} or {name}.npz>', or set HELPERS_DATA_DIR{env_note}, "
-        f"or call load_dataset({name!r}, download=True) (needs internet), or run `make samples` "
-        "(scripts/make_samples.py) and pass data_dir='data/samples'."
+        f"or call load_dataset({name!r}, download=True) (needs internet). {samples_note}"
     )
 
 
@@ -97,6 +122,8 @@ def _download(name: str, data_dir: str | os.PathLike | None) -> tuple[str, Path]
     }[name]  # fmt: skip
     errors = []
     for directory, _ in search_dirs(data_dir):
+        if directory.resolve() == samples_dir().resolve():  # it holds only the committed subsets
+            continue
         try:
             directory.mkdir(parents=True, exist_ok=True)
             if not os.access(directory, os.W_OK):
@@ -105,7 +132,7 @@ def _download(name: str, data_dir: str | os.PathLike | None) -> tuple[str, Path]
         except Exception as error:  # network, permission or archive errors all mean: try the next place
             errors.append(f"{directory}: {type(error).__name__}: {error}")
             continue
-        found = _find_in(directory, name)
+        found = find_in(directory, name)
         if found:
             return found
         errors.append(f"{directory}: downloaded, but {NATIVE_LAYOUTS[name]} did not appear")
