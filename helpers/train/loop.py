@@ -1,9 +1,5 @@
-"""The training loop: the whole dataset on the device, batches augmented there, one host sync per epoch.
-
-``train(model, data, config)`` is flat and explicit: per step it indexes a batch of uint8 images
-already on the device, augments and normalises the whole batch at once, runs forward under
-autocast, backward, clip, step and schedule. Loss and accuracy accumulate in device tensors that
-are read once per epoch, so the host never waits on the device mid-epoch.
+"""The training loop: epochs of :class:`~helpers.train.engine.TrainingEngine` steps, evaluation
+at each epoch's end, and the run's history and metrics.
 """
 
 from __future__ import annotations
@@ -24,11 +20,10 @@ from torch import nn
 import helpers
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
-from helpers.data.augment import augment_batch, mixup, normalize
-from helpers.device import autocast_dtype, resolve_device, resolve_precision
+from helpers.device import resolve_device, resolve_precision
 from helpers.errors import HelpersError
 from helpers.evaluate import predict_logits, topk_accuracy
-from helpers.train.optim import build_optimizer, build_scheduler
+from helpers.train.engine import TrainingEngine
 from helpers.train.progress import EpochProgress, resolve_progress_mode
 
 
@@ -61,21 +56,8 @@ def train(
     precision = resolve_precision(config.precision, device)
     progress_mode = resolve_progress_mode(config.progress)
     torch.manual_seed(config.seed)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-
-    # Every image lives on the device as uint8 (4x smaller than float); batches are cut from it.
-    x_train, y_train = data.x_train.to(device), data.y_train.to(device)
-    num_train = len(y_train)
-    epoch_size = 2 * num_train if config.concat_original else num_train
-    steps_per_epoch = _steps_per_epoch(epoch_size, config.batch_size)
-
-    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    model = model.to(device=device, memory_format=memory_format)
-    forward_model, compiled = _maybe_compile(model, config.compile)
-    optimizer = build_optimizer(model, config, device)
-    scheduler = build_scheduler(optimizer, config, steps_per_epoch=steps_per_epoch)
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-    dtype = autocast_dtype(precision)
+    engine = TrainingEngine(model, data, config, device=device, precision=precision)
+    dtype = engine.autocast_dtype
 
     history: list[dict[str, Any]] = []
     best_val_top1, best_state = -1.0, None
@@ -85,63 +67,29 @@ def train(
         model.train()
         epoch_start = time.perf_counter()
         progress = EpochProgress(
-            progress_mode, epoch=epoch, num_epochs=config.epochs, num_steps=steps_per_epoch,
+            progress_mode, epoch=epoch, num_epochs=config.epochs, num_steps=engine.steps_per_epoch,
             label=str((run_labels or {}).get("model", "")),
         )
-        loss_sum = torch.zeros((), device=device)
-        correct_sum = torch.zeros((), device=device)
-        first_bad_step = torch.full((), -1, device=device, dtype=torch.long)
-        order = torch.randperm(epoch_size, device=device, generator=generator)
-        for step in range(steps_per_epoch):
-            indices = order[step * config.batch_size : (step + 1) * config.batch_size]
-            labels = y_train[indices % num_train]
-            images = _training_batch(x_train, indices, num_train, data, config, generator)
-            images = images.contiguous(memory_format=memory_format)
-            if config.mixup_alpha > 0:
-                images, labels_a, labels_b, lam = mixup(images, labels, config.mixup_alpha, generator)
-            with torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
-                logits = forward_model(images)
-                if config.mixup_alpha > 0:
-                    loss = lam * F.cross_entropy(logits, labels_a, label_smoothing=config.label_smoothing) + (
-                        1 - lam
-                    ) * F.cross_entropy(logits, labels_b, label_smoothing=config.label_smoothing)
-                else:
-                    loss = F.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            if config.grad_clip_norm > 0:
-                scaler.unscale_(optimizer)
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip_norm, foreach=True)
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-
-            loss = loss.detach().float()
-            # Recorded on the device without a sync; read at the end of the epoch.
-            first_bad_step = torch.where(
-                (first_bad_step < 0) & ~torch.isfinite(loss), torch.tensor(step, device=device), first_bad_step
-            )
-            loss_sum += loss * len(indices)
-            predictions = logits.detach().argmax(dim=1)
-            if config.mixup_alpha > 0:
-                correct_sum += lam * (predictions == labels_a).sum() + (1 - lam) * (predictions == labels_b).sum()
-            else:
-                correct_sum += (predictions == labels).sum()
+        engine.reset_totals()
+        order = engine.epoch_order()
+        for step in range(engine.steps_per_epoch):
+            engine.step(engine.batch_indices(order, step), step)
             progress.step()
 
-        images_seen = min(steps_per_epoch * config.batch_size, epoch_size)
-        train_loss = loss_sum.item() / images_seen  # the epoch's one host sync
+        images_seen = engine.images_seen
+        train_loss = engine.loss_sum.item() / images_seen  # the epoch's one host sync
         train_seconds = time.perf_counter() - epoch_start
-        if first_bad_step.item() >= 0 or not math.isfinite(train_loss):
+        first_bad_step = int(engine.first_bad_step.item())
+        if first_bad_step >= 0 or not math.isfinite(train_loss):
             raise NonFiniteLossError(
-                f"the training loss became NaN or infinite at epoch {epoch}, step {first_bad_step.item() + 1} "
-                f"of {steps_per_epoch}; try a lower learning rate (lr={config.lr}) or gradient clipping"
+                f"the training loss became NaN or infinite at epoch {epoch}, step {first_bad_step + 1} "
+                f"of {engine.steps_per_epoch}; try a lower learning rate (lr={config.lr}) or gradient clipping"
             )
         row = {
             "epoch": epoch,
             "train_loss": train_loss,
-            "train_top1": correct_sum.item() / images_seen,
-            "lr": optimizer.param_groups[0]["lr"],
+            "train_top1": engine.correct_sum.item() / images_seen,
+            "lr": engine.optimizer.param_groups[0]["lr"],
         }
         if data.x_val is not None:
             row.update(_evaluate(model, data.x_val, data.y_val, data, config, device, dtype, prefix="val"))
@@ -180,8 +128,8 @@ def train(
         "device": str(device),
         "precision": precision,
         "channels_last": config.channels_last,
-        "compiled": compiled,
-        "num_train": num_train,
+        "compiled": engine.compiled,
+        "num_train": engine.num_train,
         "num_val": data.sizes()["val"],
         "num_test": len(data.y_test),
         "data_notes": list(data.notes),
@@ -204,29 +152,6 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _steps_per_epoch(epoch_size: int, batch_size: int) -> int:
-    # A final batch of one image would break batch norm; it is dropped (it rejoins next epoch).
-    full, remainder = divmod(epoch_size, batch_size)
-    return max(1, full + (1 if remainder > 1 else 0))
-
-
-def _training_batch(
-    x_train: torch.Tensor,
-    indices: torch.Tensor,
-    num_train: int,
-    data: ImageDataset,
-    config: TrainConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Augmented, normalised float images of one batch (study 5: indices >= N are the original copy)."""
-    raw = x_train[indices % num_train]
-    images = augment_batch(raw, config.augmentation, crop_padding=config.crop_padding, generator=generator)
-    if config.concat_original:
-        keep_original = (indices >= num_train).view(-1, 1, 1, 1)
-        images = torch.where(keep_original, raw.float() / 255, images)
-    return normalize(images, data.mean, data.std)
-
-
 def _evaluate(model, images, labels, data, config, device, dtype, *, prefix: str) -> dict[str, float]:
     logits = predict_logits(
         model, images, mean=data.mean, std=data.std, batch_size=config.eval_batch_size, device=device,
@@ -242,16 +167,3 @@ def _scores(logits: torch.Tensor, labels: torch.Tensor, *, prefix: str) -> dict[
         f"{prefix}_top1": topk_accuracy(logits, labels, k=1),
         f"{prefix}_top5": topk_accuracy(logits, labels, k=5),
     }
-
-
-def _maybe_compile(model: nn.Module, enabled: bool) -> tuple[nn.Module, bool]:
-    """``torch.compile`` the model when asked and possible; fall back to eager with a warning."""
-    if not enabled:
-        return model, False
-    try:
-        return torch.compile(model), True
-    except Exception as error:  # noqa: BLE001 - any compiler failure means: run eagerly
-        import warnings
-
-        warnings.warn(f"torch.compile failed ({error}); training in eager mode", stacklevel=2)
-        return model, False
