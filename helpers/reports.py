@@ -1,0 +1,236 @@
+"""Reports of a batch run: each executed notebook as a self-contained HTML page, and an index.
+
+:func:`render_report` turns an executed notebook into ``report.html`` with its images embedded as
+``data:`` URIs and no script loaded from the network (the default nbconvert page fetches
+require.js, MathJax and mermaid from a CDN; a report should open offline, from a zip or an e-mail).
+:func:`build_index_html` is a pure function from a list of :class:`StudyResult` to the index page,
+:func:`summary_table` the same for the terminal; :func:`earlier_results` reads back what an earlier
+run of the same profile recorded, so that re-running one study keeps the others on the index.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from helpers.io import read_json, write_atomic
+
+STATUSES = ("ok", "failed")
+_PERCENT_PER_UNIT = {"fraction": 100.0, "percent": 1.0}  # as in helpers.compare
+
+# lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed).
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{% block html_head_js_requirejs %}{% endblock %}
+{% block html_head_js_mathjax %}{% endblock %}
+{% block html_head_js_mermaidjs %}{% endblock %}
+"""
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What the batch runner records about one study notebook.
+
+    Paths are relative to the profile's output folder (where ``index.html`` lives), so the
+    index's links keep working when the folder is moved or zipped.
+    """
+
+    study: str
+    notebook: str
+    status: str
+    wall_seconds: float
+    report: str | None = None
+    executed_notebook: str | None = None
+    log: str | None = None
+    error_name: str | None = None
+    error_message: str | None = None
+    error_cell: int | None = None
+    finished: str | None = None  # local date and time the study ended
+    title: str | None = None
+    headline: list[dict[str, Any]] = field(default_factory=list)
+    reduced_data: bool = False
+    data_notes: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+
+
+def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields of a study's ``metrics.json`` that the index shows (empty when there is none)."""
+    if not metrics:
+        return {}
+    runs = metrics.get("runs") or {}
+    devices = sorted({str(run["device"]) for run in runs.values() if isinstance(run, Mapping) and run.get("device")})
+    return {
+        "title": metrics.get("title"),
+        "headline": list(metrics.get("headline") or []),
+        "reduced_data": bool(metrics.get("reduced_data", False)),
+        "data_notes": list(metrics.get("data_notes") or []),
+        "devices": devices,
+    }
+
+
+def difference_points(paper: float | None, this_run: float | None, unit: str = "fraction") -> float | None:
+    """This run minus the paper, in percentage points; None when either value is missing."""
+    if paper is None or this_run is None:
+        return None
+    return (float(this_run) - float(paper)) * _PERCENT_PER_UNIT[unit]
+
+
+def format_percent(value: float | None, unit: str = "fraction") -> str:
+    """A headline value shown in percent, whatever unit it was recorded in."""
+    if value is None:
+        return "–"
+    return f"{float(value) * _PERCENT_PER_UNIT[unit]:.2f}%"
+
+
+def format_points(points: float | None) -> str:
+    """A signed difference in percentage points."""
+    return "–" if points is None else f"{points:+.2f} pts"
+
+
+def format_seconds(seconds: float) -> str:
+    """Wall time as ``42 s`` or ``3 min 05 s``."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def render_report(executed_notebook: str | os.PathLike, report_path: str | os.PathLike, *,
+                  title: str, hide_code: bool = False) -> Path:
+    """Render an executed notebook to a self-contained HTML page (atomic write)."""
+    import jinja2  # nbconvert is slow to import; only the batch runner needs it
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(extra_loaders=[jinja2.DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
+                            template_file="offline.html.j2", embed_images=True, exclude_input=hide_code)
+    notebook = nbformat.read(os.fspath(executed_notebook), as_version=4)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    return write_atomic(report_path, lambda temporary: temporary.write_text(body, encoding="utf-8"))
+
+
+def summary_table(results: Sequence[StudyResult]) -> str:
+    """A plain-text table of the batch: study, status, wall time, report."""
+    rows = [("study", "status", "seconds", "report")]
+    rows += [(result.study, result.status, f"{result.wall_seconds:.0f}", result.report or "-") for result in results]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
+                     for row in rows)
+
+
+def earlier_results(batch_json: Path, *, excluding: Sequence[str]) -> list[StudyResult]:
+    """Studies an earlier run of this profile recorded and this run does not redo, so that
+    ``--only 03`` updates one card of the index instead of dropping the others."""
+    try:
+        entries = read_json(batch_json)["studies"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    names = {item.name for item in fields(StudyResult)}
+    kept = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("study") in excluding or not names.issuperset(entry):
+            continue
+        with suppress(TypeError):
+            kept.append(StudyResult(**entry))
+    return [result for result in kept if result.report and (batch_json.parent / result.report).exists()]
+
+
+def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str, device: str) -> str:
+    """The batch run's index page: one card per study, linking its report. Inline CSS only."""
+    failed = sum(result.status != "ok" for result in results)
+    used = sorted({name for result in results for name in result.devices})
+    device_text = f"{device} (used: {', '.join(used)})" if used else device
+    summary = f"{len(results) - failed} ok, {failed} failed" if failed else f"all {len(results)} ok"
+    cards = "\n".join(_study_card(result) for result in results) or "<p>No study was run.</p>"
+    e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ResNet studies: {e(profile)} profile</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>ResNet studies: reports</h1>
+<p class="meta">Profile <code>{e(profile)}</code> &middot; {e(date)} &middot; device {e(device_text)}
+&middot; <span class="{'bad' if failed else 'good'}">{e(summary)}</span></p>
+{_profile_note(profile)}
+{cards}
+</body>
+</html>
+"""
+
+
+def _profile_note(profile: str) -> str:
+    if profile != "smoke":
+        return ""
+    return ('<p class="note">The <code>smoke</code> profile checks that every study runs end to end on '
+            "small subsets for one or two epochs: its numbers are not the paper's setting.</p>")
+
+
+def _study_card(result: StudyResult) -> str:
+    e = html.escape
+    name = f"{result.study} · {result.title or result.notebook}"
+    heading = f'<a href="{e(result.report)}">{e(name)}</a>' if result.report else e(name)
+    status = f'<span class="status {e(result.status)}">{e(result.status)}</span>'
+    finished = f" &middot; finished {e(result.finished)}" if result.finished else ""
+    parts = [f'<section class="card"><h2>{heading} {status}</h2>',
+             f'<p class="meta">wall time {format_seconds(result.wall_seconds)}{finished}{_file_links(result)}</p>']
+    if result.status != "ok":
+        where = f" in cell {result.error_cell}" if result.error_cell is not None else ""
+        parts.append(f'<p class="error"><b>{e(result.error_name or "error")}</b>{e(where)}: '
+                     f"{e(result.error_message or '')}</p>")
+    if result.reduced_data:
+        notes = "".join(f"<li>{e(note)}</li>" for note in result.data_notes)
+        parts.append('<div class="note"><b>Reduced or synthetic data: these numbers are not comparable with '
+                     f"the paper's.</b>{f'<ul>{notes}</ul>' if notes else ''}</div>")
+    if result.headline:
+        parts.append(_headline_table(result.headline))
+    elif result.status == "ok":
+        parts.append('<p class="meta">No headline numbers recorded (no metrics.json from this run).</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _file_links(result: StudyResult) -> str:
+    links = [(result.executed_notebook, result.notebook), (result.log, "log")]
+    return "".join(f' &middot; <a href="{html.escape(path)}">{html.escape(text)}</a>' for path, text in links if path)
+
+
+def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
+    e = html.escape
+    rows = []
+    for item in headline:
+        unit = item.get("unit", "fraction")
+        points = difference_points(item.get("paper"), item.get("this_run"), unit)
+        rows.append(f"<tr><td>{e(str(item.get('label', '')))}</td><td>{format_percent(item.get('paper'), unit)}</td>"
+                    f"<td>{format_percent(item.get('this_run'), unit)}</td><td>{format_points(points)}</td></tr>")
+    return ("<table><thead><tr><th>headline</th><th>paper</th><th>this run</th><th>difference</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+_CSS = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 60em;
+       padding: 0 1em; color: #1f2328; background: #fff; }
+h1 { font-size: 1.6em; margin-bottom: .2em; }
+h2 { font-size: 1.15em; margin: 0 0 .3em; }
+a { color: #0b5cad; }
+code { background: #f2f2f2; padding: 0 .25em; border-radius: 3px; }
+.meta { color: #555; margin: .2em 0 .6em; }
+.card { border: 1px solid #d0d7de; border-radius: 6px; padding: .8em 1em; margin: 1em 0; }
+.status { font-size: .8em; padding: .1em .5em; border-radius: 1em; vertical-align: middle; color: #fff; }
+.status.ok { background: #1a7f37; } .status.failed { background: #cf222e; }
+.good { color: #1a7f37; font-weight: 600; } .bad { color: #cf222e; font-weight: 600; }
+.error { background: #ffebe9; border: 1px solid #ff8182; padding: .4em .7em; border-radius: 4px;
+         white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .9em; }
+.note { background: #fff3cd; border: 1px solid #d6b656; padding: .4em .7em; border-radius: 4px; }
+.note ul { margin: .3em 0 0; }
+table { border-collapse: collapse; margin-top: .5em; }
+th, td { border-bottom: 1px solid #d0d7de; padding: .25em .8em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+"""

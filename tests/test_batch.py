@@ -1,0 +1,222 @@
+"""The batch runner: tiny throwaway notebooks run end to end, the pure index builder, and the
+command-line checks that must fail before any work is done."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from helpers import batch
+from helpers.reports import StudyResult, build_index_html, difference_points, metrics_summary
+
+PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper
+output_dir = "outputs/interactive/00"  # where metrics, figures and tables go
+data_dir = None  # dataset folder, or None for the embedded samples
+device = "auto"  # auto | cpu | cuda | mps
+seeds = [0]  # one run per seed"""
+
+WRITES_METRICS = """import json, os, pathlib
+from matplotlib.figure import Figure  # as helpers.plots does: no pyplot, so no inline backend by itself
+from IPython.display import display
+folder = pathlib.Path(output_dir)
+(folder / "figures").mkdir(parents=True, exist_ok=True)
+figure = Figure(figsize=(3, 2))
+figure.add_subplot().plot([0, 1, 2], [0, 1, 4])
+figure.savefig(folder / "figures" / "curve.png")
+metrics = {"study": "01", "title": "Tiny study", "profile": profile, "reduced_data": True,
+           "data_notes": ["synthetic stand-in: 8 images"], "wall_seconds": 0.1,
+           "headline": [{"label": "test top-1", "paper": 0.9357, "this_run": 0.9, "unit": "fraction"}],
+           "runs": {"seed0": {"device": "cpu"}},
+           "received": {"profile": profile, "output_dir": output_dir, "device": device, "data_dir": data_dir,
+                        "seeds": seeds, "progress": os.environ.get("HELPERS_PROGRESS")}}
+(folder / "metrics.json").write_text(json.dumps(metrics))
+print("epoch 1/1  loss 0.5  val_top1 0.9")
+display(figure)"""
+
+
+def write_notebook(path: Path, *code: str) -> Path:
+    """A study-shaped notebook: a claim, a tagged parameters cell, then ``code`` cells."""
+    cells = [new_markdown_cell("# A tiny study"),
+             new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
+             new_markdown_cell("The work:"),
+             *[new_code_cell(source) for source in code]]
+    notebook = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("notebooks")
+    write_notebook(folder / "01_tiny.ipynb", WRITES_METRICS)
+    write_notebook(folder / "02_broken.ipynb", "x = 1", "raise ValueError('deliberate failure for the test')",
+                   "print('never reached')")
+    (folder / "README.md").write_text("not a notebook")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch_run(notebooks, tmp_path_factory):
+    """One real run of both notebooks: (exit code, terminal output, profile folder)."""
+    out = tmp_path_factory.mktemp("outputs")
+    terminal = io.StringIO()
+    with contextlib.redirect_stdout(terminal):
+        code = batch.main(["--notebooks-dir", str(notebooks), "--out", str(out), "--profile", "smoke",
+                           "--data-dir", str(notebooks), "--timeout", "120", "-p", "seeds", "[0, 1]"])
+    return code, terminal.getvalue(), out / "smoke"
+
+
+@pytest.mark.slow
+def test_batch_executes_every_notebook_and_exits_non_zero(batch_run):
+    code, terminal, profile_dir = batch_run
+    assert code == 1
+    assert (profile_dir / "01" / "01_tiny.ipynb").exists()
+    assert (profile_dir / "02" / "02_broken.ipynb").exists()  # kept although a cell raised
+    assert "epoch 1/1" in (profile_dir / "01" / "run.log").read_text()
+    assert "[01]" in terminal and "cell 3/3" in terminal  # parameters, papermill's injected cell, the work
+    assert "cell 4/5" in terminal and "cell 5/5" not in terminal  # 02 stops at the cell that raises
+    assert "epoch 1/1" in terminal
+    assert "02     failed" in terminal and "index:" in terminal
+
+
+@pytest.mark.slow
+def test_parameters_and_environment_reach_the_notebook(batch_run, notebooks):
+    _, _, profile_dir = batch_run
+    received = json.loads((profile_dir / "01" / "metrics.json").read_text())["received"]
+    assert received == {"profile": "smoke", "output_dir": str(profile_dir / "01"), "device": "auto",
+                        "data_dir": str(notebooks.resolve()), "seeds": [0, 1], "progress": "epoch"}
+
+
+@pytest.mark.slow
+def test_reports_embed_figures_and_show_errors(batch_run):
+    _, _, profile_dir = batch_run
+    ok_page = (profile_dir / "01" / "report.html").read_text()
+    assert re.search(r'<img[^>]+src="data:image/png;base64,', ok_page)  # (lab's CSS has a data: PNG of its own)
+    assert "<script src=" not in ok_page  # self-contained: nothing fetched from a CDN
+    failed_page = (profile_dir / "02" / "report.html").read_text()
+    assert "ValueError" in failed_page and "deliberate failure for the test" in failed_page
+
+
+@pytest.mark.slow
+def test_index_links_every_report_with_status_and_headlines(batch_run):
+    _, _, profile_dir = batch_run
+    page = (profile_dir / "index.html").read_text()
+    assert 'href="01/report.html"' in page and 'href="02/report.html"' in page
+    assert '<span class="status ok">ok</span>' in page and '<span class="status failed">failed</span>' in page
+    assert "93.57%" in page and "90.00%" in page and "-3.57 pts" in page
+    assert "synthetic stand-in: 8 images" in page
+    assert "deliberate failure for the test" in page
+    assert "<link" not in page and "<script" not in page
+
+
+@pytest.mark.slow
+def test_batch_json_summarises_the_run(batch_run):
+    _, _, profile_dir = batch_run
+    summary = json.loads((profile_dir / "batch.json").read_text())
+    assert summary["profile"] == "smoke" and summary["ok"] is False and summary["parameters"] == {"seeds": [0, 1]}
+    assert summary["ran"] == ["01", "02"] and summary["device"] == "auto" and summary["timeout"] == 120
+    first, second = summary["studies"]
+    assert (first["study"], first["status"], first["report"]) == ("01", "ok", "01/report.html")
+    assert first["title"] == "Tiny study" and first["reduced_data"] is True and first["devices"] == ["cpu"]
+    assert first["headline"][0]["this_run"] == 0.9 and first["wall_seconds"] > 0 and first["finished"]
+    assert (second["status"], second["error_name"], second["error_cell"]) == ("failed", "ValueError", 4)
+    assert second["error_message"] == "deliberate failure for the test"
+    assert second["executed_notebook"] == "02/02_broken.ipynb" and second["headline"] == []
+
+
+@pytest.mark.slow
+def test_rerunning_one_study_keeps_the_others_in_the_index(batch_run, notebooks, tmp_path):
+    _, _, profile_dir = batch_run
+    shutil.copytree(profile_dir, tmp_path / "smoke")
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = batch.main(["--notebooks-dir", str(notebooks), "--out", str(tmp_path), "--only", "02",
+                           "--data-dir", str(notebooks), "--timeout", "120"])
+    assert code == 1
+    summary = json.loads((tmp_path / "smoke" / "batch.json").read_text())
+    assert summary["ran"] == ["02"] and [study["study"] for study in summary["studies"]] == ["01", "02"]
+    assert summary["studies"][0]["title"] == "Tiny study"  # 01 as the earlier run recorded it
+    page = (tmp_path / "smoke" / "index.html").read_text()
+    assert 'href="01/report.html"' in page and 'href="02/report.html"' in page and "-3.57 pts" in page
+
+
+def test_index_builder_computes_differences_and_escapes():
+    results = [
+        StudyResult(study="01", notebook="01_a.ipynb", status="ok", wall_seconds=75.0, report="01/report.html",
+                    title="Plain <ResNet>", reduced_data=True, data_notes=["only 500 images"], devices=["cpu"],
+                    headline=[{"label": "top-1", "paper": 0.9357, "this_run": 0.95, "unit": "fraction"},
+                              {"label": "error", "paper": 6.43, "this_run": 7.0, "unit": "percent"},
+                              {"label": "top-5", "paper": None, "this_run": 0.99, "unit": "fraction"}]),
+        StudyResult(study="02", notebook="02_b.ipynb", status="failed", wall_seconds=3.0, report=None,
+                    error_name="RuntimeError", error_message="out of <memory>", error_cell=4),
+    ]
+    page = build_index_html(results, profile="quick", date="2025-01-02 03:04 UTC", device="auto")
+    assert 'href="01/report.html"' in page and "02 · 02_b.ipynb" in page
+    assert "Plain &lt;ResNet&gt;" in page and "out of &lt;memory&gt;" in page and "in cell 4" in page
+    assert "+1.43 pts" in page and "+0.57 pts" in page and "93.57%" in page and "6.43%" in page
+    assert "only 500 images" in page and "Reduced or synthetic data" in page
+    assert "1 ok, 1 failed" in page and "device auto (used: cpu)" in page and "2025-01-02 03:04 UTC" in page
+    assert "1 min 15 s" in page and "quick" in page
+
+
+def test_difference_points_and_metrics_summary():
+    assert difference_points(0.9, 0.925) == pytest.approx(2.5)
+    assert difference_points(6.43, 7.0, "percent") == pytest.approx(0.57)
+    assert difference_points(None, 0.5) is None
+    summary = metrics_summary({"title": "T", "headline": [{"label": "a"}], "reduced_data": False,
+                               "runs": {"a": {"device": "cuda"}, "b": {"device": "cpu"}}})
+    assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
+                       "devices": ["cpu", "cuda"]}
+    assert metrics_summary(None) == {}
+
+
+def test_parse_value_reads_json_else_keeps_the_string():
+    assert batch.parse_value("3") == 3
+    assert batch.parse_value("[0, 1]") == [0, 1]
+    assert batch.parse_value("true") is True and batch.parse_value("null") is None
+    assert batch.parse_value("resnet18") == "resnet18"
+
+
+def test_code_cell_numbers_count_the_injected_parameters_cell():
+    kinds = ["markdown", "code", "code", "markdown", "code"]
+    tags = [[], [], ["parameters"], [], []]
+    # papermill's cells: md, code, parameters, injected, md, code -> code cells 1..4
+    assert batch.code_cell_numbers(kinds, tags) == {2: 1, 3: 2, 4: 3, 6: 4}
+    assert batch.code_cell_numbers(["code"], [["injected-parameters"]]) == {1: 1}
+
+
+def test_profiles_match_the_studies():
+    from helpers.studies.common import PROFILES
+
+    assert batch.PROFILES == PROFILES
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["--profile", "huge"], "error: unknown profile 'huge'; valid choices: paper, quick, smoke"),
+    (["--only", "01", "07"], "error: unknown study id '07'; valid choices: 01, 02"),
+    (["-p", "width", "3"], "error: unknown parameter 'width' for 01_tiny.ipynb; valid parameters: "
+                           "data_dir, device, output_dir, profile, seeds"),
+    (["-p", "profile", "quick"], "error: set profile with --profile, not with -p"),
+    (["--device", "tpu"], "error: unknown device 'tpu'; valid choices: auto, cpu, cuda, mps"),
+    (["-p", "seeds"], "error: argument -p/--parameter: expected 2 arguments"),
+])
+def test_command_line_mistakes_exit_2_before_any_work(arguments, expected, notebooks, tmp_path, capsys):
+    code = batch.main(["--notebooks-dir", str(notebooks), "--out", str(tmp_path / "out"), *arguments])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == expected + "\n" and captured.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_notebooks_folder_is_a_one_line_error(tmp_path, capsys):
+    assert batch.main(["--notebooks-dir", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.startswith("error: notebooks folder ")
