@@ -8,6 +8,7 @@ separate :func:`save_figure`. Notebooks display a returned Figure by making it a
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from helpers.errors import check_choice
@@ -32,10 +34,22 @@ METRIC_LABELS = {
 History = pd.DataFrame | Sequence[Mapping[str, float]]
 
 
+class ReportFigure(Figure):
+    """A Figure that renders itself as PNG in Jupyter without pyplot or ``%matplotlib inline``."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
 def _new_figure(figsize: tuple[float, float], style: str = "whitegrid") -> tuple[Figure, Axes]:
     """A figure with one axes, styled by seaborn without touching the global rcParams."""
     with sns.axes_style(style):
-        figure = Figure(figsize=figsize, layout="constrained")
+        figure = ReportFigure(figsize=figsize, layout="constrained")
+        # An Agg canvas from the start: without one, every text-extent query (seaborn checks
+        # each tick label) builds a full-size renderer, 3.4 GB for a 100-class heatmap.
+        FigureCanvasAgg(figure)
         axes = figure.subplots()
     return figure, axes
 
