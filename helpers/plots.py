@@ -162,9 +162,9 @@ def plot_confusion_matrix(
         with np.errstate(invalid="ignore", divide="ignore"):
             values = np.where(row_sums > 0, values / row_sums, np.nan)
     annotate = num_classes <= 20
-    # ~0.18 inch per cell keeps a 6-point label readable at 101 classes
+    # ~0.18 inch (13 points) per cell leaves room for a 7-point label at 101 classes
     side = max(5.0, 0.18 * num_classes + 2.5)
-    tick_size = 10 if num_classes <= 20 else 7 if num_classes <= 50 else 5
+    tick_size = 10 if num_classes <= 20 else 8 if num_classes <= 50 else 7
     figure, axes = _new_figure((side + 1.0, side), style="white")
     sns.heatmap(
         values, ax=axes, cmap="Blues", square=True,
@@ -220,6 +220,7 @@ def plot_grid_heatmap(
     figure, axes = _new_figure((1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2), style="white")
     sns.heatmap(grid, ax=axes, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": value})
     axes.invert_yaxis()
+    axes.tick_params(axis="y", labelrotation=0)
     axes.set_xlabel(x)
     axes.set_ylabel(y)
     if title:
@@ -272,7 +273,9 @@ def plot_grouped_bars(
     axes.set_ylabel(value)
     if title:
         axes.set_title(title)
-    axes.legend(handles=handles, fontsize="small", title=category)
+    axes.legend(
+        handles=handles, fontsize="small", title=category, loc="upper left", bbox_to_anchor=(1, 1)
+    )
     return figure
 
 

@@ -1,4 +1,4 @@
-"""Tests of helpers.plots: each builder returns a Figure with the expected lines, axes and labels."""
+"""Tests of helpers.plots: each builder returns a Figure with the expected lines, axes, labels."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def test_plot_curves_two_runs_two_splits_has_four_lines() -> None:
 
 def test_plot_curves_accuracy_in_percent_with_paper_markers() -> None:
     paper = pd.Series([0.3311, 0.7497], index=[1, 11])
-    figure = plot_curves([_history().iloc[0].to_dict()], "top1", splits=("train",), paper={"r": paper})
+    one_epoch = [_history().iloc[0].to_dict()]  # a list of dicts is a history too
+    figure = plot_curves(one_epoch, "top1", splits=("train",), paper={"r": paper})
     (axes,) = figure.axes
     assert len(axes.lines) == 2
     assert axes.lines[0].get_ydata()[0] == pytest.approx(10.0)  # 0.1 shown as percent
