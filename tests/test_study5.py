@@ -1,0 +1,206 @@
+"""Study 5 (ResNets under 5M parameters on CIFAR-10): the grid and final plans, settings, layer
+tables, tables, headlines, figures and conclusion on hand-made outcomes, and one reduced real run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.runs import RunOutcome, run_all
+from helpers.studies import common, study5
+from helpers.studies.common import CHOSEN, PAPER
+
+
+def parameters(tmp_path, profile="smoke", **overrides):
+    values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
+                  output_dir=tmp_path)
+    return common.check_parameters(**{**values, **overrides})
+
+
+# --- plans ------------------------------------------------------------------------------------------
+
+def test_smoke_grid_is_2x2_on_a_validation_split(tmp_path):
+    grid = study5.grid_plan(parameters(tmp_path))
+    assert len(grid) == 4
+    assert {(s.config.lr, s.config.momentum) for s in grid} == {(0.01, 0.8), (0.01, 0.9), (0.1, 0.8), (0.1, 0.9)}
+    for spec in grid:
+        assert spec.model == "resnet_large" and spec.config.optimizer == "sgd"
+        assert spec.dataset_options["val_fraction"] > 0
+        assert spec.config.epochs == 1
+    assert len(study5.grid_plan(parameters(tmp_path, seeds=[0, 1]))) == 8
+
+
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp_path, profile):
+    specs = study5.plan(parameters(tmp_path, profile, seeds=[0, 1]), {"lr": 0.05, "momentum": 0.9})
+    assert [s.labels["model"] for s in specs] == ["ResNet18", "ResNetLarge"] * 2
+    assert len({s.run_id for s in specs}) == 4
+    for spec in specs:
+        assert (spec.config.augmentation, spec.config.concat_original) == ("study5", True)
+        assert "val_fraction" not in spec.dataset_options  # final runs train on all training images
+    small, large = specs[0].config, specs[1].config
+    assert small.optimizer == "adamw" and small.scheduler == "onecycle"
+    assert (large.optimizer, large.lr, large.momentum) == ("sgd", 0.05, 0.9)
+
+
+def test_paper_profile_uses_the_papers_epochs_and_batch(tmp_path):
+    specs = study5.plan(parameters(tmp_path, "paper"), {"lr": 0.1, "momentum": 0.95})
+    assert [(s.config.epochs, s.config.batch_size) for s in specs] == [(80, 64), (120, 64)]
+    assert all(s.dataset_options == {} for s in specs)
+    grid = study5.grid_plan(parameters(tmp_path, "paper"))
+    assert len(grid) == len(study5.PROFILE_GRIDS["paper"]["lrs"]) * len(study5.PROFILE_GRIDS["paper"]["momenta"])
+
+
+def test_overrides_apply_to_final_and_cap_the_grid(tmp_path):
+    params = parameters(tmp_path, "paper", epochs=2, batch_size=32, seeds=[3])
+    final = study5.plan(params, {"lr": 0.1, "momentum": 0.9})
+    assert {(s.config.epochs, s.config.batch_size, s.config.seed) for s in final} == {(2, 32, 3)}
+    assert {s.config.epochs for s in study5.grid_plan(params)} == {2}  # grid: min(10, 2)
+    longer = parameters(tmp_path, "paper", epochs=30)
+    assert {s.config.epochs for s in study5.grid_plan(longer)} == {10}  # the grid's own length
+    assert [s.config.epochs for s in study5.plan(longer, {"lr": 0.1, "momentum": 0.9})] == [30, 30]
+
+
+def test_plan_without_grid_result_says_so(tmp_path):
+    large = study5.plan(parameters(tmp_path))[1]
+    assert (large.config.lr, large.config.momentum) == tuple(study5.FALLBACK_GRID_POINT.values())
+    assert large.labels["lr source"].startswith("fallback")
+
+
+def test_settings_label_every_source(tmp_path):
+    table = study5.settings(parameters(tmp_path, "paper"), {"lr": 0.05, "momentum": 0.9})
+    assert all(source.startswith((PAPER, CHOSEN, "this machine")) for source in table["source"])
+    rows = table.set_index("setting")
+    assert "Figure 5" in rows.loc["ResNet18 learning rate", "source"]
+    assert "lr 0.05, momentum 0.9" in rows.loc["ResNetLarge lr and momentum", "value"]
+    assert rows.loc["ResNet18 epochs", "value"] == "80" and rows.loc["ResNet18 epochs", "source"] == PAPER
+
+
+# --- layer tables (Figures 2 and 3) -------------------------------------------------------------------
+
+def test_layer_tables_match_figures_2_and_3():
+    tables = study5.layer_tables()
+    check = study5.layer_check(tables)
+    assert (check["difference"] == 0).all(), check
+    assert tables["ResNet18"]["layer"].iloc[-1] == "Linear-57"
+    assert tables["ResNetLarge"]["layer"].iloc[-2] == "AdaptiveAvgPool2d-29"
+    text = study5.layer_text(tables["ResNet18"])
+    assert "Total params: 4,815,940" in text and "Dropout-5" in text
+    assert study5.layer_totals(tables["ResNetLarge"]).loc["Total params", "formatted"] == "4,903,242"
+
+
+# --- tables on hand-made outcomes ---------------------------------------------------------------------
+
+def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2):
+    history = pd.DataFrame({"epoch": range(1, epochs + 1), "train_loss": np.linspace(2, 0.5, epochs),
+                            "train_top1": np.linspace(0.3, train_top1, epochs),
+                            "test_loss": np.linspace(2, 0.6, epochs),
+                            "test_top1": np.linspace(0.3, test_top1, epochs), "test_top5": [0.9] * epochs,
+                            "lr": np.linspace(0.001, 0.0, epochs)})
+    classes = list(study5_classes())
+    metrics = {"params": study5.PAPER_PARAMS[spec.labels["model"]], "epochs": epochs, "num_train": 100,
+               "num_test": 50, "final_train_top1": train_top1, "best_val_top1": val_top1, "test_top1": test_top1,
+               "test_top5": 0.99, "wall_seconds": 3.0, "train_images_per_second": 40.0, "device": "cpu",
+               "precision": "fp32", "classes": classes, "confusion": (np.eye(10, dtype=int) * 5).tolist(),
+               "data_notes": ["real"], "config": spec.config.to_dict()}
+    return RunOutcome(spec=spec, history=history, metrics=metrics)
+
+
+def study5_classes():
+    return ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+@pytest.fixture
+def grid_outcomes(tmp_path):
+    specs = study5.grid_plan(parameters(tmp_path, seeds=[0, 1]))
+    val = {(0.01, 0.8): 0.5, (0.01, 0.9): 0.6, (0.1, 0.8): 0.7, (0.1, 0.9): 0.65}
+    return [fake_outcome(s, 0.5, 0.6, val[s.config.lr, s.config.momentum] + (0.01 if s.config.seed else -0.01))
+            for s in specs]
+
+
+@pytest.fixture
+def outcomes(tmp_path):
+    specs = study5.plan(parameters(tmp_path, "paper"), {"lr": 0.1, "momentum": 0.8})
+    return [fake_outcome(specs[0], 0.9302, 0.9798), fake_outcome(specs[1], 0.9373, 0.9722)]
+
+
+def test_grid_table_and_best_point(grid_outcomes):
+    table = study5.grid_table(grid_outcomes)
+    assert len(table) == 4 and set(table["seeds"]) == {2}
+    assert table.set_index(["learning rate", "momentum"]).loc[(0.1, 0.8), "validation top-1"] == pytest.approx(0.7)
+    assert study5.best_grid_point(grid_outcomes) == {"lr": 0.1, "momentum": 0.8}
+    with pytest.raises(ValueError, match="grid"):
+        study5.best_grid_point([])
+
+
+def test_accuracy_table_in_percent_with_differences(outcomes):
+    table = study5.accuracy_table(outcomes).set_index(["model", "metric"])
+    assert table.loc[("ResNet18", "test top-1"), "paper"] == pytest.approx(93.02)
+    assert table.loc[("ResNet18", "test top-1"), "difference (points)"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc[("ResNetLarge", "test top-1"), "this run"] == pytest.approx(93.73)
+    assert table.loc[("ResNetLarge", "test top-1"), "difference (points)"] == pytest.approx(1.0)
+    assert table.loc[("ResNetLarge", "train top-1"), "difference (points)"] == pytest.approx(-1.0)
+
+
+def test_table1_in_the_papers_form_and_parameters(outcomes):
+    table = study5.table1(outcomes)
+    assert list(table.index) == ["Epochs", "Optimiser", "Parameters", "Final Test Accuracy", "Final Train Accuracy"]
+    assert table.loc["Optimiser", "ResNet18 (this run)"] == "AdamW"
+    assert table.loc["Optimiser", "ResNetLarge (this run)"] == "SGD"
+    assert table.loc["Final Test Accuracy", "ResNetLarge (paper)"] == "92.73%"
+    assert table.loc["Final Test Accuracy", "ResNetLarge (this run)"] == "93.73%"
+    assert list(study5.parameter_table(outcomes)["difference"]) == [0, 0]
+
+
+def test_headlines_tables_figures(outcomes, grid_outcomes):
+    headlines = study5.headlines(outcomes, grid_outcomes)
+    labels = [item["label"] for item in headlines]
+    assert labels[:4] == ["ResNet18 test top-1", "ResNet18 train top-1", "ResNetLarge test top-1",
+                          "ResNetLarge train top-1"]
+    assert headlines[0]["paper"] == 0.9302 and headlines[2]["this_run"] == pytest.approx(0.9373)
+    assert "ResNet18 minus ResNetLarge test top-1" in labels
+    json.dumps(headlines)
+    tables = study5.tables(outcomes, grid_outcomes)
+    assert {"table1", "table1_accuracy_vs_paper", "parameters", "fig7_grid", "runs", "fig2_resnet18_layers",
+            "fig3_resnetlarge_layers", "layer_check"} == set(tables)
+    assert len(tables["runs"]) == 10
+    figures = study5.figures(outcomes, grid_outcomes)
+    assert {"fig4_resnet18_confusion", "fig5_resnet18_learning_rate", "fig6_resnet18_accuracy", "fig6_resnet18_loss",
+            "fig7_resnetlarge_grid", "fig8_resnetlarge_confusion", "fig9_resnetlarge_accuracy",
+            "fig9_resnetlarge_loss"} == set(figures)
+
+
+def test_conclusion_is_driven_by_the_numbers(outcomes, grid_outcomes):
+    text = study5.conclusion(outcomes, grid_outcomes, profile="paper")
+    assert "ResNetLarge leads on test by 0.71 points, unlike the paper" in text
+    assert "best lr 0.1, momentum 0.8" in text
+    assert "matching the paper's 4,815,940" in text
+    assert "reduced data" not in text
+    swapped = [fake_outcome(outcomes[0].spec, 0.95, 0.99), outcomes[1]]
+    assert "ResNet18 leads on test by 1.27 points, as in the paper" in study5.conclusion(swapped, profile="smoke")
+    assert "reduced data" in study5.conclusion(swapped, profile="smoke")
+    assert "near chance" not in text
+    at_chance = [fake_outcome(o.spec, 0.12, 0.15) for o in outcomes]
+    assert "Both models are near chance (10 %)" in study5.conclusion(at_chance)
+
+
+# --- one real run ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_reduced_smoke_grid_and_final_runs(tmp_path):
+    """A 1-point grid and both final models on 4 images per class (real CIFAR-10 when present)."""
+    params = parameters(tmp_path)
+    tiny = {"train_per_class": 4, "test_per_class": 4}
+    grid = [replace(s, dataset_options={**s.dataset_options, **tiny}) for s in study5.grid_plan(params)[:1]]
+    grid_outcomes = run_all(grid, tmp_path / "out", synthetic_stand_in=True)
+    best = study5.best_grid_point(grid_outcomes)
+    assert best == {"lr": grid[0].config.lr, "momentum": grid[0].config.momentum}
+    final = [replace(s, dataset_options=tiny) for s in study5.plan(params, best)]
+    outcomes = run_all(final, tmp_path / "out", synthetic_stand_in=True)
+    assert [o.metrics["params"] for o in outcomes] == [4_815_940, 4_903_242]
+    assert grid_outcomes[0].metrics["best_val_top1"] is not None
+    assert set(study5.tables(outcomes, grid_outcomes)) >= {"table1", "fig7_grid"}
