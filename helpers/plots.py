@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from helpers.errors import check_choice
 
 CURVE_METRICS = ("loss", "top1", "top5")
+SHORT_HISTORY_EPOCHS = 20  # curves this short get a marker on every epoch
 SPLIT_LINESTYLES = {"train": "-", "val": "--", "test": ":"}
 METRIC_LABELS = {
     "loss": "cross-entropy loss",
@@ -123,6 +124,7 @@ def plot_curves(
             axes.plot(
                 points["epoch"], points[column] * scale, color=colors[name],
                 linestyle=SPLIT_LINESTYLES[split], label=_label(name, split),
+                marker="." if len(points) <= SHORT_HISTORY_EPOCHS else None,  # a 1-epoch line is invisible
             )
     for name, curve in (paper or {}).items():
         points = _paper_points(curve, metric)

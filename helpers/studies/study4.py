@@ -260,16 +260,6 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     return items
 
 
-def _mark_epochs(figure: Figure) -> Figure:
-    """Put a marker on every epoch of the curves, so that a 1-epoch run (smoke) still shows its points."""
-    for line in figure.axes[0].lines:
-        if line.get_linestyle() not in ("None", ""):
-            line.set_marker(".")
-    if figure.axes[0].get_legend() is not None:
-        figure.axes[0].legend(fontsize="small")  # redrawn so that its handles show the markers too
-    return figure
-
-
 def _validation_history(runs: Sequence[RunOutcome]) -> pd.DataFrame:
     """Mean history over seeds with test_* renamed val_*: the test split is the paper's validation."""
     history = pd.concat([run.history.select_dtypes("number") for run in runs]).groupby("epoch", as_index=False).mean()
@@ -291,10 +281,10 @@ def figures(outcomes: Sequence[RunOutcome], *, all_confusions: bool = False) -> 
                    "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
     for key, (name, number) in CURVE_FIGURES.items():
         if name in groups:
-            result[key] = _mark_epochs(plot_curves(
+            result[key] = plot_curves(
                 {name: _validation_history(groups[name])}, "top1", splits=("train", "val"),
                 paper={name: pd.Series({PAPER_EPOCHS: paper_final[name]})},
-                title=f"Figure {number}: {name}, train and validation top-1 (circle: paper)"))
+                title=f"Figure {number}: {name}, train and validation top-1 (circle: paper)")
     bars = pd.concat([tweak_table(outcomes).rename(columns={"model": "run"}),
                       *(_named_refinements(refinement_table(outcomes, model), model) for model in REFINED_MODELS)])
     bars = bars.assign(**{"this run (%)": 100 * bars["this run"], "paper (%)": 100 * bars["paper"]})

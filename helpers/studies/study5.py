@@ -297,16 +297,6 @@ def headlines(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome
     return items
 
 
-def _mark_epochs(figure: Figure) -> Figure:
-    """Put a marker on every epoch of the curves, so that a 1-epoch run (smoke) still shows its points."""
-    for line in figure.axes[0].lines:
-        if line.get_linestyle() not in ("None", ""):
-            line.set_marker(".")
-    if figure.axes[0].get_legend() is not None:
-        figure.axes[0].legend(fontsize="small")  # redrawn so that its handles show the markers too
-    return figure
-
-
 def figures(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
     """Figures 4 and 8 (test confusion matrices, first seed), 5 (ResNet18's learning rate per epoch),
     6 and 9 (accuracy and loss, train and test, mean over seeds) and 7 (the grid's validation top-1)."""
@@ -320,10 +310,10 @@ def figures(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome])
             runs[0].confusion, runs[0].metrics["classes"],
             title=f"Figure {confusion_number}: {model} test confusion (seed {runs[0].spec.labels['seed']})")
         history = mean_history(runs)
-        result[f"fig{curve_number}_{slug}_accuracy"] = _mark_epochs(plot_curves(
-            {model: history}, "top1", splits=("train", "test"), title=f"Figure {curve_number}: {model} accuracy"))
-        result[f"fig{curve_number}_{slug}_loss"] = _mark_epochs(plot_curves(
-            {model: history}, "loss", splits=("train", "test"), title=f"Figure {curve_number}: {model} loss"))
+        result[f"fig{curve_number}_{slug}_accuracy"] = plot_curves(
+            {model: history}, "top1", splits=("train", "test"), title=f"Figure {curve_number}: {model} accuracy")
+        result[f"fig{curve_number}_{slug}_loss"] = plot_curves(
+            {model: history}, "loss", splits=("train", "test"), title=f"Figure {curve_number}: {model} loss")
     if "ResNet18" in groups:
         result["fig5_resnet18_learning_rate"] = plot_learning_rate(
             mean_history(groups["ResNet18"]), title="Figure 5: ResNet18 learning rate at the end of each epoch")

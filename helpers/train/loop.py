@@ -92,12 +92,13 @@ def train(
             "lr": engine.optimizer.param_groups[0]["lr"],
         }
         if data.x_val is not None:
-            row.update(_evaluate(model, data.x_val, data.y_val, data, config, device, dtype, prefix="val"))
+            row.update(_scores(_logits(model, data.x_val, data, config, device, dtype), data.y_val, prefix="val"))
             if row["val_top1"] > best_val_top1:
                 best_val_top1 = row["val_top1"]
                 if config.restore_best:
                     best_state = copy.deepcopy(model.state_dict())
-        row.update(_evaluate(model, data.x_test, data.y_test, data, config, device, dtype, prefix="test"))
+        test_logits = _logits(model, data.x_test, data, config, device, dtype)
+        row.update(_scores(test_logits, data.y_test, prefix="test"))
         row["seconds"] = time.perf_counter() - epoch_start
         row["images_per_second"] = images_seen / train_seconds
         train_seconds_total += train_seconds
@@ -107,10 +108,8 @@ def train(
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    test_logits = predict_logits(
-        model, data.x_test, mean=data.mean, std=data.std, batch_size=config.eval_batch_size, device=device,
-        autocast_dtype=dtype, channels_last=config.channels_last, tta_flip=config.tta_flip,
-    )
+    if best_state is not None or config.tta_flip:  # else the last epoch's test logits are final
+        test_logits = _logits(model, data.x_test, data, config, device, dtype, tta_flip=config.tta_flip)
     final = _scores(test_logits, data.y_test, prefix="test")
     metrics = {
         **(run_labels or {}),
@@ -152,12 +151,11 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _evaluate(model, images, labels, data, config, device, dtype, *, prefix: str) -> dict[str, float]:
-    logits = predict_logits(
+def _logits(model, images, data, config, device, dtype, *, tta_flip: bool = False) -> torch.Tensor:
+    return predict_logits(
         model, images, mean=data.mean, std=data.std, batch_size=config.eval_batch_size, device=device,
-        autocast_dtype=dtype, channels_last=config.channels_last,
+        autocast_dtype=dtype, channels_last=config.channels_last, tta_flip=tta_flip,
     )
-    return _scores(logits, labels, prefix=prefix)
 
 
 def _scores(logits: torch.Tensor, labels: torch.Tensor, *, prefix: str) -> dict[str, float]:
