@@ -30,7 +30,7 @@ lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
 
 benchmark: venv
-	$(PY) benchmarks/train_throughput.py
+	$(PY) benchmarks/train_throughput.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 samples: venv
 	$(PY) scripts/make_samples.py --source $(or $(DATA_DIR),../shared/data) --out data/samples

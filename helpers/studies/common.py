@@ -104,6 +104,12 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def mean_history(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Per-epoch history averaged over the runs (seeds) given; numeric columns only."""
+    frames = [outcome.history.select_dtypes("number") for outcome in outcomes]
+    return pd.concat(frames).groupby("epoch", as_index=False).mean()
+
+
 def data_notes(outcomes: Sequence[RunOutcome]) -> list[str]:
     """Every distinct note about the data the runs used, in first-seen order."""
     notes: list[str] = []

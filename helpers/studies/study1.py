@@ -22,7 +22,7 @@ from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
 
 TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"
 STUDY_ID = "01"
@@ -146,12 +146,6 @@ def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOut
     for outcome in outcomes:
         groups.setdefault((outcome.spec.labels["model"], outcome.spec.labels["stem"]), []).append(outcome)
     return groups
-
-
-def mean_history(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Per-epoch history averaged over the runs (seeds) given; numeric columns only."""
-    frames = [outcome.history.select_dtypes("number") for outcome in outcomes]
-    return pd.concat(frames).groupby("epoch", as_index=False).mean()
 
 
 def _mean_metric(outcomes: Sequence[RunOutcome], key: str) -> float:

@@ -23,7 +23,7 @@ from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
 
 TITLE = "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10"
 STUDY_ID = "02"
@@ -156,11 +156,6 @@ def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOut
     for outcome in outcomes:
         groups.setdefault((outcome.spec.labels["dataset"], outcome.spec.labels["model"]), []).append(outcome)
     return groups
-
-
-def mean_history(runs: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Per-epoch history averaged over the runs (seeds) given; numeric columns only."""
-    return pd.concat([run.history.select_dtypes("number") for run in runs]).groupby("epoch", as_index=False).mean()
 
 
 def best_accuracy(runs: Sequence[RunOutcome], split: str) -> float:

@@ -26,7 +26,7 @@ from helpers.models import create_model, format_summary, summary, summary_totals
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grid_heatmap, plot_learning_rate
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
 
 TITLE = "Study 5: ResNets under 5 million parameters on CIFAR-10"
 STUDY_ID = "05"
@@ -227,11 +227,6 @@ def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
 
 def _mean(runs: Sequence[RunOutcome], key: str) -> float:
     return float(np.mean([run.metrics[key] for run in runs]))
-
-
-def mean_history(runs: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Per-epoch history averaged over seeds (numeric columns)."""
-    return pd.concat([run.history.select_dtypes("number") for run in runs]).groupby("epoch", as_index=False).mean()
 
 
 def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
