@@ -139,6 +139,17 @@ def data_banner(notes: Sequence[str], *, profile: str) -> str:
             f"<b>{title}</b> (profile <code>{profile}</code>)<ul>{items}</ul></div>")
 
 
+def conclusion_markdown(
+    lines: Sequence[str], caveats: Sequence[str], *, outcomes: Sequence[RunOutcome], profile: str,
+    claim: str = "the claim",
+) -> str:
+    """A study's conclusion: what this run found, then its caveats (reduced data added when it applies)."""
+    caveats = list(caveats)
+    if profile == "smoke" or is_reduced_data(data_notes(outcomes)):
+        caveats.append(f"reduced data (see the banner): these numbers prove the pipeline, not {claim}")
+    return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
+
+
 def headline(label: str, paper: float | None, this_run: float | None, unit: str = "fraction") -> dict[str, Any]:
     """One headline number for the report index: this run's value beside the paper's."""
     return {"label": label, "paper": paper, "this_run": this_run, "unit": unit}

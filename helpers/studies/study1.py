@@ -306,6 +306,4 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
                if seeds < 3 else f"means over {seeds} seeds"]
     if epochs != PAPER_EPOCHS_TOTAL:
         caveats.append(f"{epochs} epochs, not the paper's {PAPER_EPOCHS_TOTAL}")
-    if profile == "smoke" or common.is_reduced_data(common.data_notes(outcomes)):
-        caveats.append("reduced data (see the banner): these numbers prove the pipeline, not the claim")
-    return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
+    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)

@@ -266,6 +266,4 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
                "tenths of a point are within seed-to-seed noise" if seeds < 3 else f"means over {seeds} seeds",
                "the highest test accuracy over the epochs is selected on the test set itself (the paper's metric), "
                "so it is optimistic"]
-    if profile == "smoke" or common.is_reduced_data(common.data_notes(outcomes)):
-        caveats.append("reduced data (see the banner): these numbers prove the pipeline, not the claim")
-    return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
+    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)

@@ -356,6 +356,4 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) ->
                if seeds < 3 else f"means over {seeds} seeds"]
     if epochs != PAPER_EPOCHS:
         caveats.append(f"{epochs} epoch(s), not the paper's {PAPER_EPOCHS}")
-    if profile == "smoke" or common.is_reduced_data(common.data_notes(outcomes)):
-        caveats.append("reduced data (see the banner): these numbers prove the pipeline, not the paper's claims")
-    return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
+    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile, claim="the paper's claims")

@@ -356,6 +356,5 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                if seeds < 3 else f"means over {seeds} seeds"]
     if any(epochs[model] != PAPER_EPOCHS[model] for model in epochs):
         caveats.append("epochs " + ", ".join(f"{m} {e} (paper {PAPER_EPOCHS[m]})" for m, e in epochs.items()))
-    if profile == "smoke" or common.is_reduced_data(common.data_notes([*outcomes, *grid_outcomes])):
-        caveats.append("reduced data (see the banner): these numbers prove the pipeline, not the paper's claims")
-    return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
+    return common.conclusion_markdown(lines, caveats, outcomes=[*outcomes, *grid_outcomes], profile=profile,
+                                      claim="the paper's claims")
