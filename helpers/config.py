@@ -54,6 +54,7 @@ class TrainConfig:
     precision: str = "auto"  # auto: bf16 where the device runs it fast, else fp16 on CUDA, else fp32
     channels_last: bool = True
     compile: bool = False
+    small_map_convs: bool = True  # CPU only: convolutions with <= 8x8 outputs as one matmul each
     eval_batch_size: int = 1024
     restore_best: bool = False  # evaluate the epoch with the best validation top-1 on the test set
     tta_flip: bool = False  # average logits over the image and its mirror at evaluation

@@ -49,9 +49,11 @@ def test_history_and_metrics_record_what_the_issue_lists(synthetic_data):
     assert list(result.history["epoch"]) == [1, 2]
     for key in ("model", "dataset", "params", "epochs", "test_top1", "test_top5", "test_loss", "best_val_top1",
                 "wall_seconds", "train_images_per_second", "device", "precision", "channels_last", "compiled",
-                "versions", "config"):
+                "small_map_convs", "versions", "config"):
         assert key in result.metrics, key
     assert result.metrics["device"] == "cpu"
+    convs = [module for module in result.model.modules() if isinstance(module, torch.nn.Conv2d)]
+    assert result.metrics["small_map_convs"] == len(convs) > 0  # every ResNet conv is eligible on the CPU
     assert 0 <= result.metrics["test_top1"] <= result.metrics["test_top5"] <= 1
     assert result.metrics["train_images_per_second"] > 0
     assert result.test_logits.shape == (len(synthetic_data.y_test), synthetic_data.num_classes)

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", default=defaults.precision, help=f"one of {', '.join(PRECISIONS)}")
     parser.add_argument("--no-channels-last", action="store_true", help="keep the default NCHW memory format")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
+    parser.add_argument("--native-convs", action="store_true",
+                        help="on the CPU, keep oneDNN for small feature maps instead of the matmul form")
     parser.add_argument("--stem", default=None, help="ResNet stem: cifar, imagenet or deep")
     return parser
 
@@ -76,7 +78,7 @@ def _run(arguments: argparse.Namespace) -> int:
         warmup_epochs=arguments.warmup_epochs, label_smoothing=arguments.label_smoothing,
         mixup_alpha=arguments.mixup_alpha, augmentation=arguments.augmentation, seed=arguments.seed,
         device=arguments.device, precision=arguments.precision, channels_last=not arguments.no_channels_last,
-        compile=arguments.compile,
+        compile=arguments.compile, small_map_convs=not arguments.native_convs,
     )
     check_choice("model", arguments.model, available_models())
     check_choice("dataset", arguments.dataset, available_datasets())

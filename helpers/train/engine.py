@@ -19,6 +19,7 @@ from helpers.data.arrays import ImageDataset
 from helpers.data.augment import augment_batch, mixup, normalize
 from helpers.device import autocast_dtype
 from helpers.train.optim import build_optimizer, build_scheduler
+from helpers.train.small_conv import use_small_map_convs
 
 
 class TrainingEngine:
@@ -41,6 +42,8 @@ class TrainingEngine:
         self.steps_per_epoch = steps_per_epoch(self.epoch_size, config.batch_size)
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.model = model.to(device=device, memory_format=self.memory_format)
+        use_matmul_convs = config.small_map_convs and device.type == "cpu"
+        self.small_map_convs = use_small_map_convs(self.model) if use_matmul_convs else 0
         self.forward_model, self.compiled = maybe_compile(self.model, config.compile)
         self.optimizer = build_optimizer(self.model, config, device)
         self.scheduler = build_scheduler(self.optimizer, config, steps_per_epoch=self.steps_per_epoch)

@@ -128,6 +128,7 @@ def train(
         "precision": precision,
         "channels_last": config.channels_last,
         "compiled": engine.compiled,
+        "small_map_convs": engine.small_map_convs,
         "num_train": engine.num_train,
         "num_val": data.sizes()["val"],
         "num_test": len(data.y_test),
