@@ -55,6 +55,7 @@ class TrainConfig:
     channels_last: bool = True
     compile: bool = False
     small_map_convs: bool = True  # CPU only: convolutions with <= 8x8 outputs as one matmul each
+    sync_batchnorm: bool = False  # torchrun on GPUs: batch-norm statistics over the whole global batch
     eval_batch_size: int = 1024
     restore_best: bool = False  # evaluate the epoch with the best validation top-1 on the test set
     tta_flip: bool = False  # average logits over the image and its mirror at evaluation
@@ -106,6 +107,30 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[s
     """Fields whose values differ between two config dicts, as ``{name: (old, new)}``."""
     keys = sorted(set(old) | set(new))
     return {key: (old.get(key), new.get(key)) for key in keys if old.get(key) != new.get(key)}
+
+
+def nested_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Differences between two nested dicts of plain data, keyed by dotted path (``config.lr``);
+    tuples and lists with equal items count as equal (JSON and checkpoints store tuples as lists)."""
+    return config_differences(_flatten(_as_lists(old)), _flatten(_as_lists(new)))
+
+
+def _as_lists(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _as_lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_lists(item) for item in value]
+    return value
+
+
+def _flatten(nested: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in nested.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _unknown_keys_message(unknown: list[str], valid: tuple[str, ...]) -> str:

@@ -45,3 +45,7 @@ def check_choice(kind: str, name: str, choices: Iterable[str]) -> str:
     if name not in choices:
         raise UnknownNameError(kind, name, choices)
     return name
+
+
+class OutputNotWritableError(HelpersError, PermissionError):
+    """The output folder cannot be created or written."""

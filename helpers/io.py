@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.errors import OutputNotWritableError
+
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)`` then rename the temporary file onto ``path``.
@@ -55,3 +57,16 @@ def _nan_to_none(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_nan_to_none(item) for item in value]
     return value
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` if needed and prove it is writable, before any expensive work."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"  # unique: torchrun ranks probe at once
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        raise OutputNotWritableError(f"output folder {str(folder)!r} cannot be written: {error.strerror or error}") from error
+    return folder

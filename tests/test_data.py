@@ -203,6 +203,20 @@ def test_cifar_pickles_read_through_torchvision(tmp_path, monkeypatch, name):
     assert data.classes == constants.CLASS_NAMES[name] and "pickle" in data.source
 
 
+def test_incomplete_cifar_folder_names_the_missing_file(tmp_path):
+    make_cifar(tmp_path, "cifar10")
+    (tmp_path / "cifar-10-batches-py" / "data_batch_3").unlink()
+    with pytest.raises(CorruptDataError, match="incomplete cifar10 folder, missing data_batch_3$"):
+        load_dataset("cifar10", data_dir=tmp_path)
+
+
+def test_incomplete_mnist_folder_names_the_missing_file(tmp_path):
+    raw = make_mnist(tmp_path)
+    (raw / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(CorruptDataError, match="incomplete mnist folder, missing t10k-labels-idx1-ubyte$"):
+        load_dataset("mnist", data_dir=tmp_path)
+
+
 def test_cifar_folder_failing_integrity_is_corrupt(tmp_path):
     make_cifar(tmp_path, "cifar10")  # MD5 sums do not match the official ones
     with pytest.raises(CorruptDataError, match="cifar-10-batches-py"):

@@ -146,9 +146,19 @@ def test_command_line_writes_history_and_metrics(tmp_path):
     assert sum(map(sum, metrics["confusion"])) == 200
     assert "test top-1" in completed.stdout
 
-    again = run_cli("--model", "lenet5", "--dataset", "synthetic", "--out", str(tmp_path / "run"))
-    assert again.returncode == 2
-    assert "already holds a finished run" in again.stderr and "--force" in again.stderr
+    assert (tmp_path / "run" / "model.pt").is_file() and not (tmp_path / "run" / "checkpoint.pt").exists()
+
+    same = ["--model", "lenet5", "--dataset", "synthetic", "--epochs", "2", "--batch-size", "64", "--lr", "0.05",
+            "--limit-train", "400", "--limit-test", "200", "--out", str(tmp_path / "run")]
+    before = (tmp_path / "run" / "metrics.json").stat().st_mtime_ns
+    again = run_cli(*same)
+    assert again.returncode == 0, again.stderr
+    assert "already holds this finished run" in again.stdout and "--force" in again.stdout
+    assert (tmp_path / "run" / "metrics.json").stat().st_mtime_ns == before  # loaded, not retrained
+
+    other = run_cli(*same[:-2], "--lr", "0.1", "--out", str(tmp_path / "run"))
+    assert other.returncode == 2 and "Traceback" not in other.stderr
+    assert "config.lr: 0.05 there, 0.1 now" in other.stderr
 
 
 @pytest.mark.parametrize(
@@ -170,6 +180,14 @@ def test_command_line_rejects_bad_input_in_one_line(tmp_path, arguments, expecte
     assert len(completed.stderr.strip().splitlines()) == 1
     for text in expected:
         assert text in completed.stderr
+
+
+def test_command_line_refuses_an_output_folder_that_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    completed = run_cli("--model", "lenet5", "--dataset", "synthetic", "--out", str(blocker / "run"))
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert completed.stderr.startswith("error: output folder ") and "cannot be written" in completed.stderr
 
 
 def test_command_line_names_missing_data_and_places_searched(tmp_path):

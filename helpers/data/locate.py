@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from helpers.data.readers import IDX_FILES
-from helpers.errors import DataNotFoundError
+from helpers.errors import CorruptDataError, DataNotFoundError
 
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SAMPLES_SUBDIR = "samples"  # inside PROJECT_DATA_DIR
@@ -85,8 +85,11 @@ def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
     directory = Path(directory)
     native = directory / NATIVE_LAYOUTS[name]
     if name in ("mnist", "fashion_mnist"):
-        if all((native / file_name).is_file() for file_name in IDX_FILES.values()):
+        missing = [file_name for file_name in IDX_FILES.values() if not (native / file_name).is_file()]
+        if not missing:
             return "idx", native
+        if len(missing) < len(IDX_FILES):  # a partial copy is an error, not a reason to look elsewhere
+            raise CorruptDataError(f"{native}: incomplete {name} folder, missing {', '.join(missing)}")
     elif native.is_dir():
         return ("caltech" if name == "caltech101" else "cifar"), native
     npz = directory / f"{name}.npz"

@@ -145,6 +145,10 @@ def read_cifar(root: str | os.PathLike, name: str) -> Splits:
 
     dataset_class = {"cifar10": tv_datasets.CIFAR10, "cifar100": tv_datasets.CIFAR100}[name]
     folder = Path(root) / dataset_class.base_folder
+    expected = [file_name for file_name, _ in dataset_class.train_list + dataset_class.test_list]
+    missing = [file_name for file_name in [*expected, dataset_class.meta["filename"]] if not (folder / file_name).is_file()]
+    if missing:
+        raise CorruptDataError(f"{folder}: incomplete {name} folder, missing {', '.join(missing)}")
     splits = []
     for train in (True, False):
         try:
