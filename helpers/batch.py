@@ -2,14 +2,19 @@
 
 For each ``notebooks/0N_*.ipynb`` (study id ``0N``) selected, in id order::
 
-    outputs/<profile>/<study>/<notebook>.ipynb   the executed notebook (kept when a cell fails)
+    outputs/<profile>/<study>/<notebook>.ipynb   the executed notebook
     outputs/<profile>/<study>/report.html        it, rendered as one self-contained page
     outputs/<profile>/<study>/run.log            every cell's output, as papermill logs it
     outputs/<profile>/<study>/metrics.json ...   what the notebook itself writes
+    outputs/<profile>/<study>/study.json         this record, with the study's fingerprint
 
 then ``outputs/<profile>/index.html`` (links to every report with headline numbers) and
-``outputs/<profile>/batch.json`` (the same as data). A failing notebook does not stop the others;
-the exit status is 1 when any failed, 2 when the command line is wrong (checked before any work).
+``outputs/<profile>/batch.json`` (the same as data). A study runs in ``<study>.partial/`` and is
+moved into place only when it succeeded; a failed or interrupted attempt stays there (with its
+report) and the next run continues it. A study whose notebook, parameters and library code are
+unchanged since its last success is not rerun (``--force`` reruns it). A failing notebook does
+not stop the others; the exit status is 1 when any failed, 2 when the command line is wrong
+(checked before any work).
 
 Example::
 
@@ -20,20 +25,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from helpers import batch_parallel
+from helpers.batch_state import finished_record, prepare_staging, publish, staging_folder, study_fingerprint
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
-from helpers.io import read_json, write_atomic, write_json
+from helpers.papermill_run import code_cell_numbers, execute_notebook
+from helpers.io import check_writable, read_json, write_atomic, write_json
 from helpers.reports import (StudyResult, build_index_html, earlier_results, metrics_summary, render_report,
                              summary_table)
 
@@ -43,19 +49,8 @@ PROFILES = ("smoke", "quick", "paper")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
-KERNEL_ENVIRONMENT = {"HELPERS_PROGRESS": "epoch"}  # one line per epoch in run.log instead of tqdm bars
-KERNEL_ARGUMENTS = [
-    # helpers.plots builds Figures without pyplot, so the inline backend never loads and a displayed
-    # figure is only "<Figure size ...>" text; this registers the PNG formatter at kernel start
-    # (and overrides a caller's MPLBACKEND=Agg, as in `make test`).
-    "--matplotlib=inline",
-    # The kernel's own log (not the cells' output) would print a warning about its local TCP
-    # sockets at every start; errors still show.
-    "--IPKernelApp.log_level=ERROR",
-]
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
-_EPOCH_LINE = re.compile(r"\bepoch \d+/\d+\b")
-_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
 
 
 @dataclass(frozen=True)
@@ -70,6 +65,9 @@ class BatchOptions:
     overrides: dict[str, Any] = field(default_factory=dict)
     timeout: int | None = None
     hide_code: bool = False
+    force: bool = False
+    jobs: int | None = None  # None: one per visible GPU, 1 without GPUs
+    result_file: Path | None = None  # a --jobs child: write the results here, no index
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -92,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=int, metavar="SECONDS",
                         help="seconds one cell may run before it fails (default no limit)")
     parser.add_argument("--hide-code", action="store_true", help="leave code cells out of the HTML reports")
+    parser.add_argument("--force", action="store_true",
+                        help="rerun studies even when nothing changed since their last successful run, "
+                             "and discard interrupted attempts instead of continuing them")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="run up to N notebooks at once, each on its own GPU "
+                             "(default: one per visible GPU; 1 without GPUs)")
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)  # used by --jobs for its children
     parser.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), metavar="DIR",
                         help="folder of the NN_*.ipynb notebooks (default: the project's notebooks/)")
     return parser
@@ -155,8 +160,8 @@ def check_parameter_names(notebook: str, declared: Sequence[str], passed: Sequen
 
 def notebook_parameters(options: BatchOptions, study: str) -> dict[str, Any]:
     """What papermill injects into one study's notebook."""
-    parameters: dict[str, Any] = {"profile": options.profile, "output_dir": str(options.out / study),
-                                  "device": options.device}
+    parameters: dict[str, Any] = {"profile": options.profile,
+                                  "output_dir": str(staging_folder(options.out / study)), "device": options.device}
     if options.data_dir is not None:
         parameters["data_dir"] = str(options.data_dir)
     return {**parameters, **options.overrides}
@@ -167,6 +172,8 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
     args = build_parser().parse_args(argv)
     check_choice("profile", args.profile, PROFILES)
     check_choice("device", args.device, DEVICES)
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidConfigError(f"invalid --jobs {args.jobs}: expected a positive number")
     if args.timeout is not None and args.timeout < 1:
         raise InvalidConfigError(f"invalid --timeout {args.timeout}: expected a positive number of seconds")
     data_dir = None
@@ -177,115 +184,16 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
     notebooks = select_notebooks(discover_notebooks(args.notebooks_dir), args.only)
     options = BatchOptions(profile=args.profile, notebooks=notebooks, device=args.device, data_dir=data_dir,
                            out=Path(args.out).expanduser().resolve() / args.profile,
-                           overrides=parse_overrides(args.parameter), timeout=args.timeout, hide_code=args.hide_code)
+                           overrides=parse_overrides(args.parameter), timeout=args.timeout, hide_code=args.hide_code,
+                           force=args.force, jobs=args.jobs,
+                           result_file=Path(args.result_file) if args.result_file else None)
     import papermill  # slow to import; not needed for `--help` or the checks above
 
     for study, path in notebooks.items():
         declared = list(papermill.inspect_notebook(str(path)))
         check_parameter_names(path.name, declared, list(notebook_parameters(options, study)))
+    check_writable(options.out)  # last: a command line with mistakes creates nothing
     return options
-
-
-def code_cell_numbers(cell_types: Sequence[str], tags: Sequence[Sequence[str]]) -> dict[int, int]:
-    """Papermill's 1-based cell number -> 1-based code-cell number, in the notebook as papermill
-    runs it: with its ``injected-parameters`` cell added after the ``parameters`` cell."""
-    kinds = list(cell_types)
-    injected = [index for index, cell_tags in enumerate(tags) if "injected-parameters" in cell_tags]
-    if not injected:
-        marked = [index for index, cell_tags in enumerate(tags) if "parameters" in cell_tags]
-        kinds.insert(marked[0] + 1 if marked else 0, "code")
-    numbers, count = {}, 0
-    for index, kind in enumerate(kinds, start=1):
-        if kind == "code":
-            count += 1
-            numbers[index] = count
-    return numbers
-
-
-class _TerminalProgress(logging.Handler):
-    """Turns papermill's log into a few terminal lines: each code cell as it starts, each epoch."""
-
-    def __init__(self, study: str, numbers: Mapping[int, int], stream: TextIO):
-        super().__init__(logging.INFO)
-        self.study, self.numbers, self.stream = study, numbers, stream
-        self.total = max(numbers.values(), default=0)
-        self.current_cell: int | None = None  # code-cell number of the cell running now
-        self.start = time.perf_counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        elapsed = f"{time.perf_counter() - self.start:6.0f} s"
-        started = re.match(r"Executing Cell (\d+)", message)
-        if started and int(started.group(1)) in self.numbers:
-            self.current_cell = self.numbers[int(started.group(1))]
-            print(f"  [{self.study}] {elapsed}  cell {self.current_cell}/{self.total}", file=self.stream, flush=True)
-        for line in message.splitlines():
-            if _EPOCH_LINE.search(line):
-                print(f"  [{self.study}] {elapsed}    {line.strip()}", file=self.stream, flush=True)
-
-
-@contextmanager
-def _papermill_logging(log_path: Path, progress: logging.Handler) -> Iterator[None]:
-    """Send papermill's log (cells and their outputs) to ``log_path`` and to ``progress``."""
-    logger = logging.getLogger("papermill")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    to_file = logging.FileHandler(log_path, mode="w", encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    previous_level = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(to_file)
-    logger.addHandler(progress)
-    try:
-        yield
-    finally:
-        logger.removeHandler(progress)
-        logger.removeHandler(to_file)
-        to_file.close()
-        logger.setLevel(previous_level)
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables (inherited by the kernel papermill starts), then restore them."""
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _describe_error(error: BaseException, numbers: Mapping[int, int], current_cell: int | None) -> dict[str, Any]:
-    """Name, message and code-cell number of what stopped a notebook: the exception a cell raised,
-    or the runner's own (a cell's time-out, a dead kernel) in the cell that was running."""
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(error, PapermillExecutionError):
-        return {"error_name": error.ename, "error_message": _ANSI_ESCAPE.sub("", str(error.evalue)),
-                "error_cell": numbers.get(error.cell_index + 1)}
-    lines = _ANSI_ESCAPE.sub("", str(error)).strip().splitlines()  # a time-out also quotes the cell: drop it
-    return {"error_name": type(error).__name__, "error_message": lines[0] if lines else "", "error_cell": current_cell}
-
-
-def _execute(options: BatchOptions, study: str, numbers: Mapping[int, int], stream: TextIO) -> dict[str, Any]:
-    """Run one notebook with papermill; ``{'status': 'ok'}`` or the failure's description."""
-    import papermill
-
-    notebook, folder = options.notebooks[study], options.out / study
-    progress = _TerminalProgress(study, numbers, stream)
-    try:
-        with _papermill_logging(folder / "run.log", progress), _environment(KERNEL_ENVIRONMENT):
-            papermill.execute_notebook(str(notebook), str(folder / notebook.name),
-                                       parameters=notebook_parameters(options, study), kernel_name="python3",
-                                       log_output=True, progress_bar=False, execution_timeout=options.timeout,
-                                       cwd=str(notebook.parent), extra_arguments=KERNEL_ARGUMENTS)
-    except Exception as error:  # a failing notebook must not stop the batch; papermill kept its output
-        return {"status": "failed", **_describe_error(error, numbers, progress.current_cell)}
-    return {"status": "ok"}
 
 
 def _fresh_metrics(path: Path, started_at: float) -> dict[str, Any] | None:
@@ -296,21 +204,39 @@ def _fresh_metrics(path: Path, started_at: float) -> dict[str, Any] | None:
 
 
 def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None) -> StudyResult:
-    """Execute one notebook into its output folder and render its report; a failing notebook
-    does not raise (the result says what failed). Progress goes to ``stream`` (stdout)."""
+    """Execute one notebook and render its report; a failing notebook does not raise (the result
+    says what failed). Progress goes to ``stream`` (stdout).
+
+    A study whose last successful run had the same fingerprint (notebook, parameters, library
+    code) is not rerun unless ``options.force``. Otherwise it runs in its staging folder,
+    continuing an interrupted attempt there, and is published into ``<out>/<study>`` only when
+    it succeeded (see :mod:`helpers.batch_state`).
+    """
     import nbformat
 
     stream = stream or sys.stdout
-    notebook, folder = options.notebooks[study], options.out / study
+    notebook, published = options.notebooks[study], options.out / study
+    parameters = notebook_parameters(options, study)
+    fingerprint = study_fingerprint(notebook, parameters)
+    record = finished_record(published)
+    if record and record["fingerprint"] == fingerprint and not options.force:
+        print(f"[{study}] unchanged since its run of {record.get('finished')}; kept (--force reruns it)",
+              file=stream, flush=True)
+        return _recorded_result(record, reused=True)
+
+    folder = staging_folder(published)
+    continuing = prepare_staging(folder, fingerprint, fresh=options.force)
     executed, report = folder / notebook.name, folder / "report.html"
-    for stale in (executed, report):  # an earlier run's copy would pass for this run's
+    for stale in (executed, report):  # an earlier attempt's copy would pass for this one's
         stale.unlink(missing_ok=True)
     source = nbformat.read(str(notebook), as_version=4)
     numbers = code_cell_numbers([cell.cell_type for cell in source.cells],
                                 [cell.metadata.get("tags", []) for cell in source.cells])
-    print(f"[{study}] {notebook.name} -> {folder}", file=stream, flush=True)
+    resumed = " (continuing an interrupted attempt)" if continuing else ""
+    print(f"[{study}] {notebook.name} -> {published}{resumed}", file=stream, flush=True)
     started_at, start = time.time(), time.perf_counter()
-    outcome = _execute(options, study, numbers, stream)
+    outcome = execute_notebook(notebook, folder / notebook.name, parameters, study=study, numbers=numbers,
+                               timeout=options.timeout, stream=stream)
     wall_seconds = time.perf_counter() - start
     if executed.exists():  # also after a failure: the report shows the cell that raised
         try:
@@ -318,13 +244,25 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,
                        "error_message": f"rendering the report failed: {error}"}
+    summary = metrics_summary(_fresh_metrics(folder / "metrics.json", started_at))
+    if outcome["status"] == "ok":  # paths as they will be once published
+        paths = {"report": f"{study}/report.html", "executed_notebook": f"{study}/{notebook.name}",
+                 "log": f"{study}/run.log"}
+    else:
+        paths = {"report": _relative(report, options.out), "executed_notebook": _relative(executed, options.out),
+                 "log": _relative(folder / "run.log", options.out)}
     result = StudyResult(study=study, notebook=notebook.name, wall_seconds=round(wall_seconds, 1),
-                         report=_relative(report, options.out), executed_notebook=_relative(executed, options.out),
-                         log=_relative(folder / "run.log", options.out), finished=_now(), **outcome,
-                         **metrics_summary(_fresh_metrics(folder / "metrics.json", started_at)))
+                         finished=_now(), fingerprint=fingerprint, **paths, **outcome, **summary)
+    if result.status == "ok":
+        publish(folder, published, asdict(result))
     failure = f": {result.error_name}: {result.error_message}" if result.status != "ok" else ""
     print(f"[{study}] {result.status} in {result.wall_seconds:.0f} s{failure}", file=stream, flush=True)
     return result
+
+
+def _recorded_result(record: Mapping[str, Any], *, reused: bool) -> StudyResult:
+    names = {item.name for item in fields(StudyResult)}
+    return replace(StudyResult(**{key: value for key, value in record.items() if key in names}), reused=reused)
 
 
 def _relative(path: Path, root: Path) -> str | None:
@@ -343,16 +281,46 @@ def batch_summary(options: BatchOptions, results: Sequence[StudyResult], *, date
 
 
 def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[StudyResult]:
-    """Run every selected study, then write ``index.html`` and ``batch.json`` in the profile folder;
-    return this run's results."""
-    results = [run_study(options, study, stream=stream) for study in options.notebooks]
-    listed = sorted([*earlier_results(options.out / "batch.json", excluding=list(options.notebooks)), *results],
+    """Run every selected study (several at once with ``--jobs``), then write ``index.html`` and
+    ``batch.json`` in the profile folder; return this run's results."""
+    stream = stream or sys.stdout
+    studies = list(options.notebooks)
+    jobs, gpus = options.jobs or 1, []
+    if len(studies) > 1 and options.jobs != 1:
+        gpus = batch_parallel.visible_gpus()
+        requested = options.jobs or batch_parallel.default_jobs(gpus)
+        jobs = min(requested, len(gpus) if gpus else requested, len(studies))  # one GPU per notebook
+    if jobs > 1:
+        print(f"running {len(studies)} studies, {jobs} at a time"
+              + (f" on GPUs {', '.join(gpus[:jobs])}" if gpus else " on the CPU"), file=stream, flush=True)
+        results = batch_parallel.run_parallel(studies, child_arguments(options), options.out, jobs=jobs,
+                                              gpus=gpus, stream=stream)
+    else:
+        results = [run_study(options, study, stream=stream) for study in studies]
+    if options.result_file is not None:  # a child of --jobs: the parent writes the index
+        write_json(options.result_file, [asdict(result) for result in results])
+        return results
+    listed = sorted([*earlier_results(options.out / "batch.json", excluding=studies), *results],
                     key=lambda result: result.study)
     date = _now()
     page = build_index_html(listed, profile=options.profile, date=date, device=options.device)
     write_atomic(options.out / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
     write_json(options.out / "batch.json", batch_summary(options, listed, date=date))
     return results
+
+
+def child_arguments(options: BatchOptions) -> list[str]:
+    """The command-line options that make a child ``python -m helpers.batch`` run like this one."""
+    notebooks_dir = next(iter(options.notebooks.values())).parent
+    arguments = ["--profile", options.profile, "--out", str(options.out.parent), "--device", options.device,
+                 "--notebooks-dir", str(notebooks_dir)]
+    if options.data_dir is not None:
+        arguments += ["--data-dir", str(options.data_dir)]
+    for name, value in options.overrides.items():
+        arguments += ["-p", name, json.dumps(value)]
+    if options.timeout is not None:
+        arguments += ["--timeout", str(options.timeout)]
+    return arguments + (["--hide-code"] if options.hide_code else []) + (["--force"] if options.force else [])
 
 
 def _now() -> str:

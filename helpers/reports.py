@@ -55,6 +55,8 @@ class StudyResult:
     reduced_data: bool = False
     data_notes: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
+    fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch_state)
+    reused: bool = False  # unchanged since its last successful run, so not rerun this time
 
 
 def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -116,7 +118,8 @@ def render_report(executed_notebook: str | os.PathLike, report_path: str | os.Pa
 def summary_table(results: Sequence[StudyResult]) -> str:
     """A plain-text table of the batch: study, status, wall time, report."""
     rows = [("study", "status", "seconds", "report")]
-    rows += [(result.study, result.status, f"{result.wall_seconds:.0f}", result.report or "-") for result in results]
+    rows += [(result.study, result.status + (" (unchanged, not rerun)" if result.reused else ""),
+              f"{result.wall_seconds:.0f}", result.report or "-") for result in results]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
                      for row in rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -81,7 +82,8 @@ def test_batch_executes_every_notebook_and_exits_non_zero(batch_run):
     code, terminal, profile_dir = batch_run
     assert code == 1
     assert (profile_dir / "01" / "01_tiny.ipynb").exists()
-    assert (profile_dir / "02" / "02_broken.ipynb").exists()  # kept although a cell raised
+    assert (profile_dir / "02.partial" / "02_broken.ipynb").exists()  # kept, unpublished, although a cell raised
+    assert not (profile_dir / "02").exists() and not (profile_dir / "01.partial").exists()
     assert "epoch 1/1" in (profile_dir / "01" / "run.log").read_text()
     assert "[01]" in terminal and "cell 3/3" in terminal  # parameters, papermill's injected cell, the work
     assert "cell 4/5" in terminal and "cell 5/5" not in terminal  # 02 stops at the cell that raises
@@ -93,7 +95,7 @@ def test_batch_executes_every_notebook_and_exits_non_zero(batch_run):
 def test_parameters_and_environment_reach_the_notebook(batch_run, notebooks):
     _, _, profile_dir = batch_run
     received = json.loads((profile_dir / "01" / "metrics.json").read_text())["received"]
-    assert received == {"profile": "smoke", "output_dir": str(profile_dir / "01"), "device": "auto",
+    assert received == {"profile": "smoke", "output_dir": str(profile_dir / "01.partial"), "device": "auto",
                         "data_dir": str(notebooks.resolve()), "seeds": [0, 1], "progress": "epoch"}
 
 
@@ -103,7 +105,7 @@ def test_reports_embed_figures_and_show_errors(batch_run):
     ok_page = (profile_dir / "01" / "report.html").read_text()
     assert re.search(r'<img[^>]+src="data:image/png;base64,', ok_page)  # (lab's CSS has a data: PNG of its own)
     assert "<script src=" not in ok_page  # self-contained: nothing fetched from a CDN
-    failed_page = (profile_dir / "02" / "report.html").read_text()
+    failed_page = (profile_dir / "02.partial" / "report.html").read_text()
     assert "ValueError" in failed_page and "deliberate failure for the test" in failed_page
 
 
@@ -111,7 +113,7 @@ def test_reports_embed_figures_and_show_errors(batch_run):
 def test_index_links_every_report_with_status_and_headlines(batch_run):
     _, _, profile_dir = batch_run
     page = (profile_dir / "index.html").read_text()
-    assert 'href="01/report.html"' in page and 'href="02/report.html"' in page
+    assert 'href="01/report.html"' in page and 'href="02.partial/report.html"' in page
     assert '<span class="status ok">ok</span>' in page and '<span class="status failed">failed</span>' in page
     assert "93.57%" in page and "90.00%" in page and "-3.57 pts" in page
     assert "synthetic stand-in: 8 images" in page
@@ -131,7 +133,7 @@ def test_batch_json_summarises_the_run(batch_run):
     assert first["headline"][0]["this_run"] == 0.9 and first["wall_seconds"] > 0 and first["finished"]
     assert (second["status"], second["error_name"], second["error_cell"]) == ("failed", "ValueError", 4)
     assert second["error_message"] == "deliberate failure for the test"
-    assert second["executed_notebook"] == "02/02_broken.ipynb" and second["headline"] == []
+    assert second["executed_notebook"] == "02.partial/02_broken.ipynb" and second["headline"] == []
 
 
 @pytest.mark.slow
@@ -146,7 +148,143 @@ def test_rerunning_one_study_keeps_the_others_in_the_index(batch_run, notebooks,
     assert summary["ran"] == ["02"] and [study["study"] for study in summary["studies"]] == ["01", "02"]
     assert summary["studies"][0]["title"] == "Tiny study"  # 01 as the earlier run recorded it
     page = (tmp_path / "smoke" / "index.html").read_text()
-    assert 'href="01/report.html"' in page and 'href="02/report.html"' in page and "-3.57 pts" in page
+    assert 'href="01/report.html"' in page and 'href="02.partial/report.html"' in page and "-3.57 pts" in page
+
+
+def _batch(*arguments: str) -> tuple[int, str]:
+    terminal = io.StringIO()
+    with contextlib.redirect_stdout(terminal):
+        code = batch.main([*arguments, "--timeout", "120"])
+    return code, terminal.getvalue()
+
+
+@pytest.mark.slow
+def test_an_unchanged_study_is_not_rerun_until_forced_or_changed(batch_run, notebooks, tmp_path):
+    _, _, profile_dir = batch_run
+    shutil.copytree(profile_dir, tmp_path / "smoke")
+    common = ["--notebooks-dir", str(notebooks), "--out", str(tmp_path), "--only", "01", "--data-dir", str(notebooks)]
+    report = tmp_path / "smoke" / "01" / "report.html"
+    published_at = report.stat().st_mtime_ns
+
+    code, terminal = _batch(*common, "-p", "seeds", "[0, 1]")
+    assert code == 0 and "unchanged since its run of" in terminal and "not rerun" in terminal
+    assert report.stat().st_mtime_ns == published_at
+    summary = json.loads((tmp_path / "smoke" / "batch.json").read_text())
+    assert summary["studies"][0]["reused"] is True and summary["studies"][0]["status"] == "ok"
+
+    code, terminal = _batch(*common, "-p", "seeds", "[0]")  # another parameter value: a new fingerprint
+    assert code == 0 and "unchanged since" not in terminal
+    assert report.stat().st_mtime_ns != published_at
+    assert json.loads((tmp_path / "smoke" / "01" / "metrics.json").read_text())["received"]["seeds"] == [0]
+
+    rerun_at = report.stat().st_mtime_ns
+    code, terminal = _batch(*common, "-p", "seeds", "[0]", "--force")
+    assert code == 0 and "unchanged since" not in terminal and report.stat().st_mtime_ns != rerun_at
+
+
+# Fails the first time, after leaving a marker of finished work in its output folder; continues
+# from the marker the next time (as a study continues its finished and checkpointed runs).
+INTERRUPTED_ONCE = """import json, pathlib
+folder = pathlib.Path(output_dir)
+marker = folder / "first-half.done"
+continued = marker.exists()
+marker.write_text("done")
+if not continued:
+    raise RuntimeError("interrupted after the first half")
+(folder / "metrics.json").write_text(json.dumps({"continued": continued}))"""
+
+
+@pytest.mark.slow
+def test_an_interrupted_study_continues_and_is_published_only_when_complete(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder / "03_interrupted.ipynb", INTERRUPTED_ONCE)
+    published = tmp_path / "out" / "smoke" / "03"
+    published.mkdir(parents=True)
+    (published / "report.html").write_text("the previous good report")
+    common = ["--notebooks-dir", str(folder), "--out", str(tmp_path / "out")]
+
+    code, _ = _batch(*common)
+    assert code == 1
+    assert (published / "report.html").read_text() == "the previous good report"  # not replaced by a failure
+    assert (published.parent / "03.partial" / "first-half.done").exists()
+
+    code, terminal = _batch(*common)
+    assert code == 0 and "continuing an interrupted attempt" in terminal
+    assert json.loads((published / "metrics.json").read_text()) == {"continued": True}
+    executed = nbformat.read(published / "03_interrupted.ipynb", as_version=4)
+    assert not [output for cell in executed.cells for output in cell.get("outputs", [])
+                if output.get("output_type") == "error"]
+    assert not (published.parent / "03.partial").exists()
+    assert not list(published.parent.glob(".03*"))  # the replaced folder is gone
+
+
+# Records when it ran and with how many threads, and takes long enough for two to overlap.
+RECORDS_ITS_TIME = """import json, os, pathlib, time
+start = time.time()
+time.sleep(6)
+folder = pathlib.Path(output_dir)
+(folder / "metrics.json").write_text(json.dumps({"start": start, "end": time.time(),
+                                                 "threads": os.environ.get("OMP_NUM_THREADS")}))"""
+
+
+@pytest.mark.slow
+def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for study in ("01", "02"):
+        write_notebook(folder / f"{study}_timed.ipynb", RECORDS_ITS_TIME)
+    code, terminal = _batch("--notebooks-dir", str(folder), "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert code == 0, terminal
+    assert "running 2 studies, 2 at a time on the CPU" in terminal
+    times = [json.loads((tmp_path / "out" / "smoke" / study / "metrics.json").read_text()) for study in ("01", "02")]
+    assert times[1]["start"] < times[0]["end"] and times[0]["start"] < times[1]["end"]  # they overlapped
+    cores = os.cpu_count() or 1
+    assert [record["threads"] for record in times] == [str(max(1, cores // 2))] * 2
+    summary = json.loads((tmp_path / "out" / "smoke" / "batch.json").read_text())
+    assert [(study["study"], study["status"]) for study in summary["studies"]] == [("01", "ok"), ("02", "ok")]
+    page = (tmp_path / "out" / "smoke" / "index.html").read_text()
+    assert 'href="01/report.html"' in page and 'href="02/report.html"' in page
+    assert not list((tmp_path / "out" / "smoke").glob(".*.result.json"))
+
+
+def test_fingerprint_follows_notebook_parameters_and_library_code(tmp_path):
+    from helpers.batch_state import study_fingerprint
+
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "module.py").write_text("x = 1\n")
+    notebook = write_notebook(tmp_path / "01_a.ipynb", "print(1)")
+    base = study_fingerprint(notebook, {"seeds": [0], "output_dir": "a"}, library_dir=library)
+    assert study_fingerprint(notebook, {"output_dir": "b", "seeds": [0]}, library_dir=library) == base
+    assert study_fingerprint(notebook, {"seeds": [1], "output_dir": "a"}, library_dir=library) != base
+    (library / "module.py").write_text("x = 2\n")
+    changed_code = study_fingerprint(notebook, {"seeds": [0], "output_dir": "a"}, library_dir=library)
+    assert changed_code != base
+    write_notebook(notebook, "print(2)")
+    assert study_fingerprint(notebook, {"seeds": [0], "output_dir": "a"}, library_dir=library) != changed_code
+
+
+def test_publish_swaps_whole_folders(tmp_path):
+    from helpers.batch_state import RECORD_NAME, finished_record, prepare_staging, publish, staging_folder
+
+    published = tmp_path / "01"
+    published.mkdir()
+    (published / "old.txt").write_text("old")
+    staging = staging_folder(published)
+    assert prepare_staging(staging, "abc", fresh=False) is False
+    (staging / "new.txt").write_text("new")
+    assert prepare_staging(staging, "abc", fresh=False) is True  # same fingerprint: kept
+    assert (staging / "new.txt").exists()
+    publish(staging, published, {"fingerprint": "abc", "status": "ok"})
+    assert sorted(path.name for path in published.iterdir()) == sorted(["new.txt", RECORD_NAME])
+    assert finished_record(published)["fingerprint"] == "abc"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["01"]
+
+    (staging_folder(published)).mkdir()
+    (staging_folder(published) / "stale.txt").write_text("x")
+    prepare_staging(staging_folder(published), "other", fresh=False)  # another fingerprint: emptied
+    assert not (staging_folder(published) / "stale.txt").exists()
 
 
 def test_index_builder_computes_differences_and_escapes():
@@ -208,6 +346,7 @@ def test_profiles_match_the_studies():
     (["-p", "profile", "quick"], "error: set profile with --profile, not with -p"),
     (["--device", "tpu"], "error: unknown device 'tpu'; valid choices: auto, cpu, cuda, mps"),
     (["-p", "seeds"], "error: argument -p/--parameter: expected 2 arguments"),
+    (["--jobs", "0"], "error: invalid --jobs 0: expected a positive number"),
 ])
 def test_command_line_mistakes_exit_2_before_any_work(arguments, expected, notebooks, tmp_path, capsys):
     code = batch.main(["--notebooks-dir", str(notebooks), "--out", str(tmp_path / "out"), *arguments])
@@ -215,6 +354,14 @@ def test_command_line_mistakes_exit_2_before_any_work(arguments, expected, noteb
     assert code == 2
     assert captured.err == expected + "\n" and captured.out == ""
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_exits_2(notebooks, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert batch.main(["--notebooks-dir", str(notebooks), "--out", str(blocker / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: output folder ") and "cannot be written" in error and len(error.splitlines()) == 1
 
 
 def test_missing_notebooks_folder_is_a_one_line_error(tmp_path, capsys):

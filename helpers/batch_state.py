@@ -1,0 +1,92 @@
+"""What the batch runner keeps between runs, so that nothing finished is lost or redone.
+
+- A study's **fingerprint** hashes its notebook, the parameters it is given and the library's
+  source. A study whose last successful run had the same fingerprint is not rerun.
+- A study runs in a **staging folder** (``<study>.partial``) beside its published folder. An
+  interrupted or failed attempt stays there, and the next attempt with the same fingerprint
+  continues in it (finished training runs are loaded, an interrupted one resumes from its
+  checkpoint).
+- A successful attempt is **published**: the staging folder replaces the study's folder by
+  renames, so a reader sees the old complete folder or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpers.io import read_json, write_json
+
+LIBRARY_DIR = Path(__file__).resolve().parent
+RECORD_NAME = "study.json"  # in a published folder: the successful run's result and fingerprint
+ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
+STAGING_SUFFIX = ".partial"
+UNHASHED_PARAMETERS = ("output_dir",)  # where a study writes does not change what it computes
+
+
+def study_fingerprint(notebook: Path, parameters: Mapping[str, Any], *, library_dir: Path = LIBRARY_DIR) -> str:
+    """A hash of what determines a study's results: the notebook file, its parameters (other
+    than the output folder) and every ``.py`` file of the library."""
+    digest = hashlib.sha256()
+    digest.update(Path(notebook).read_bytes())
+    relevant = {name: value for name, value in parameters.items() if name not in UNHASHED_PARAMETERS}
+    digest.update(json.dumps(relevant, sort_keys=True, default=str).encode())
+    for path in sorted(library_dir.rglob("*.py")):
+        digest.update(path.relative_to(library_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def staging_folder(published: Path) -> Path:
+    """Where a study's next attempt is written: ``<published>.partial``."""
+    return published.with_name(published.name + STAGING_SUFFIX)
+
+
+def finished_record(published: Path) -> dict[str, Any] | None:
+    """The record of the study's last successful run, or None (no run, or an unreadable record)."""
+    try:
+        record = read_json(published / RECORD_NAME)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("fingerprint"), str) else None
+
+
+def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool) -> bool:
+    """Make ``staging`` ready for an attempt; return whether an earlier attempt is continued.
+
+    An earlier attempt's folder is kept when it was started with the same fingerprint and
+    ``fresh`` is False; otherwise it is emptied.
+    """
+    earlier = None
+    try:
+        earlier = read_json(staging / ATTEMPT_NAME).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        pass
+    continuing = earlier == fingerprint and not fresh
+    if not continuing and staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True, exist_ok=True)
+    write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint})
+    return continuing
+
+
+def publish(staging: Path, published: Path, record: Mapping[str, Any]) -> None:
+    """Write ``record`` into ``staging`` and move it into place as ``published``.
+
+    The previous folder is renamed aside first and deleted after, so a reader never sees a mix
+    of the two, and a crash in between leaves either the old or the new folder complete.
+    """
+    write_json(staging / RECORD_NAME, dict(record))
+    (staging / ATTEMPT_NAME).unlink(missing_ok=True)
+    aside = published.with_name(f".{published.name}.replaced")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if published.exists():
+        os.replace(published, aside)
+    os.replace(staging, published)
+    shutil.rmtree(aside, ignore_errors=True)
