@@ -15,7 +15,6 @@ after each window, and every figure is a median with its spread (min-max) over w
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time

@@ -3,7 +3,9 @@
     python -m helpers.train --model resnet18 --dataset cifar10 --data-dir ../shared/data \\
         --limit-train 2000 --limit-test 1000 --epochs 2 --out /tmp/r
 
-writes ``/tmp/r/history.csv`` (a row per epoch), ``/tmp/r/metrics.json`` and ``/tmp/r/spec.json``.
+writes ``/tmp/r/history.csv`` (a row per epoch), ``/tmp/r/metrics.json``, ``/tmp/r/spec.json`` and
+``/tmp/r/model.pt``. A checkpoint is saved after every epoch: the same command continues an
+interrupted run, and prints a finished one's results without retraining (``--force`` retrains).
 Bad input is reported as one line on stderr (no traceback) with exit status 2.
 """
 
@@ -23,12 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m helpers.train``."""
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", required=True, help="a registered model name (see helpers.models.available_models)")
-    parser.add_argument("--dataset", required=True, help="cifar10, cifar100, mnist, fashion_mnist, caltech101 or synthetic")
+    parser.add_argument("--model", help="a registered model name (see helpers.models.available_models)")
+    parser.add_argument("--dataset", help="cifar10, cifar100, mnist, fashion_mnist, caltech101 or synthetic")
+    parser.add_argument("--spec", metavar="FILE",
+                        help="a run's spec.json (model, dataset, options, config) instead of the options below")
     parser.add_argument("--data-dir", default=None, help="folder holding the dataset (else $HELPERS_DATA_DIR, else data/)")
     parser.add_argument("--download", action="store_true", help="download with torchvision when the data is not found")
     parser.add_argument("--out", required=True, help="output folder for history.csv and metrics.json")
-    parser.add_argument("--force", action="store_true", help="retrain even if --out holds a finished run")
+    parser.add_argument("--force", action="store_true", help="start afresh even if --out holds a finished or interrupted run")
     parser.add_argument("--limit-train", type=int, default=None, help="class-balanced subset of N training images")
     parser.add_argument("--limit-test", type=int, default=None, help="class-balanced subset of N test images")
     parser.add_argument("--val-fraction", type=float, default=0.0, help="stratified validation split of the training set")
@@ -49,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", default=defaults.precision, help=f"one of {', '.join(PRECISIONS)}")
     parser.add_argument("--no-channels-last", action="store_true", help="keep the default NCHW memory format")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
+    parser.add_argument("--sync-batchnorm", action="store_true",
+                        help="under torchrun on GPUs: batch-norm statistics over the whole global batch")
     parser.add_argument("--native-convs", action="store_true",
                         help="on the CPU, keep oneDNN for small feature maps instead of the matmul form")
     parser.add_argument("--stem", default=None, help="ResNet stem: cifar, imagenet or deep")
@@ -67,11 +73,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     # Everything is validated before data is read or a model is built.
+    from helpers.device import resolve_device
+    from helpers.io import check_writable
+    from helpers.runs import execute_run, is_finished, load_run
+    from helpers.train.distributed import context_from_environment, shutdown
+
+    spec = _spec_from_file(arguments.spec) if arguments.spec else _spec_from_arguments(arguments)
+    out = check_writable(arguments.out)
+    distributed = context_from_environment(resolve_device(spec.config.device).type)
+    try:
+        if is_finished(out) and not arguments.force:
+            metrics = load_run(out, spec).metrics  # raises, naming the fields, if the settings differ
+            message = f"{out} already holds this finished run (pass --force to retrain it):\n"
+        else:
+            from helpers.data import load_dataset
+
+            data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
+                                **spec.dataset_options)
+            metrics = execute_run(spec, data, out, force=arguments.force).metrics
+            message = ""
+    finally:
+        shutdown(distributed)
+    if distributed.is_main:
+        processes = f", {distributed.world_size} processes" if distributed.enabled else ""
+        print(
+            f"{message}{spec.model} on {spec.dataset}: test top-1 {metrics['test_top1']:.4f}, "
+            f"top-5 {metrics['test_top5']:.4f}, {metrics['train_images_per_second']:.1f} img/s "
+            f"({metrics['device']}, {metrics['precision']}{processes}), {metrics['wall_seconds']:.1f} s -> {out}"
+        )
+    return 0
+
+
+def _spec_from_arguments(arguments: argparse.Namespace):
     from helpers.data import available_datasets
     from helpers.data.constants import CLASS_NAMES
     from helpers.models import available_models
-    from helpers.runs import RunSpec, check_writable, execute_run, is_finished
+    from helpers.runs import RunSpec
 
+    if not arguments.model or not arguments.dataset:
+        raise InvalidConfigError("--model and --dataset are required (or --spec FILE)")
     config = TrainConfig(
         epochs=arguments.epochs, batch_size=arguments.batch_size, optimizer=arguments.optimizer, lr=arguments.lr,
         momentum=arguments.momentum, weight_decay=arguments.weight_decay, scheduler=arguments.scheduler,
@@ -79,6 +119,7 @@ def _run(arguments: argparse.Namespace) -> int:
         mixup_alpha=arguments.mixup_alpha, augmentation=arguments.augmentation, seed=arguments.seed,
         device=arguments.device, precision=arguments.precision, channels_last=not arguments.no_channels_last,
         compile=arguments.compile, small_map_convs=not arguments.native_convs,
+        sync_batchnorm=arguments.sync_batchnorm,
     )
     check_choice("model", arguments.model, available_models())
     check_choice("dataset", arguments.dataset, available_datasets())
@@ -91,23 +132,23 @@ def _run(arguments: argparse.Namespace) -> int:
         "seed": arguments.seed,
     }
     model_options = {"stem": arguments.stem} if arguments.stem else {}
-    spec = RunSpec(run_id="cli", model=arguments.model, dataset=arguments.dataset, config=config,
+    return RunSpec(run_id="cli", model=arguments.model, dataset=arguments.dataset, config=config,
                    model_options=model_options, dataset_options=dataset_options)
-    out = check_writable(arguments.out)
-    if is_finished(out) and not arguments.force:
-        raise InvalidConfigError(f"{out} already holds a finished run (metrics.json); pass --force to retrain it")
 
-    from helpers.data import load_dataset
 
-    data = load_dataset(arguments.dataset, data_dir=arguments.data_dir, download=arguments.download, **dataset_options)
-    outcome = execute_run(spec, data, out)
-    metrics = outcome.metrics
-    print(
-        f"{arguments.model} on {arguments.dataset}: test top-1 {metrics['test_top1']:.4f}, top-5 {metrics['test_top5']:.4f}, "
-        f"{metrics['train_images_per_second']:.1f} img/s ({metrics['device']}, {metrics['precision']}), "
-        f"{metrics['wall_seconds']:.1f} s -> {out}"
-    )
-    return 0
+def _spec_from_file(path: str):
+    from helpers.data import available_datasets
+    from helpers.io import read_json
+    from helpers.models import available_models
+    from helpers.runs import RunSpec
+
+    try:
+        spec = RunSpec.from_dict(read_json(path))
+    except (OSError, ValueError) as error:
+        raise InvalidConfigError(f"--spec {path!r} cannot be read as a run spec: {error}") from error
+    check_choice("model", spec.model, available_models())
+    check_choice("dataset", spec.dataset, available_datasets())
+    return spec
 
 
 def _per_class(flag: str, limit: int | None, num_classes: int) -> int | None:
