@@ -81,10 +81,13 @@ def difference_points(paper: float | None, this_run: float | None, unit: str = "
     return (float(this_run) - float(paper)) * _PERCENT_PER_UNIT[unit]
 
 
-def format_percent(value: float | None, unit: str = "fraction") -> str:
-    """A headline value shown in percent, whatever unit it was recorded in."""
+def format_percent(value: float | None, unit: str = "fraction", *, difference: bool = False) -> str:
+    """A headline value shown in percent (or, for a ``difference`` of two accuracies, in signed
+    percentage points), whatever unit it was recorded in."""
     if value is None:
         return "–"
+    if difference:
+        return format_points(float(value) * _PERCENT_PER_UNIT[unit])
     return f"{float(value) * _PERCENT_PER_UNIT[unit]:.2f}%"
 
 
@@ -211,8 +214,11 @@ def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
     for item in headline:
         unit = item.get("unit", "fraction")
         points = difference_points(item.get("paper"), item.get("this_run"), unit)
-        rows.append(f"<tr><td>{e(str(item.get('label', '')))}</td><td>{format_percent(item.get('paper'), unit)}</td>"
-                    f"<td>{format_percent(item.get('this_run'), unit)}</td><td>{format_points(points)}</td></tr>")
+        gap = bool(item.get("difference"))
+        rows.append(f"<tr><td>{e(str(item.get('label', '')))}</td>"
+                    f"<td>{format_percent(item.get('paper'), unit, difference=gap)}</td>"
+                    f"<td>{format_percent(item.get('this_run'), unit, difference=gap)}</td>"
+                    f"<td>{format_points(points)}</td></tr>")
     return ("<table><thead><tr><th>headline</th><th>paper</th><th>this run</th><th>difference</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 

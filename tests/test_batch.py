@@ -293,7 +293,9 @@ def test_index_builder_computes_differences_and_escapes():
                     title="Plain <ResNet>", reduced_data=True, data_notes=["only 500 images"], devices=["cpu"],
                     headline=[{"label": "top-1", "paper": 0.9357, "this_run": 0.95, "unit": "fraction"},
                               {"label": "error", "paper": 6.43, "this_run": 7.0, "unit": "percent"},
-                              {"label": "top-5", "paper": None, "this_run": 0.99, "unit": "fraction"}]),
+                              {"label": "top-5", "paper": None, "this_run": 0.99, "unit": "fraction"},
+                              {"label": "A minus B", "paper": 0.069, "this_run": -0.012, "unit": "fraction",
+                               "difference": True}]),
         StudyResult(study="02", notebook="02_b.ipynb", status="failed", wall_seconds=3.0, report=None,
                     error_name="RuntimeError", error_message="out of <memory>", error_cell=4),
     ]
@@ -301,6 +303,7 @@ def test_index_builder_computes_differences_and_escapes():
     assert 'href="01/report.html"' in page and "02 · 02_b.ipynb" in page
     assert "Plain &lt;ResNet&gt;" in page and "out of &lt;memory&gt;" in page and "in cell 4" in page
     assert "+1.43 pts" in page and "+0.57 pts" in page and "93.57%" in page and "6.43%" in page
+    assert "<td>+6.90 pts</td><td>-1.20 pts</td><td>-8.10 pts</td>" in page  # a gap is in points, not %
     assert "only 500 images" in page and "Reduced or synthetic data" in page
     assert "1 ok, 1 failed" in page and "device auto (used: cpu)" in page and "2025-01-02 03:04 UTC" in page
     assert "1 min 15 s" in page and "quick" in page

@@ -143,7 +143,8 @@ def test_headlines_hold_the_key_comparisons(outcomes):
     assert items["ResNet-50 test top-1 (ImageNet stem)"]["paper"] == 0.7604
     assert items["ResNet-50 test top-1 (CIFAR stem)"]["paper"] is None
     gap = items["ResNet-18 minus ResNet-50 test top-1 (ImageNet stem)"]
-    assert gap["paper"] == pytest.approx(0.069) and gap["this_run"] == pytest.approx(0.10)
+    assert gap["paper"] == pytest.approx(0.069) and gap["this_run"] == pytest.approx(0.10) and gap["difference"]
+    assert not r18["difference"]
     assert items["ResNet-18 minus ResNet-50 test top-1 (CIFAR stem)"]["this_run"] == pytest.approx(-0.02)
 
 

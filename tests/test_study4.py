@@ -151,7 +151,8 @@ def test_headlines_best_run_and_all_tables(outcomes):
     assert labels[:4] == ["A top-1 (validation)", "B top-1 (validation)", "A+c+l top-1 (validation)",
                           "B+c+l top-1 (validation)"]
     assert "Model-B minus Model-A top-1" in labels
-    assert all(set(item) == {"label", "paper", "this_run", "unit"} for item in study4.headlines(outcomes))
+    assert all(set(item) == {"label", "paper", "this_run", "unit", "difference"} for item in study4.headlines(outcomes))
+    assert [item["label"] for item in study4.headlines(outcomes) if item["difference"]] == ["Model-B minus Model-A top-1"]
     assert study4.best_run(outcomes) == "A+c+l"  # 0.93 and first in plan order among the ties
     tables = study4.tables(outcomes)
     assert {"table1_tweaks", "table2_refinements_model_a", "table3_refinements_model_b", "refinement_effects",

@@ -196,9 +196,12 @@ def conclusion_markdown(
     return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
 
 
-def headline(label: str, paper: float | None, this_run: float | None, unit: str = "fraction") -> dict[str, Any]:
-    """One headline number for the report index: this run's value beside the paper's."""
-    return {"label": label, "paper": paper, "this_run": this_run, "unit": unit}
+def headline(label: str, paper: float | None, this_run: float | None, unit: str = "fraction", *,
+             difference: bool = False) -> dict[str, Any]:
+    """One headline number for the report index: this run's value beside the paper's.
+
+    ``difference`` marks a value that is itself a gap between two accuracies (shown in points)."""
+    return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference}
 
 
 def save_tables(output_dir: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> list[Path]:

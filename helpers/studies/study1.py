@@ -244,7 +244,8 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
                    - _mean_metric(groups["ResNet-50", stem], "test_top1"))
             paper_gap = PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"]
             items.append(common.headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-                                         round(paper_gap, 4) if stem == PAPER_STEM else None, gap))
+                                         round(paper_gap, 4) if stem == PAPER_STEM else None, gap,
+                                         difference=True))
     return items
 
 

@@ -214,7 +214,8 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     differences = differences_table(outcomes)
     for label, paper, this_run in zip(differences["difference"], differences["paper"], differences["this run"]):
         items.append(common.headline(f"{label} (points)", float(paper),
-                                     None if np.isnan(this_run) else float(this_run), unit="percent"))
+                                     None if np.isnan(this_run) else float(this_run), unit="percent",
+                                     difference=True))
     return items
 
 

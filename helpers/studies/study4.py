@@ -252,7 +252,8 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
              for name, value in paper.items() if name in groups]
     if "A" in groups and "B" in groups:
         items.append(common.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4),
-                                     _mean(groups["B"], "test_top1") - _mean(groups["A"], "test_top1")))
+                                     _mean(groups["B"], "test_top1") - _mean(groups["A"], "test_top1"),
+                                     difference=True))
     if groups:
         best = best_run(outcomes)
         items.append(common.headline(f"best run here ({best}) vs the paper's best (c+l) top-1", PAPER_BEST_TOP1,

@@ -285,7 +285,8 @@ def headlines(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome
     if all(model in groups for model in MODELS):
         gap = _mean(groups["ResNet18"], "test_top1") - _mean(groups["ResNetLarge"], "test_top1")
         items.append(common.headline("ResNet18 minus ResNetLarge test top-1",
-                                     round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4), gap))
+                                     round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4), gap,
+                                     difference=True))
     if grid_outcomes:
         items.append(common.headline("ResNetLarge grid: best validation top-1", None,
                                      float(grid_table(grid_outcomes)["validation top-1"].max())))
