@@ -594,6 +594,9 @@ def test_normalize_broadcasts_over_channels():
     grey = torch.rand(4, 1, 5, 5)
     torch.testing.assert_close(normalize(grey, (0.5,), (0.5,)), grey * 2 - 1)
     torch.testing.assert_close(normalize(images, (0.5,), (0.5,)), images * 2 - 1)
+    channels_last = normalize(images, (0.1, 0.2, 0.3), (0.5, 0.25, 2.0), memory_format=torch.channels_last)
+    assert channels_last.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(channels_last, result)
     with pytest.raises(ValueError, match="do not fit 3 channel"):
         normalize(images, (0.1, 0.2), (1.0, 1.0))
     with pytest.raises(TypeError, match="float"):

@@ -69,16 +69,22 @@ def augment_batch(
     return _crop_flip(images, crop_padding if policy == "crop_flip" else 0, generator).float().div_(255)
 
 
-def normalize(images: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    """``(images - mean) / std`` per channel for float ``[..., C, H, W]``; one value applies to all channels."""
+def normalize(images: torch.Tensor, mean: Sequence[float], std: Sequence[float], *,
+              memory_format: torch.memory_format = torch.contiguous_format) -> torch.Tensor:
+    """``(images - mean) / std`` per channel for float ``[..., C, H, W]``; one value applies to all
+    channels. Computed as one fused multiply-add written straight into ``memory_format``."""
     if not images.is_floating_point():
         raise TypeError(f"normalize expects float images in [0, 1], got {images.dtype}; use augment_batch first")
     channels = images.shape[-3]
     if len(mean) not in (1, channels) or len(std) not in (1, channels):
         raise ValueError(f"mean/std of lengths {len(mean)}/{len(std)} do not fit {channels} channel(s)")
-    mean_t = torch.as_tensor(mean, dtype=images.dtype, device=images.device).view(-1, 1, 1)
-    std_t = torch.as_tensor(std, dtype=images.dtype, device=images.device).view(-1, 1, 1)
-    return (images - mean_t) / std_t
+    scale = 1 / torch.as_tensor(std, dtype=torch.float64)
+    shift = -torch.as_tensor(mean, dtype=torch.float64) * scale
+    scale, shift = (value.to(images.dtype).to(images.device).view(-1, 1, 1) for value in (scale, shift))
+    if images.ndim != 4:
+        memory_format = torch.contiguous_format  # channels_last is defined for 4-d tensors only
+    output = torch.empty_like(images, memory_format=memory_format)
+    return torch.addcmul(shift, images, scale, out=output)
 
 
 def mixup(

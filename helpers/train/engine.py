@@ -114,8 +114,7 @@ class TrainingEngine:
         if config.concat_original:
             keep_original = (indices >= self.num_train).view(-1, 1, 1, 1)
             images = torch.where(keep_original, raw.float() / 255, images)
-        images = normalize(images, self.mean, self.std)
-        return images.contiguous(memory_format=self.memory_format), labels
+        return normalize(images, self.mean, self.std, memory_format=self.memory_format), labels
 
     def step(self, indices: torch.Tensor, step_number: int) -> None:
         """One optimizer step on the batch ``indices``; adds its loss and accuracy to the totals."""
