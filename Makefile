@@ -7,6 +7,8 @@ PROFILE ?= smoke
 DATA_DIR ?=
 OUT ?= outputs
 ONLY ?=
+JOBS ?=
+FORCE ?=
 PYTEST_ARGS ?=
 
 .PHONY: test reports lab benchmark venv clean-venv samples
@@ -24,7 +26,8 @@ test: venv
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ARGS)
 
 reports: venv
-	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY))
+	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY)) \
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
