@@ -1,13 +1,18 @@
-"""A mistyped papermill parameter stops a study notebook before any work (papermill only warns)."""
+"""The study notebooks' shared contract: a thin notebook with one parameters cell, and a
+mistyped papermill parameter that stops it before any work (papermill itself only warns)."""
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers.errors import InvalidConfigError
 from helpers.studies.common import assigned_names, reject_unknown_parameters
 
 REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
+COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "output_dir",
+                     "torchrun_processes")
 PARAMETERS_CELL = 'profile = "smoke"  # smoke | quick | paper\nepochs = None\nseeds: list = [0]\n'
 
 
@@ -42,3 +47,26 @@ def test_papermill_with_a_typo_fails_at_the_check_cell(tmp_path):
     assert raised.value.ename == "InvalidConfigError"
     assert "unknown parameter(s) 'epoch' (did you mean 'epochs'?)" in raised.value.evalue
     assert not (tmp_path / "study").exists()  # stopped before any run was written
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_notebook_follows_the_contract(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert notebook.cells[0].cell_type == "markdown"
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    tagged = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in COMMON_PARAMETERS:
+        assert any(line.startswith(f"{name} = ") and "#" in line for line in tagged[0].source.splitlines()), name
+    after = code[code.index(tagged[0]) + 1]
+    assert after.source.startswith("common.reject_unknown_parameters(In)")
+    for cell in code:
+        assert not cell.get("outputs") and cell.get("execution_count") is None
+        statements = [line.lstrip() for line in cell.source.splitlines()]
+        assert not any(line.startswith(("def ", "for ", "while ", "class ")) for line in statements)
+    assert sum("processes_per_run=parameters.torchrun_processes" in cell.source for cell in code) >= 1
+
+
+def test_all_five_notebooks_are_checked():
+    assert [path.name[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05"]

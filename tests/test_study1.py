@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import matplotlib
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,7 +19,6 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
-NOTEBOOK = REPO / "notebooks" / "01_resnet18_vs_resnet50.ipynb"
 
 
 def parameters(tmp_path, profile="smoke", **overrides):
@@ -187,18 +185,3 @@ def test_tiny_real_run_gives_every_table_and_figure(tmp_path):
     assert not math.isnan(tables["table1_resnet18_training"].iloc[0]["this run train loss"])
     assert "confusion_resnet18_imagenet" in study1.figures(outcomes)
     assert study1.headlines(outcomes)[0]["this_run"] == outcomes[0].metrics["test_top1"]
-
-
-def test_notebook_follows_the_contract():
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    assert notebook.metadata["kernelspec"]["name"] == "python3"
-    assert notebook.cells[0].cell_type == "markdown"
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    tagged = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    for name in ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "output_dir"):
-        assert any(line.startswith(f"{name} = ") and "#" in line for line in tagged[0].source.splitlines()), name
-    for cell in code:
-        assert not cell.get("outputs") and cell.get("execution_count") is None
-        statements = [line.lstrip() for line in cell.source.splitlines()]
-        assert not any(line.startswith(("def ", "for ", "while ", "class ")) for line in statements)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import write_csv, write_json
-from helpers.plots import save_figure
+from helpers.plots import plot_confusion_matrix, plot_grouped_bars, save_figure
 from helpers.runs import RunOutcome
 
 PROFILES = ("smoke", "quick", "paper")
@@ -202,6 +202,44 @@ def headline(label: str, paper: float | None, this_run: float | None, unit: str 
 
     ``difference`` marks a value that is itself a gap between two accuracies (shown in points)."""
     return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference}
+
+
+def accuracy_bars_and_confusions(
+    groups: Mapping[Any, Sequence[RunOutcome]],
+    bar_rows: Sequence[Mapping[str, Any]],
+    *,
+    bars_name: str,
+    group: str,
+    value: str,
+    bars_title: str,
+    confusion_name: Callable[[Any], str],
+    confusion_title: Callable[[Any], str],
+) -> dict[str, Figure]:
+    """A grouped bar chart of ``bar_rows`` (one bar per model, the paper's value marked from the
+    ``paper (%)`` column) and a test confusion matrix of each group's first run."""
+    result: dict[str, Figure] = {}
+    if bar_rows:
+        result[bars_name] = plot_grouped_bars(pd.DataFrame(list(bar_rows)), group=group, category="model",
+                                              value=value, paper_value="paper (%)", title=bars_title)
+    for key, runs in groups.items():
+        first = runs[0]
+        result[confusion_name(key)] = plot_confusion_matrix(
+            first.confusion, first.metrics["classes"],
+            title=f"{confusion_title(key)} (seed {first.spec.labels['seed']}): test confusion")
+    return result
+
+
+def seed_and_epoch_caveats(outcomes: Sequence[RunOutcome], groups: Mapping[Any, Sequence[RunOutcome]], *,
+                           paper_epochs: int, noise: str) -> list[str]:
+    """The usual caveats of a conclusion: how many seeds each mean has (``noise``: which
+    differences a single seed cannot separate) and whether the epochs differ from the paper's."""
+    seeds = max((len(runs) for runs in groups.values()), default=0)
+    epochs = max((outcome.metrics["epochs"] for outcome in outcomes), default=0)
+    caveats = [f"{seeds} seed(s) per run: {noise} are within seed-to-seed noise" if seeds < 3
+               else f"means over {seeds} seeds"]
+    if epochs != paper_epochs:
+        caveats.append(f"{epochs} epoch(s), not the paper's {paper_epochs}")
+    return caveats
 
 
 def save_tables(output_dir: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> list[Path]:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from helpers.compare import paper_vs_run
 from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
-from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
+from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import common
 from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
@@ -266,20 +266,16 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
             if metric == "loss":  # the paper's losses span 0.2-5.4 and early test losses can be far larger
                 figure.axes[0].set_yscale("log")
             result[f"fig{number}_{slug}_{word}"] = figure
-    bars = pd.DataFrame([
+    bar_rows = [
         {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * _mean_metric(runs, "test_top1"),
          "paper (%)": 100 * PAPER_TEST_TOP1[model] if stem == PAPER_STEM else np.nan}
         for (model, stem), runs in groups.items()
-    ])
-    if not bars.empty:
-        result["test_accuracy_by_stem"] = plot_grouped_bars(
-            bars, group="stem", category="model", value="test top-1 (%)", paper_value="paper (%)",
-            title="Test top-1 by model and stem (black: paper)")
-    for (model, stem), runs in groups.items():
-        first = runs[0]
-        result[f"confusion_{MODELS[model]}_{stem}"] = plot_confusion_matrix(
-            first.confusion, first.metrics["classes"],
-            title=f"{run_name(model, stem)} (seed {first.spec.labels['seed']}): test confusion")
+    ]
+    result.update(common.accuracy_bars_and_confusions(
+        groups, bar_rows, bars_name="test_accuracy_by_stem", group="stem", value="test top-1 (%)",
+        bars_title="Test top-1 by model and stem (black: paper)",
+        confusion_name=lambda key: f"confusion_{MODELS[key[0]]}_{key[1]}",
+        confusion_title=lambda key: run_name(*key)))
     return result
 
 
@@ -301,10 +297,6 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
         change = 100 * (_mean_metric(groups["ResNet-50", "cifar"], "test_top1")
                         - _mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
         lines.append(f"- Switching ResNet-50 to the CIFAR stem changed its test top-1 by {change:+.2f} points.")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    epochs = max((outcome.metrics["epochs"] for outcome in outcomes), default=0)
-    caveats = [f"{seeds} seed(s) per run: differences of a point or two are within seed-to-seed noise"
-               if seeds < 3 else f"means over {seeds} seeds"]
-    if epochs != PAPER_EPOCHS_TOTAL:
-        caveats.append(f"{epochs} epochs, not the paper's {PAPER_EPOCHS_TOTAL}")
+    caveats = common.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS_TOTAL,
+                                            noise="differences of a point or two")
     return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from helpers.compare import paper_vs_run, paper_vs_run_grid
 from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
-from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
+from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import common
 from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
@@ -232,20 +232,16 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
         for split in ("train", "test"):
             result[f"fig{number}_{DATASETS[dataset]}_{split}_accuracy"] = plot_curves(
                 histories, "top1", splits=(split,), title=f"Figure {number}: {split} accuracy on {dataset}")
-    bars = pd.DataFrame([
+    bar_rows = [
         {"dataset": dataset, "model": model, "highest test top-1 (%)": 100 * best_accuracy(runs, "test"),
          "paper (%)": PAPER_BEST_PERCENT[model][TABLE1_COLUMNS.index(f"{dataset} test")]}
         for (dataset, model), runs in groups.items()
-    ])
-    if not bars.empty:
-        result["highest_test_accuracy"] = plot_grouped_bars(
-            bars, group="dataset", category="model", value="highest test top-1 (%)", paper_value="paper (%)",
-            title="Highest test top-1 during training (black: paper)")
-    for (dataset, model), runs in groups.items():
-        first = runs[0]
-        result[f"confusion_{DATASETS[dataset]}_{MODELS[model]}"] = plot_confusion_matrix(
-            first.confusion, first.metrics["classes"],
-            title=f"{model} on {dataset} (seed {first.spec.labels['seed']}): test confusion")
+    ]
+    result.update(common.accuracy_bars_and_confusions(
+        groups, bar_rows, bars_name="highest_test_accuracy", group="dataset", value="highest test top-1 (%)",
+        bars_title="Highest test top-1 during training (black: paper)",
+        confusion_name=lambda key: f"confusion_{DATASETS[key[0]]}_{MODELS[key[1]]}",
+        confusion_title=lambda key: f"{key[1]} on {key[0]}"))
     return result
 
 

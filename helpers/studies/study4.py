@@ -351,10 +351,6 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) ->
     if top1 and max(top1.values()) < 2 * chance:
         lines.append(f"- Every run is at or near chance (1/{round(1 / chance)} = {100 * chance:.1f} %): the "
                      "ordering above is noise, not evidence for or against the paper.")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    epochs = max((outcome.metrics["epochs"] for outcome in outcomes), default=0)
-    caveats = [f"{seeds} seed(s) per run: differences of a few points are within seed-to-seed noise"
-               if seeds < 3 else f"means over {seeds} seeds"]
-    if epochs != PAPER_EPOCHS:
-        caveats.append(f"{epochs} epoch(s), not the paper's {PAPER_EPOCHS}")
+    caveats = common.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS,
+                                            noise="differences of a few points")
     return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile, claim="the paper's claims")
