@@ -1,9 +1,8 @@
 """Study 1 (ResNet-18 vs ResNet-50 on CIFAR-10): plan, tables, headlines, figures and conclusion
-on hand-made outcomes, one tiny real run, and the notebook's structure."""
+on hand-made outcomes and one tiny real run (the notebook contract: test_notebook_parameters.py)."""
 
 import dataclasses
 import math
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -15,16 +14,9 @@ from helpers.data.constants import CIFAR10_CLASSES
 from helpers.runs import RunOutcome, RunSpec, run_all
 from helpers.studies import common, study1
 
+from study_support import SHARED_DATA, parameters
+
 matplotlib.use("Agg")
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def parameters(tmp_path, profile="smoke", **overrides):
-    values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
-                  output_dir=tmp_path)
-    return common.check_parameters(**{**values, **overrides})
 
 
 def outcome(model, stem, *, test_top1, train_top1=0.9, epochs=12, seed=0, train_loss_start=2.0):

@@ -1,9 +1,8 @@
 """Study 2 (ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10): plan, Table 1, the abstract's
-differences, headlines, figures and conclusion on hand-made outcomes, one tiny real run, and the
-notebook's structure."""
+differences, headlines, figures and conclusion on hand-made outcomes and one tiny real run (the
+notebook contract: test_notebook_parameters.py)."""
 
 import dataclasses
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -14,16 +13,9 @@ from helpers.config import TrainConfig
 from helpers.runs import RunOutcome, RunSpec, run_all
 from helpers.studies import common, study2
 
+from study_support import SHARED_DATA, parameters
+
 matplotlib.use("Agg")
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def parameters(tmp_path, profile="smoke", **overrides):
-    values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
-                  output_dir=tmp_path)
-    return common.check_parameters(**{**values, **overrides})
 
 
 def outcome(dataset, model, *, best_train, best_test, seed=0, epochs=4):

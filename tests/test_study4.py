@@ -12,16 +12,12 @@ import pytest
 
 from helpers.errors import UnknownNameError
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import common, study4
+from helpers.studies import study4
 from helpers.studies.common import CHOSEN, PAPER
 
+from study_support import parameters
+
 NAMES = ["A", "B", "C", "D"] + [f"{m}+{r}" for m in "AB" for r in study4.REFINEMENTS]
-
-
-def parameters(tmp_path, profile="smoke", **overrides):
-    values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
-                  output_dir=tmp_path)
-    return common.check_parameters(**{**values, **overrides})
 
 
 def by_name(specs):

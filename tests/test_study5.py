@@ -11,14 +11,10 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import common, study5
+from helpers.studies import study5
 from helpers.studies.common import CHOSEN, PAPER
 
-
-def parameters(tmp_path, profile="smoke", **overrides):
-    values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
-                  output_dir=tmp_path)
-    return common.check_parameters(**{**values, **overrides})
+from study_support import parameters
 
 
 # --- plans ------------------------------------------------------------------------------------------

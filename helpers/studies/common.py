@@ -11,11 +11,12 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -202,6 +203,19 @@ def headline(label: str, paper: float | None, this_run: float | None, unit: str 
 
     ``difference`` marks a value that is itself a gap between two accuracies (shown in points)."""
     return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference}
+
+
+def group_outcomes(outcomes: Sequence[RunOutcome], key: Callable[[RunOutcome], Hashable]) -> dict[Any, list[RunOutcome]]:
+    """Outcomes grouped by ``key(outcome)`` (for example model and stem), seeds together, in plan order."""
+    groups: dict[Any, list[RunOutcome]] = {}
+    for outcome in outcomes:
+        groups.setdefault(key(outcome), []).append(outcome)
+    return groups
+
+
+def mean_metric(runs: Sequence[RunOutcome], key: str) -> float:
+    """The mean of ``metrics[key]`` over runs (seeds)."""
+    return float(np.mean([run.metrics[key] for run in runs]))
 
 
 def accuracy_bars_and_confusions(

@@ -142,14 +142,7 @@ def model_table(num_classes: int = 10) -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (model, stem), seeds together, in plan order."""
-    groups: dict[tuple[str, str], list[RunOutcome]] = {}
-    for outcome in outcomes:
-        groups.setdefault((outcome.spec.labels["model"], outcome.spec.labels["stem"]), []).append(outcome)
-    return groups
-
-
-def _mean_metric(outcomes: Sequence[RunOutcome], key: str) -> float:
-    return float(np.mean([outcome.metrics[key] for outcome in outcomes]))
+    return common.group_outcomes(outcomes, lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
 
 
 def run_name(model: str, stem: str) -> str:
@@ -190,7 +183,7 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     CIFAR-stem rows as the reference to beat."""
     groups = _groups(outcomes)
     paper = {run_name(model, stem): PAPER_TEST_TOP1[model] for model, stem in groups}
-    run = {run_name(model, stem): _mean_metric(runs, "test_top1") for (model, stem), runs in groups.items()}
+    run = {run_name(model, stem): common.mean_metric(runs, "test_top1") for (model, stem), runs in groups.items()}
     table = paper_vs_run(paper, run, label="run")
     table.insert(1, "seeds", [len(runs) for runs in groups.values()])
     return table
@@ -204,8 +197,8 @@ def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     for stem in STEMS:
         if not all((model, stem) in groups for model in MODELS):
             continue
-        test = {model: _mean_metric(groups[model, stem], "test_top1") for model in MODELS}
-        train = {model: _mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
+        test = {model: common.mean_metric(groups[model, stem], "test_top1") for model in MODELS}
+        train = {model: common.mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
         rows.append({
             "stem": stem,
             "ResNet-18 test top-1": test["ResNet-18"],
@@ -237,11 +230,11 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     for (model, stem), runs in groups.items():
         items.append(common.headline(f"{model} test top-1 ({STEMS[stem]})",
                                      PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None,
-                                     _mean_metric(runs, "test_top1")))
+                                     common.mean_metric(runs, "test_top1")))
     for stem in STEMS:
         if all((model, stem) in groups for model in MODELS):
-            gap = (_mean_metric(groups["ResNet-18", stem], "test_top1")
-                   - _mean_metric(groups["ResNet-50", stem], "test_top1"))
+            gap = (common.mean_metric(groups["ResNet-18", stem], "test_top1")
+                   - common.mean_metric(groups["ResNet-50", stem], "test_top1"))
             paper_gap = PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"]
             items.append(common.headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
                                          round(paper_gap, 4) if stem == PAPER_STEM else None, gap,
@@ -267,7 +260,7 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
                 figure.axes[0].set_yscale("log")
             result[f"fig{number}_{slug}_{word}"] = figure
     bar_rows = [
-        {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * _mean_metric(runs, "test_top1"),
+        {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * common.mean_metric(runs, "test_top1"),
          "paper (%)": 100 * PAPER_TEST_TOP1[model] if stem == PAPER_STEM else np.nan}
         for (model, stem), runs in groups.items()
     ]
@@ -286,16 +279,16 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
     for stem in STEMS:
         if not all((model, stem) in groups for model in MODELS):
             continue
-        r18 = _mean_metric(groups["ResNet-18", stem], "test_top1")
-        r50 = _mean_metric(groups["ResNet-50", stem], "test_top1")
+        r18 = common.mean_metric(groups["ResNet-18", stem], "test_top1")
+        r50 = common.mean_metric(groups["ResNet-50", stem], "test_top1")
         winner = "ResNet-18" if r18 > r50 else "ResNet-50" if r50 > r18 else "neither"
         agrees = "agrees with" if winner == "ResNet-18" else "disagrees with"
         lines.append(f"- **{STEMS[stem]}**: ResNet-18 {100 * r18:.2f} %, ResNet-50 {100 * r50:.2f} % test top-1; "
                      f"{winner} wins by {abs(100 * (r18 - r50)):.2f} points, which {agrees} the paper "
                      f"(ResNet-18 ahead by {100 * (PAPER_TEST_TOP1['ResNet-18'] - PAPER_TEST_TOP1['ResNet-50']):.2f}).")
     if ("ResNet-50", "imagenet") in groups and ("ResNet-50", "cifar") in groups:
-        change = 100 * (_mean_metric(groups["ResNet-50", "cifar"], "test_top1")
-                        - _mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
+        change = 100 * (common.mean_metric(groups["ResNet-50", "cifar"], "test_top1")
+                        - common.mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
         lines.append(f"- Switching ResNet-50 to the CIFAR stem changed its test top-1 by {change:+.2f} points.")
     caveats = common.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS_TOTAL,
                                             noise="differences of a point or two")

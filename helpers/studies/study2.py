@@ -152,10 +152,8 @@ def model_table() -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (dataset, model), seeds together, in plan order."""
-    groups: dict[tuple[str, str], list[RunOutcome]] = {}
-    for outcome in outcomes:
-        groups.setdefault((outcome.spec.labels["dataset"], outcome.spec.labels["model"]), []).append(outcome)
-    return groups
+    return common.group_outcomes(outcomes,
+                                 lambda outcome: (outcome.spec.labels["dataset"], outcome.spec.labels["model"]))
 
 
 def best_accuracy(runs: Sequence[RunOutcome], split: str) -> float:

@@ -161,24 +161,16 @@ def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
     """Outcomes by run name ('A', 'A+c+l', ...), seeds together, in plan order."""
-    groups: dict[str, list[RunOutcome]] = {}
-    for outcome in outcomes:
-        labels = outcome.spec.labels
-        name = run_name(labels["model"].removeprefix("Model-"), labels["refinements"])
-        groups.setdefault(name, []).append(outcome)
-    return groups
-
-
-def _mean(runs: Sequence[RunOutcome], key: str) -> float:
-    return float(np.mean([run.metrics[key] for run in runs]))
+    return common.group_outcomes(outcomes, lambda outcome: run_name(
+        outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
 
 
 def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOutcome]],
              names: dict[str, str], label: str) -> pd.DataFrame:
     """Paper vs this run (mean over seeds) for top-1 and top-5 of ``names`` (row -> run name)."""
     paper_frame = pd.DataFrame(paper, index=["top-1", "top-5"]).T
-    run_frame = pd.DataFrame({row: {"top-1": _mean(groups[name], "test_top1"),
-                                    "top-5": _mean(groups[name], "test_top5")}
+    run_frame = pd.DataFrame({row: {"top-1": common.mean_metric(groups[name], "test_top1"),
+                                    "top-5": common.mean_metric(groups[name], "test_top5")}
                               for row, name in names.items() if name in groups}).T
     table = paper_vs_run_grid(paper_frame, run_frame, row_label=label, column_label="metric")
     spreads = {(row, metric): format_mean_spread([run.metrics[key] for run in groups.get(names[row], [])])
@@ -207,7 +199,7 @@ def refinement_effects(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     rows = []
     for model in REFINED_MODELS:
         paper = {"none": PAPER_TWEAKS[model][0], **{r: v[0] for r, v in PAPER_REFINED[model].items()}}
-        run = {r: _mean(groups[run_name(model, r)], "test_top1") for r in paper if run_name(model, r) in groups}
+        run = {r: common.mean_metric(groups[run_name(model, r)], "test_top1") for r in paper if run_name(model, r) in groups}
         for refinement in ("c", "l", "m"):
             rows.append({"model": f"Model-{model}", "refinement": refinement,
                          "paper effect (points)": _effect(paper, refinement),
@@ -232,7 +224,7 @@ def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
 def best_run(outcomes: Sequence[RunOutcome]) -> str:
     """The run name with the highest mean validation top-1 (first in plan order on ties)."""
     groups = _groups(outcomes)
-    return max(groups, key=lambda name: _mean(groups[name], "test_top1"))
+    return max(groups, key=lambda name: common.mean_metric(groups[name], "test_top1"))
 
 
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
@@ -248,16 +240,16 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     groups = _groups(outcomes)
     paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
              "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
-    items = [common.headline(f"{name} top-1 (validation)", value, _mean(groups[name], "test_top1"))
+    items = [common.headline(f"{name} top-1 (validation)", value, common.mean_metric(groups[name], "test_top1"))
              for name, value in paper.items() if name in groups]
     if "A" in groups and "B" in groups:
         items.append(common.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4),
-                                     _mean(groups["B"], "test_top1") - _mean(groups["A"], "test_top1"),
+                                     common.mean_metric(groups["B"], "test_top1") - common.mean_metric(groups["A"], "test_top1"),
                                      difference=True))
     if groups:
         best = best_run(outcomes)
         items.append(common.headline(f"best run here ({best}) vs the paper's best (c+l) top-1", PAPER_BEST_TOP1,
-                                     _mean(groups[best], "test_top1")))
+                                     common.mean_metric(groups[best], "test_top1")))
     return items
 
 
@@ -315,7 +307,7 @@ def _leaders(top1_by_name: dict[str, float]) -> list[str]:
 def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) -> str:
     """What this run says about the paper's findings, as markdown, from the numbers themselves."""
     groups = _groups(outcomes)
-    top1 = {name: _mean(runs, "test_top1") for name, runs in groups.items()}
+    top1 = {name: common.mean_metric(runs, "test_top1") for name, runs in groups.items()}
     lines = []
     tweaks = {name: top1[name] for name in MODELS if name in top1}
     if tweaks:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -219,14 +218,7 @@ def layer_check(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
-    groups: dict[str, list[RunOutcome]] = {}
-    for outcome in outcomes:
-        groups.setdefault(outcome.spec.labels["model"], []).append(outcome)
-    return groups
-
-
-def _mean(runs: Sequence[RunOutcome], key: str) -> float:
-    return float(np.mean([run.metrics[key] for run in runs]))
+    return common.group_outcomes(outcomes, lambda outcome: outcome.spec.labels["model"])
 
 
 def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
@@ -239,8 +231,8 @@ def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                                        f"{100 * PAPER_TEST_TOP1[model]:.2f}%", f"{100 * PAPER_TRAIN_TOP1[model]:.2f}%"]
         columns[f"{model} (this run)"] = (
             [runs[0].metrics["epochs"], OPTIMIZER_NAMES[runs[0].metrics["config"]["optimizer"]],
-             f"{runs[0].metrics['params']:,}", f"{100 * _mean(runs, 'test_top1'):.2f}%",
-             f"{100 * _mean(runs, 'final_train_top1'):.2f}%"] if runs else [None] * 5)
+             f"{runs[0].metrics['params']:,}", f"{100 * common.mean_metric(runs, 'test_top1'):.2f}%",
+             f"{100 * common.mean_metric(runs, 'final_train_top1'):.2f}%"] if runs else [None] * 5)
     index = ["Epochs", "Optimiser", "Parameters", "Final Test Accuracy", "Final Train Accuracy"]
     return pd.DataFrame(columns, index=pd.Index(index, name="Model ->"))
 
@@ -249,7 +241,7 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Table 1's accuracies, paper vs this run (mean over seeds), in percent with differences."""
     groups = _groups(outcomes)
     paper = pd.DataFrame({"test top-1": PAPER_TEST_TOP1, "train top-1": PAPER_TRAIN_TOP1})
-    run = pd.DataFrame({model: {"test top-1": _mean(runs, "test_top1"), "train top-1": _mean(runs, "final_train_top1")}
+    run = pd.DataFrame({model: {"test top-1": common.mean_metric(runs, "test_top1"), "train top-1": common.mean_metric(runs, "final_train_top1")}
                         for model, runs in groups.items()}).T
     return paper_vs_run_grid(100 * paper, run, unit="percent", run_unit="fraction", row_label="model",
                              column_label="metric")
@@ -280,10 +272,10 @@ def headlines(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome
     groups = _groups(outcomes)
     items = []
     for model, runs in groups.items():
-        items.append(common.headline(f"{model} test top-1", PAPER_TEST_TOP1[model], _mean(runs, "test_top1")))
-        items.append(common.headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], _mean(runs, "final_train_top1")))
+        items.append(common.headline(f"{model} test top-1", PAPER_TEST_TOP1[model], common.mean_metric(runs, "test_top1")))
+        items.append(common.headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], common.mean_metric(runs, "final_train_top1")))
     if all(model in groups for model in MODELS):
-        gap = _mean(groups["ResNet18"], "test_top1") - _mean(groups["ResNetLarge"], "test_top1")
+        gap = common.mean_metric(groups["ResNet18"], "test_top1") - common.mean_metric(groups["ResNetLarge"], "test_top1")
         items.append(common.headline("ResNet18 minus ResNetLarge test top-1",
                                      round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4), gap,
                                      difference=True))
@@ -326,7 +318,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
     groups = _groups(outcomes)
     lines = []
     for model, runs in groups.items():
-        test, train = _mean(runs, "test_top1"), _mean(runs, "final_train_top1")
+        test, train = common.mean_metric(runs, "test_top1"), common.mean_metric(runs, "final_train_top1")
         params = runs[0].metrics["params"]
         match = "matching" if params == PAPER_PARAMS[model] else "unlike"
         paper_test = PAPER_TEST_TOP1[model]
@@ -336,7 +328,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                      f"train {100 * train:.2f} % (paper {100 * PAPER_TRAIN_TOP1[model]:.2f} %); "
                      f"train minus test {100 * (train - test):+.1f} points.")
     if all(model in groups for model in MODELS):
-        gap = _mean(groups["ResNet18"], "test_top1") - _mean(groups["ResNetLarge"], "test_top1")
+        gap = common.mean_metric(groups["ResNet18"], "test_top1") - common.mean_metric(groups["ResNetLarge"], "test_top1")
         leader = "ResNet18" if gap > 0 else "ResNetLarge" if gap < 0 else "neither"
         verdict = "as in" if leader == "ResNet18" else "unlike"
         lines.append(f"- {leader} leads on test by {abs(100 * gap):.2f} points, {verdict} the paper "
@@ -349,7 +341,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                      f"({100 * grid['validation top-1'].max():.1f} % validation top-1); the grid spans "
                      f"{spread:.1f} points. The paper shows its grid (Figure 7) but not the values it chose.")
     chance = 1 / len(outcomes[0].metrics["classes"]) if outcomes else 0.0
-    if groups and max(_mean(runs, "test_top1") for runs in groups.values()) < 2 * chance:
+    if groups and max(common.mean_metric(runs, "test_top1") for runs in groups.values()) < 2 * chance:
         lines.append(f"- Both models are near chance ({100 * chance:.0f} %): which one leads is noise here.")
     seeds = max((len(runs) for runs in groups.values()), default=0)
     epochs = {model: runs[0].metrics["epochs"] for model, runs in groups.items()}
