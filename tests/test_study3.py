@@ -207,7 +207,8 @@ def test_conclusion_without_reduced_data_makes_no_caveat():
 
 def test_headlines_are_resnet18_per_dataset():
     lines = study3.headlines(fake_outcomes())
-    assert [set(line) for line in lines] == [{"label", "paper", "this_run", "unit"}] * 3
+    assert [set(line) for line in lines] == [{"label", "paper", "this_run", "unit", "difference"}] * 3
+    assert not any(line["difference"] for line in lines)  # accuracies, not gaps
     assert lines[0]["paper"] == 0.934 and lines[0]["this_run"] == pytest.approx(0.934)
     assert lines[2]["label"] == "ResNet-18 test top-1, CIFAR-100 (synthetic)"
 
