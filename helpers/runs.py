@@ -128,8 +128,8 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     ``history.csv``, ``model.pt`` (weights only) and, written last, ``metrics.json``. Under
     ``torchrun`` every rank trains and only rank 0 writes.
     """
-    from helpers.device import resolve_device  # the trainer is the heavy import; keep it out of load paths
-    from helpers.train import train
+    from helpers.device import resolve_device
+    from helpers.train import train  # the trainer is the heavy import; keep it out of load paths
     from helpers.train.distributed import context_from_environment
 
     folder = Path(folder)
