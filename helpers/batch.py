@@ -38,8 +38,8 @@ from typing import Any, TextIO
 from helpers import batch_parallel
 from helpers.batch_state import finished_record, prepare_staging, publish, staging_folder, study_fingerprint
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
-from helpers.papermill_run import code_cell_numbers, execute_notebook
 from helpers.io import check_writable, read_json, write_atomic, write_json
+from helpers.papermill_run import code_cell_numbers, execute_notebook
 from helpers.reports import (StudyResult, build_index_html, earlier_results, metrics_summary, render_report,
                              summary_table)
 
@@ -50,7 +50,6 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
-
 
 
 @dataclass(frozen=True)
@@ -222,7 +221,7 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     if record and record["fingerprint"] == fingerprint and not options.force:
         print(f"[{study}] unchanged since its run of {record.get('finished')}; kept (--force reruns it)",
               file=stream, flush=True)
-        return _recorded_result(record, reused=True)
+        return _reused_result(record)
 
     folder = staging_folder(published)
     continuing = prepare_staging(folder, fingerprint, fresh=options.force)
@@ -235,7 +234,7 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     resumed = " (continuing an interrupted attempt)" if continuing else ""
     print(f"[{study}] {notebook.name} -> {published}{resumed}", file=stream, flush=True)
     started_at, start = time.time(), time.perf_counter()
-    outcome = execute_notebook(notebook, folder / notebook.name, parameters, study=study, numbers=numbers,
+    outcome = execute_notebook(notebook, executed, parameters, study=study, numbers=numbers,
                                timeout=options.timeout, stream=stream)
     wall_seconds = time.perf_counter() - start
     if executed.exists():  # also after a failure: the report shows the cell that raised
@@ -260,9 +259,9 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     return result
 
 
-def _recorded_result(record: Mapping[str, Any], *, reused: bool) -> StudyResult:
+def _reused_result(record: Mapping[str, Any]) -> StudyResult:
     names = {item.name for item in fields(StudyResult)}
-    return replace(StudyResult(**{key: value for key, value in record.items() if key in names}), reused=reused)
+    return replace(StudyResult(**{key: value for key, value in record.items() if key in names}), reused=True)
 
 
 def _relative(path: Path, root: Path) -> str | None:
