@@ -49,3 +49,27 @@ def check_choice(kind: str, name: str, choices: Iterable[str]) -> str:
 
 class OutputNotWritableError(HelpersError, PermissionError):
     """The output folder cannot be created or written."""
+
+
+class UnknownOptionError(InvalidConfigError, TypeError):
+    """A keyword option that the chosen model does not take.
+
+    A ``TypeError`` like Python's own "unexpected keyword argument", and an
+    :class:`~helpers.errors.InvalidConfigError` so that configuration code can catch it as such.
+    """
+
+
+class CheckpointMismatchError(InvalidConfigError):
+    """A checkpoint belongs to a run with other settings than the one asked for."""
+
+
+class NonFiniteLossError(HelpersError, FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+class TrainingOutOfMemoryError(HelpersError, MemoryError):
+    """The device ran out of memory during training."""
+
+
+class DistributedRunError(HelpersError, RuntimeError):
+    """A run launched with torchrun failed (a rank crashed or was killed)."""

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from helpers.studies import common
+from helpers.studies.parameters import check_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -12,4 +12,4 @@ def parameters(tmp_path, profile="smoke", **overrides):
     """A study's checked parameters writing into ``tmp_path`` (CPU, one seed, the profile's defaults)."""
     values = dict(profile=profile, data_dir=None, device="cpu", seeds=[0], epochs=None, batch_size=None,
                   output_dir=tmp_path)
-    return common.check_parameters(**{**values, **overrides})
+    return check_parameters(**{**values, **overrides})

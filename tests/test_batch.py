@@ -9,6 +9,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -16,7 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers import batch
-from helpers.reports import StudyResult, build_index_html, difference_points, metrics_summary
+from helpers.batch.reports import StudyResult, build_index_html, difference_points, metrics_summary
 
 PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper
 output_dir = "outputs/interactive/00"  # where metrics, figures and tables go
@@ -249,7 +251,7 @@ def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path):
 
 
 def test_fingerprint_follows_notebook_parameters_and_library_code(tmp_path):
-    from helpers.batch_state import study_fingerprint
+    from helpers.batch.state import study_fingerprint
 
     library = tmp_path / "library"
     library.mkdir()
@@ -266,7 +268,7 @@ def test_fingerprint_follows_notebook_parameters_and_library_code(tmp_path):
 
 
 def test_publish_swaps_whole_folders(tmp_path):
-    from helpers.batch_state import RECORD_NAME, finished_record, prepare_staging, publish, staging_folder
+    from helpers.batch.state import RECORD_NAME, finished_record, prepare_staging, publish, staging_folder
 
     published = tmp_path / "01"
     published.mkdir()
@@ -335,10 +337,12 @@ def test_code_cell_numbers_count_the_injected_parameters_cell():
     assert batch.code_cell_numbers(["code"], [["injected-parameters"]]) == {1: 1}
 
 
-def test_profiles_match_the_studies():
-    from helpers.studies.common import PROFILES
-
-    assert batch.PROFILES == PROFILES
+def test_the_batch_layer_loads_no_torch():
+    # --help and every command-line mistake must answer at once; torch takes seconds to import.
+    code = ("import sys, helpers.batch, helpers.batch.runner, helpers.studies.parameters; "
+            "print('torch' in sys.modules)")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("arguments, expected", [

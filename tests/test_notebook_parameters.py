@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from helpers.errors import InvalidConfigError
-from helpers.studies.common import assigned_names, reject_unknown_parameters
+from helpers.studies.parameters import assigned_names, reject_unknown_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
@@ -60,7 +60,7 @@ def test_notebook_follows_the_contract(path):
     for name in COMMON_PARAMETERS:
         assert any(line.startswith(f"{name} = ") and "#" in line for line in tagged[0].source.splitlines()), name
     after = code[code.index(tagged[0]) + 1]
-    assert after.source.startswith("common.reject_unknown_parameters(In)")
+    assert after.source.startswith("study_parameters.reject_unknown_parameters(In)")
     for cell in code:
         assert not cell.get("outputs") and cell.get("execution_count") is None
         statements = [line.lstrip() for line in cell.source.splitlines()]

@@ -12,7 +12,8 @@ import pytest
 from helpers.config import TrainConfig
 from helpers.data.constants import CIFAR10_CLASSES
 from helpers.runs import RunOutcome, RunSpec, run_all
-from helpers.studies import common, study1
+from helpers.studies import study1
+from helpers.studies.parameters import CHOSEN, PAPER
 
 from study_support import SHARED_DATA, parameters
 
@@ -81,12 +82,12 @@ def test_settings_label_unstated_values_as_chosen(tmp_path):
     table = study1.settings(parameters(tmp_path, "paper")).set_index("setting")
     assert list(table.columns) == ["value", "source"]
     for setting in ("batch size", "learning rate", "weight decay"):
-        assert table.loc[setting, "source"].startswith(common.CHOSEN)
-    assert table.loc["optimizer", "source"].startswith(common.CHOSEN)
+        assert table.loc[setting, "source"].startswith(CHOSEN)
+    assert table.loc["optimizer", "source"].startswith(CHOSEN)
     for setting in ("normalisation", "epochs", "stem: imagenet", "dataset"):
-        assert table.loc[setting, "source"] == common.PAPER
+        assert table.loc[setting, "source"] == PAPER
     smoke = study1.settings(parameters(tmp_path, "smoke")).set_index("setting")
-    assert smoke.loc["epochs", "source"].startswith(common.CHOSEN)
+    assert smoke.loc["epochs", "source"].startswith(CHOSEN)
     assert smoke.loc["images used", "value"] == "20 train / 10 test images per class"
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from helpers.config import TrainConfig
 from helpers.runs import RunOutcome, RunSpec, run_all
-from helpers.studies import common, study2
+from helpers.studies import study2
+from helpers.studies.parameters import CHOSEN, PAPER
 
 from study_support import SHARED_DATA, parameters
 
@@ -72,9 +73,9 @@ def test_plan_applies_overrides_and_one_run_per_seed(tmp_path):
 def test_settings_label_every_unstated_value(tmp_path):
     table = study2.settings(parameters(tmp_path, "paper")).set_index("setting")
     for setting in ("epochs", "batch size", "optimizer", "learning rate", "augmentation"):
-        assert table.loc[setting, "source"].startswith(common.CHOSEN), setting
+        assert table.loc[setting, "source"].startswith(CHOSEN), setting
     assert "depth not stated" in table.loc["ResNet", "source"]
-    assert table.loc["metric", "source"] == common.PAPER
+    assert table.loc["metric", "source"] == PAPER
 
 
 def test_table1_compares_the_highest_accuracies_in_percent(outcomes):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, is_finished, run_all
-from helpers.studies import common, study3
-from helpers.studies.common import check_parameters
+from helpers.studies import study3
+from helpers.studies.parameters import CHOSEN, PAPER, PROFILES, check_parameters
 
 SYNTHETIC_NOTE = "SYNTHETIC STAND-IN for cifar100: the real data was not found"
 SUBSET_NOTE = "class-balanced subset: 8 train / 4 test images per class (seed 0)"
@@ -45,7 +45,7 @@ def fake_outcomes(accuracy=None, *, synthetic_cifar100=True, seeds=(0,)):
 
 
 def test_plan_has_every_model_on_every_dataset_per_seed():
-    for profile in common.PROFILES:
+    for profile in PROFILES:
         specs = study3.plan(parameters(profile, seeds=(0, 1)))
         assert len(specs) == 5 * 3 * 2
         assert len({spec.run_id for spec in specs}) == len(specs)
@@ -99,8 +99,8 @@ def test_smoke_profile_uses_small_class_balanced_subsets():
 def test_settings_name_their_source_and_what_a_profile_changes():
     paper = study3.settings(parameters("paper")).set_index("setting")
     assert list(paper.columns) == ["value", "source"]
-    assert paper.at["lr", "source"] == common.PAPER and paper.at["batch_size", "value"] == "16"
-    assert paper.at["loss", "source"].startswith(common.CHOSEN)
+    assert paper.at["lr", "source"] == PAPER and paper.at["batch_size", "value"] == "16"
+    assert paper.at["loss", "source"].startswith(CHOSEN)
     quick = study3.settings(parameters("quick")).set_index("setting")
     assert quick.at["batch_size", "source"] == "quick profile (paper profile: 16)"
     assert "images per class" in study3.settings(parameters("smoke"))["setting"].tolist()

@@ -13,7 +13,7 @@ import pytest
 from helpers.errors import UnknownNameError
 from helpers.runs import RunOutcome, run_all
 from helpers.studies import study4
-from helpers.studies.common import CHOSEN, PAPER
+from helpers.studies.parameters import CHOSEN, PAPER
 
 from study_support import parameters
 

@@ -12,7 +12,7 @@ import pytest
 
 from helpers.runs import RunOutcome, run_all
 from helpers.studies import study5
-from helpers.studies.common import CHOSEN, PAPER
+from helpers.studies.parameters import CHOSEN, PAPER
 
 from study_support import parameters
 

@@ -8,9 +8,9 @@
 Importing this package registers every family (the imports below); it does nothing else.
 """
 
+from helpers.errors import UnknownOptionError
 from helpers.models import alexnet, lenet, resnet, vgg  # noqa: F401  (imported to register their models)
 from helpers.models.registry import (
-    UnknownOptionError,
     available_models,
     create_model,
     register_model,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from helpers.errors import InvalidConfigError, UnknownNameError
+from helpers.errors import InvalidConfigError, UnknownNameError, UnknownOptionError
 
 ModelBuilder = Callable[..., nn.Module]
 BuilderT = TypeVar("BuilderT", bound=ModelBuilder)
@@ -24,13 +24,6 @@ BuilderT = TypeVar("BuilderT", bound=ModelBuilder)
 # name -> builder; filled once, at import of the family modules, and never mutated afterwards.
 _BUILDERS: dict[str, ModelBuilder] = {}
 
-
-class UnknownOptionError(InvalidConfigError, TypeError):
-    """A keyword option that the chosen model does not take.
-
-    A ``TypeError`` like Python's own "unexpected keyword argument", and an
-    :class:`~helpers.errors.InvalidConfigError` so that configuration code can catch it as such.
-    """
 
 
 def register_model(name: str) -> Callable[[BuilderT], BuilderT]:

@@ -21,8 +21,9 @@ from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
+from helpers.studies import summaries
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.summaries import mean_history
 
 TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"
 STUDY_ID = "01"
@@ -102,7 +103,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
               if data else "all (the paper: 50,000 train / 10,000 test)")
     smoke_or_quick = f"{CHOSEN} ({parameters.profile} profile)"
     subset_source = PAPER if parameters.profile == "paper" else smoke_or_quick
-    return common.settings_table([
+    return summaries.settings_table([
         ("dataset", "CIFAR-10", PAPER),
         ("images used", subset, subset_source),
         ("image size", "32x32 (native)", PAPER),
@@ -142,7 +143,7 @@ def model_table(num_classes: int = 10) -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (model, stem), seeds together, in plan order."""
-    return common.group_outcomes(outcomes, lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
+    return summaries.group_outcomes(outcomes, lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
 
 
 def run_name(model: str, stem: str) -> str:
@@ -183,7 +184,7 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     CIFAR-stem rows as the reference to beat."""
     groups = _groups(outcomes)
     paper = {run_name(model, stem): PAPER_TEST_TOP1[model] for model, stem in groups}
-    run = {run_name(model, stem): common.mean_metric(runs, "test_top1") for (model, stem), runs in groups.items()}
+    run = {run_name(model, stem): summaries.mean_metric(runs, "test_top1") for (model, stem), runs in groups.items()}
     table = paper_vs_run(paper, run, label="run")
     table.insert(1, "seeds", [len(runs) for runs in groups.values()])
     return table
@@ -197,8 +198,8 @@ def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     for stem in STEMS:
         if not all((model, stem) in groups for model in MODELS):
             continue
-        test = {model: common.mean_metric(groups[model, stem], "test_top1") for model in MODELS}
-        train = {model: common.mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
+        test = {model: summaries.mean_metric(groups[model, stem], "test_top1") for model in MODELS}
+        train = {model: summaries.mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
         rows.append({
             "stem": stem,
             "ResNet-18 test top-1": test["ResNet-18"],
@@ -219,7 +220,7 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
         "table2_resnet50_training": epoch_table(outcomes, "ResNet-50"),
         "test_accuracy": accuracy_table(outcomes),
         "stem_comparison": stem_table(outcomes),
-        "runs": common.runs_table(outcomes),
+        "runs": summaries.runs_table(outcomes),
     }
 
 
@@ -228,15 +229,15 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     groups = _groups(outcomes)
     items = []
     for (model, stem), runs in groups.items():
-        items.append(common.headline(f"{model} test top-1 ({STEMS[stem]})",
+        items.append(summaries.headline(f"{model} test top-1 ({STEMS[stem]})",
                                      PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None,
-                                     common.mean_metric(runs, "test_top1")))
+                                     summaries.mean_metric(runs, "test_top1")))
     for stem in STEMS:
         if all((model, stem) in groups for model in MODELS):
-            gap = (common.mean_metric(groups["ResNet-18", stem], "test_top1")
-                   - common.mean_metric(groups["ResNet-50", stem], "test_top1"))
+            gap = (summaries.mean_metric(groups["ResNet-18", stem], "test_top1")
+                   - summaries.mean_metric(groups["ResNet-50", stem], "test_top1"))
             paper_gap = PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"]
-            items.append(common.headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
+            items.append(summaries.headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
                                          round(paper_gap, 4) if stem == PAPER_STEM else None, gap,
                                          difference=True))
     return items
@@ -260,11 +261,11 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
                 figure.axes[0].set_yscale("log")
             result[f"fig{number}_{slug}_{word}"] = figure
     bar_rows = [
-        {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * common.mean_metric(runs, "test_top1"),
+        {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * summaries.mean_metric(runs, "test_top1"),
          "paper (%)": 100 * PAPER_TEST_TOP1[model] if stem == PAPER_STEM else np.nan}
         for (model, stem), runs in groups.items()
     ]
-    result.update(common.accuracy_bars_and_confusions(
+    result.update(summaries.accuracy_bars_and_confusions(
         groups, bar_rows, bars_name="test_accuracy_by_stem", group="stem", value="test top-1 (%)",
         bars_title="Test top-1 by model and stem (black: paper)",
         confusion_name=lambda key: f"confusion_{MODELS[key[0]]}_{key[1]}",
@@ -279,17 +280,17 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
     for stem in STEMS:
         if not all((model, stem) in groups for model in MODELS):
             continue
-        r18 = common.mean_metric(groups["ResNet-18", stem], "test_top1")
-        r50 = common.mean_metric(groups["ResNet-50", stem], "test_top1")
+        r18 = summaries.mean_metric(groups["ResNet-18", stem], "test_top1")
+        r50 = summaries.mean_metric(groups["ResNet-50", stem], "test_top1")
         winner = "ResNet-18" if r18 > r50 else "ResNet-50" if r50 > r18 else "neither"
         agrees = "agrees with" if winner == "ResNet-18" else "disagrees with"
         lines.append(f"- **{STEMS[stem]}**: ResNet-18 {100 * r18:.2f} %, ResNet-50 {100 * r50:.2f} % test top-1; "
                      f"{winner} wins by {abs(100 * (r18 - r50)):.2f} points, which {agrees} the paper "
                      f"(ResNet-18 ahead by {100 * (PAPER_TEST_TOP1['ResNet-18'] - PAPER_TEST_TOP1['ResNet-50']):.2f}).")
     if ("ResNet-50", "imagenet") in groups and ("ResNet-50", "cifar") in groups:
-        change = 100 * (common.mean_metric(groups["ResNet-50", "cifar"], "test_top1")
-                        - common.mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
+        change = 100 * (summaries.mean_metric(groups["ResNet-50", "cifar"], "test_top1")
+                        - summaries.mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
         lines.append(f"- Switching ResNet-50 to the CIFAR stem changed its test top-1 by {change:+.2f} points.")
-    caveats = common.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS_TOTAL,
+    caveats = summaries.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS_TOTAL,
                                             noise="differences of a point or two")
-    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)

@@ -22,8 +22,9 @@ from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
+from helpers.studies import summaries
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.summaries import mean_history
 
 TITLE = "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10"
 STUDY_ID = "02"
@@ -113,7 +114,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
     size = (f"{data['image_size']}x{data['image_size']}" if "image_size" in data
             else "native: MNIST 28x28 grey, CIFAR-10 32x32 colour")
     augmentation = ", ".join(f"{name}: {policy}" for name, policy in AUGMENTATION[parameters.profile].items())
-    return common.settings_table([
+    return summaries.settings_table([
         ("datasets", "MNIST (1 channel), CIFAR-10 (3 channels)", PAPER),
         ("images used", subset, PAPER if not data else profile_choice),
         ("image size", size, PAPER if not data else profile_choice),
@@ -152,7 +153,7 @@ def model_table() -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (dataset, model), seeds together, in plan order."""
-    return common.group_outcomes(outcomes,
+    return summaries.group_outcomes(outcomes,
                                  lambda outcome: (outcome.spec.labels["dataset"], outcome.spec.labels["model"]))
 
 
@@ -197,7 +198,7 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
         "table1_best_accuracy": table1(outcomes),
         "table1_this_run": this_run_table1(outcomes).reset_index(),
         "abstract_differences": differences_table(outcomes),
-        "runs": common.runs_table(outcomes),
+        "runs": summaries.runs_table(outcomes),
     }
 
 
@@ -207,11 +208,11 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     items = []
     for (dataset, model), runs in groups.items():
         paper = PAPER_BEST_PERCENT[model][TABLE1_COLUMNS.index(f"{dataset} test")]
-        items.append(common.headline(f"{model} highest test top-1, {dataset}", paper, 100 * best_accuracy(runs, "test"),
+        items.append(summaries.headline(f"{model} highest test top-1, {dataset}", paper, 100 * best_accuracy(runs, "test"),
                                      unit="percent"))
     differences = differences_table(outcomes)
     for label, paper, this_run in zip(differences["difference"], differences["paper"], differences["this run"]):
-        items.append(common.headline(f"{label} (points)", float(paper),
+        items.append(summaries.headline(f"{label} (points)", float(paper),
                                      None if np.isnan(this_run) else float(this_run), unit="percent",
                                      difference=True))
     return items
@@ -235,7 +236,7 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
          "paper (%)": PAPER_BEST_PERCENT[model][TABLE1_COLUMNS.index(f"{dataset} test")]}
         for (dataset, model), runs in groups.items()
     ]
-    result.update(common.accuracy_bars_and_confusions(
+    result.update(summaries.accuracy_bars_and_confusions(
         groups, bar_rows, bars_name="highest_test_accuracy", group="dataset", value="highest test top-1 (%)",
         bars_title="Highest test top-1 during training (black: paper)",
         confusion_name=lambda key: f"confusion_{DATASETS[key[0]]}_{MODELS[key[1]]}",
@@ -261,4 +262,4 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
                "tenths of a point are within seed-to-seed noise" if seeds < 3 else f"means over {seeds} seeds",
                "the highest test accuracy over the epochs is selected on the test set itself (the paper's metric), "
                "so it is optimistic"]
-    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)

@@ -22,7 +22,8 @@ from helpers.compare import paper_vs_run_grid
 from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters, headline, is_reduced_data, settings_table
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.summaries import headline, is_reduced_data, settings_table
 
 TITLE = "AlexNet, VGG19 and ResNet-18/34/50 from scratch on Fashion-MNIST, CIFAR-10 and CIFAR-100"
 STUDY_ID = "03"

@@ -26,8 +26,8 @@ from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters
+from helpers.studies import summaries
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
 
 TITLE = "Study 4: ResNet-50 tweaks and training refinements on Caltech-101"
 STUDY_ID = "04"
@@ -123,7 +123,7 @@ def settings(parameters: StudyParameters, *, image_size: int | None = None) -> p
     profile_choice = f"{CHOSEN} ({parameters.profile} profile)"
     subset = (f"{data['train_per_class']} train / {data['test_per_class']} validation images per class"
               if data else "all (about 6,900 train / 1,740 validation)")
-    return common.settings_table([
+    return summaries.settings_table([
         ("dataset", "Caltech-101, 101 categories (BACKGROUND_Google excluded)", PAPER),
         ("split", "stratified random 0.8 / 0.2 train / validation (fixed seed 0); the validation part is "
          "this report's 'test' split", f"{PAPER} (0.8 / 0.2; seed and stratification: {CHOSEN})"),
@@ -161,7 +161,7 @@ def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
     """Outcomes by run name ('A', 'A+c+l', ...), seeds together, in plan order."""
-    return common.group_outcomes(outcomes, lambda outcome: run_name(
+    return summaries.group_outcomes(outcomes, lambda outcome: run_name(
         outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
 
 
@@ -169,8 +169,8 @@ def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOu
              names: dict[str, str], label: str) -> pd.DataFrame:
     """Paper vs this run (mean over seeds) for top-1 and top-5 of ``names`` (row -> run name)."""
     paper_frame = pd.DataFrame(paper, index=["top-1", "top-5"]).T
-    run_frame = pd.DataFrame({row: {"top-1": common.mean_metric(groups[name], "test_top1"),
-                                    "top-5": common.mean_metric(groups[name], "test_top5")}
+    run_frame = pd.DataFrame({row: {"top-1": summaries.mean_metric(groups[name], "test_top1"),
+                                    "top-5": summaries.mean_metric(groups[name], "test_top5")}
                               for row, name in names.items() if name in groups}).T
     table = paper_vs_run_grid(paper_frame, run_frame, row_label=label, column_label="metric")
     spreads = {(row, metric): format_mean_spread([run.metrics[key] for run in groups.get(names[row], [])])
@@ -199,7 +199,7 @@ def refinement_effects(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     rows = []
     for model in REFINED_MODELS:
         paper = {"none": PAPER_TWEAKS[model][0], **{r: v[0] for r, v in PAPER_REFINED[model].items()}}
-        run = {r: common.mean_metric(groups[run_name(model, r)], "test_top1") for r in paper if run_name(model, r) in groups}
+        run = {r: summaries.mean_metric(groups[run_name(model, r)], "test_top1") for r in paper if run_name(model, r) in groups}
         for refinement in ("c", "l", "m"):
             rows.append({"model": f"Model-{model}", "refinement": refinement,
                          "paper effect (points)": _effect(paper, refinement),
@@ -224,14 +224,14 @@ def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
 def best_run(outcomes: Sequence[RunOutcome]) -> str:
     """The run name with the highest mean validation top-1 (first in plan order on ties)."""
     groups = _groups(outcomes)
-    return max(groups, key=lambda name: common.mean_metric(groups[name], "test_top1"))
+    return max(groups, key=lambda name: summaries.mean_metric(groups[name], "test_top1"))
 
 
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by file name (confusion matrices included)."""
     return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
             "table3_refinements_model_b": refinement_table(outcomes, "B"),
-            "refinement_effects": refinement_effects(outcomes), "runs": common.runs_table(outcomes),
+            "refinement_effects": refinement_effects(outcomes), "runs": summaries.runs_table(outcomes),
             **confusion_tables(outcomes)}
 
 
@@ -240,16 +240,16 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     groups = _groups(outcomes)
     paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
              "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
-    items = [common.headline(f"{name} top-1 (validation)", value, common.mean_metric(groups[name], "test_top1"))
+    items = [summaries.headline(f"{name} top-1 (validation)", value, summaries.mean_metric(groups[name], "test_top1"))
              for name, value in paper.items() if name in groups]
     if "A" in groups and "B" in groups:
-        items.append(common.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4),
-                                     common.mean_metric(groups["B"], "test_top1") - common.mean_metric(groups["A"], "test_top1"),
+        items.append(summaries.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4),
+                                     summaries.mean_metric(groups["B"], "test_top1") - summaries.mean_metric(groups["A"], "test_top1"),
                                      difference=True))
     if groups:
         best = best_run(outcomes)
-        items.append(common.headline(f"best run here ({best}) vs the paper's best (c+l) top-1", PAPER_BEST_TOP1,
-                                     common.mean_metric(groups[best], "test_top1")))
+        items.append(summaries.headline(f"best run here ({best}) vs the paper's best (c+l) top-1", PAPER_BEST_TOP1,
+                                     summaries.mean_metric(groups[best], "test_top1")))
     return items
 
 
@@ -307,7 +307,7 @@ def _leaders(top1_by_name: dict[str, float]) -> list[str]:
 def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) -> str:
     """What this run says about the paper's findings, as markdown, from the numbers themselves."""
     groups = _groups(outcomes)
-    top1 = {name: common.mean_metric(runs, "test_top1") for name, runs in groups.items()}
+    top1 = {name: summaries.mean_metric(runs, "test_top1") for name, runs in groups.items()}
     lines = []
     tweaks = {name: top1[name] for name in MODELS if name in top1}
     if tweaks:
@@ -343,6 +343,6 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) ->
     if top1 and max(top1.values()) < 2 * chance:
         lines.append(f"- Every run is at or near chance (1/{round(1 / chance)} = {100 * chance:.1f} %): the "
                      "ordering above is noise, not evidence for or against the paper.")
-    caveats = common.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS,
+    caveats = summaries.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS,
                                             noise="differences of a few points")
-    return common.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile, claim="the paper's claims")
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile, claim="the paper's claims")

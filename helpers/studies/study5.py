@@ -24,8 +24,9 @@ from helpers.config import TrainConfig
 from helpers.models import create_model, format_summary, summary, summary_totals
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grid_heatmap, plot_learning_rate
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import common
-from helpers.studies.common import CHOSEN, PAPER, StudyParameters, mean_history
+from helpers.studies import summaries
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.summaries import mean_history
 
 TITLE = "Study 5: ResNets under 5 million parameters on CIFAR-10"
 STUDY_ID = "05"
@@ -153,7 +154,7 @@ def settings(parameters: StudyParameters, grid_choice: Mapping[str, float] | Non
               f"{grid_data['train_per_class']} train / {grid_data['test_per_class']} test)" if data else "all")
     chosen = (f"lr {grid_choice['lr']:g}, momentum {grid_choice['momentum']:g} (best on validation)" if grid_choice
               else "from the grid search below")
-    return common.settings_table([
+    return summaries.settings_table([
         ("dataset", "CIFAR-10 (50,000 train / 10,000 test officially)", PAPER),
         ("images used", subset, PAPER if not data else profile_choice),
         ("normalisation", "CIFAR-10 training-set mean and std per channel",
@@ -218,7 +219,7 @@ def layer_check(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
-    return common.group_outcomes(outcomes, lambda outcome: outcome.spec.labels["model"])
+    return summaries.group_outcomes(outcomes, lambda outcome: outcome.spec.labels["model"])
 
 
 def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
@@ -231,8 +232,8 @@ def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                                        f"{100 * PAPER_TEST_TOP1[model]:.2f}%", f"{100 * PAPER_TRAIN_TOP1[model]:.2f}%"]
         columns[f"{model} (this run)"] = (
             [runs[0].metrics["epochs"], OPTIMIZER_NAMES[runs[0].metrics["config"]["optimizer"]],
-             f"{runs[0].metrics['params']:,}", f"{100 * common.mean_metric(runs, 'test_top1'):.2f}%",
-             f"{100 * common.mean_metric(runs, 'final_train_top1'):.2f}%"] if runs else [None] * 5)
+             f"{runs[0].metrics['params']:,}", f"{100 * summaries.mean_metric(runs, 'test_top1'):.2f}%",
+             f"{100 * summaries.mean_metric(runs, 'final_train_top1'):.2f}%"] if runs else [None] * 5)
     index = ["Epochs", "Optimiser", "Parameters", "Final Test Accuracy", "Final Train Accuracy"]
     return pd.DataFrame(columns, index=pd.Index(index, name="Model ->"))
 
@@ -241,7 +242,7 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Table 1's accuracies, paper vs this run (mean over seeds), in percent with differences."""
     groups = _groups(outcomes)
     paper = pd.DataFrame({"test top-1": PAPER_TEST_TOP1, "train top-1": PAPER_TRAIN_TOP1})
-    run = pd.DataFrame({model: {"test top-1": common.mean_metric(runs, "test_top1"), "train top-1": common.mean_metric(runs, "final_train_top1")}
+    run = pd.DataFrame({model: {"test top-1": summaries.mean_metric(runs, "test_top1"), "train top-1": summaries.mean_metric(runs, "final_train_top1")}
                         for model, runs in groups.items()}).T
     return paper_vs_run_grid(100 * paper, run, unit="percent", run_unit="fraction", row_label="model",
                              column_label="metric")
@@ -262,7 +263,7 @@ def tables(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome],
     layers = layer_tables() if layers is None else layers
     return {"table1": table1(outcomes).reset_index(), "table1_accuracy_vs_paper": accuracy_table(outcomes),
             "parameters": parameter_table(outcomes), "fig7_grid": grid_table(grid_outcomes),
-            "runs": common.runs_table([*grid_outcomes, *outcomes]),
+            "runs": summaries.runs_table([*grid_outcomes, *outcomes]),
             "fig2_resnet18_layers": layers["ResNet18"], "fig3_resnetlarge_layers": layers["ResNetLarge"],
             "layer_check": layer_check(layers)}
 
@@ -272,15 +273,15 @@ def headlines(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcome
     groups = _groups(outcomes)
     items = []
     for model, runs in groups.items():
-        items.append(common.headline(f"{model} test top-1", PAPER_TEST_TOP1[model], common.mean_metric(runs, "test_top1")))
-        items.append(common.headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], common.mean_metric(runs, "final_train_top1")))
+        items.append(summaries.headline(f"{model} test top-1", PAPER_TEST_TOP1[model], summaries.mean_metric(runs, "test_top1")))
+        items.append(summaries.headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], summaries.mean_metric(runs, "final_train_top1")))
     if all(model in groups for model in MODELS):
-        gap = common.mean_metric(groups["ResNet18"], "test_top1") - common.mean_metric(groups["ResNetLarge"], "test_top1")
-        items.append(common.headline("ResNet18 minus ResNetLarge test top-1",
+        gap = summaries.mean_metric(groups["ResNet18"], "test_top1") - summaries.mean_metric(groups["ResNetLarge"], "test_top1")
+        items.append(summaries.headline("ResNet18 minus ResNetLarge test top-1",
                                      round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4), gap,
                                      difference=True))
     if grid_outcomes:
-        items.append(common.headline("ResNetLarge grid: best validation top-1", None,
+        items.append(summaries.headline("ResNetLarge grid: best validation top-1", None,
                                      float(grid_table(grid_outcomes)["validation top-1"].max())))
     return items
 
@@ -318,7 +319,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
     groups = _groups(outcomes)
     lines = []
     for model, runs in groups.items():
-        test, train = common.mean_metric(runs, "test_top1"), common.mean_metric(runs, "final_train_top1")
+        test, train = summaries.mean_metric(runs, "test_top1"), summaries.mean_metric(runs, "final_train_top1")
         params = runs[0].metrics["params"]
         match = "matching" if params == PAPER_PARAMS[model] else "unlike"
         paper_test = PAPER_TEST_TOP1[model]
@@ -328,7 +329,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                      f"train {100 * train:.2f} % (paper {100 * PAPER_TRAIN_TOP1[model]:.2f} %); "
                      f"train minus test {100 * (train - test):+.1f} points.")
     if all(model in groups for model in MODELS):
-        gap = common.mean_metric(groups["ResNet18"], "test_top1") - common.mean_metric(groups["ResNetLarge"], "test_top1")
+        gap = summaries.mean_metric(groups["ResNet18"], "test_top1") - summaries.mean_metric(groups["ResNetLarge"], "test_top1")
         leader = "ResNet18" if gap > 0 else "ResNetLarge" if gap < 0 else "neither"
         verdict = "as in" if leader == "ResNet18" else "unlike"
         lines.append(f"- {leader} leads on test by {abs(100 * gap):.2f} points, {verdict} the paper "
@@ -341,7 +342,7 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                      f"({100 * grid['validation top-1'].max():.1f} % validation top-1); the grid spans "
                      f"{spread:.1f} points. The paper shows its grid (Figure 7) but not the values it chose.")
     chance = 1 / len(outcomes[0].metrics["classes"]) if outcomes else 0.0
-    if groups and max(common.mean_metric(runs, "test_top1") for runs in groups.values()) < 2 * chance:
+    if groups and max(summaries.mean_metric(runs, "test_top1") for runs in groups.values()) < 2 * chance:
         lines.append(f"- Both models are near chance ({100 * chance:.0f} %): which one leads is noise here.")
     seeds = max((len(runs) for runs in groups.values()), default=0)
     epochs = {model: runs[0].metrics["epochs"] for model, runs in groups.items()}
@@ -349,5 +350,5 @@ def conclusion(outcomes: Sequence[RunOutcome], grid_outcomes: Sequence[RunOutcom
                if seeds < 3 else f"means over {seeds} seeds"]
     if any(epochs[model] != PAPER_EPOCHS[model] for model in epochs):
         caveats.append("epochs " + ", ".join(f"{m} {e} (paper {PAPER_EPOCHS[m]})" for m, e in epochs.items()))
-    return common.conclusion_markdown(lines, caveats, outcomes=[*outcomes, *grid_outcomes], profile=profile,
+    return summaries.conclusion_markdown(lines, caveats, outcomes=[*outcomes, *grid_outcomes], profile=profile,
                                       claim="the paper's claims")

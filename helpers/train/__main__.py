@@ -1,7 +1,11 @@
-"""``python -m helpers.train``: see :mod:`helpers.train.cli`."""
+"""``python -m helpers.train``: forwards to the run command line, :mod:`helpers.runs.cli`.
+
+The command line writes run folders, which is the experiment layer's job; this entry point stays
+here only so that the documented command keeps working.
+"""
 
 import sys
 
-from helpers.train.cli import main
+from helpers import runs
 
-sys.exit(main())
+sys.exit(runs.cli.main())

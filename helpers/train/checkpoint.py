@@ -16,16 +16,12 @@ from typing import Any
 import torch
 
 from helpers.config import nested_differences
-from helpers.errors import CorruptDataError, InvalidConfigError
+from helpers.errors import CheckpointMismatchError, CorruptDataError, InvalidConfigError
 from helpers.io import write_atomic
 
 CHECKPOINT_FORMAT = 1
 # Config fields that change how a run is watched, not what it computes: a resume may change them.
 IGNORED_FOR_RESUME = ("progress", "eval_batch_size")
-
-
-class CheckpointMismatchError(InvalidConfigError):
-    """A checkpoint belongs to a run with other settings than the one asked for."""
 
 
 def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,16 +23,12 @@ import helpers
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
 from helpers.device import resolve_device, resolve_precision
-from helpers.errors import HelpersError
+from helpers.errors import HelpersError, NonFiniteLossError, TrainingOutOfMemoryError
 from helpers.evaluate import predict_logits, topk_accuracy
 from helpers.train.checkpoint import load_checkpoint, run_identity, save_checkpoint
 from helpers.train.distributed import DistributedContext, context_from_environment, distributed_device
 from helpers.train.engine import TrainingEngine
 from helpers.train.progress import EpochProgress, resolve_progress_mode
-
-
-class NonFiniteLossError(HelpersError, FloatingPointError):
-    """The training loss became NaN or infinite."""
 
 
 @dataclass
@@ -43,10 +39,6 @@ class TrainResult:
     metrics: dict[str, Any]
     model: nn.Module
     test_logits: torch.Tensor = field(repr=False)
-
-
-class TrainingOutOfMemoryError(HelpersError, MemoryError):
-    """The device ran out of memory during training."""
 
 
 def train(

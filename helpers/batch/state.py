@@ -22,7 +22,7 @@ from typing import Any
 
 from helpers.io import read_json, write_json
 
-LIBRARY_DIR = Path(__file__).resolve().parent
+LIBRARY_DIR = Path(__file__).resolve().parents[1]  # helpers/: every library file is part of a fingerprint
 RECORD_NAME = "study.json"  # in a published folder: the successful run's result and fingerprint
 ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
 STAGING_SUFFIX = ".partial"

@@ -55,7 +55,7 @@ class StudyResult:
     reduced_data: bool = False
     data_notes: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
-    fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch_state)
+    fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch.state)
     reused: bool = False  # unchanged since its last successful run, so not rerun this time
 
 

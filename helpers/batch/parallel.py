@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -20,19 +21,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from helpers.reports import StudyResult
+from helpers.batch.reports import StudyResult
 
 STAGGER_SECONDS = 3.0  # between child starts: avoids the kernel-port race
 POLL_SECONDS = 0.2
 
 
 def visible_gpus() -> list[str]:
-    """Ids of the CUDA devices this process may use (what ``CUDA_VISIBLE_DEVICES`` lists, if set)."""
-    import torch  # deferred: only a parallel batch needs to know
+    """Ids of the CUDA devices this process may use (what ``CUDA_VISIBLE_DEVICES`` lists, if set).
 
-    count = torch.cuda.device_count()
+    The GPUs are counted with ``nvidia-smi`` rather than torch: the batch layer loads no torch."""
+    count = _nvidia_gpu_count()
     listed = [item.strip() for item in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if item.strip()]
     return listed[:count] if listed else [str(index) for index in range(count)]
+
+
+def _nvidia_gpu_count() -> int:
+    if shutil.which("nvidia-smi") is None:
+        return 0
+    try:
+        listing = subprocess.run(["nvidia-smi", "--list-gpus"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    return sum(line.startswith("GPU ") for line in listing.stdout.splitlines()) if listing.returncode == 0 else 0
 
 
 def default_jobs(gpus: Sequence[str]) -> int:

@@ -16,7 +16,15 @@ import sys
 from collections.abc import Sequence
 
 from helpers.config import AUGMENTATIONS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
+from helpers.data import available_datasets, load_dataset
+from helpers.data.constants import CLASS_NAMES
+from helpers.device import resolve_device
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
+from helpers.io import check_writable, read_json
+from helpers.models import available_models
+from helpers.runs.execute import execute_run
+from helpers.runs.spec import RunSpec, is_finished, load_run
+from helpers.train.distributed import context_from_environment, shutdown
 
 DEFAULT_CLASS_COUNT = 10  # synthetic data and unknown npz files
 
@@ -73,11 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     # Everything is validated before data is read or a model is built.
-    from helpers.device import resolve_device
-    from helpers.io import check_writable
-    from helpers.runs import execute_run, is_finished, load_run
-    from helpers.train.distributed import context_from_environment, shutdown
-
     spec = _spec_from_file(arguments.spec) if arguments.spec else _spec_from_arguments(arguments)
     out = check_writable(arguments.out)
     distributed = context_from_environment(resolve_device(spec.config.device).type)
@@ -86,8 +89,6 @@ def _run(arguments: argparse.Namespace) -> int:
             metrics = load_run(out, spec).metrics  # raises, naming the fields, if the settings differ
             message = f"{out} already holds this finished run (pass --force to retrain it):\n"
         else:
-            from helpers.data import load_dataset
-
             data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
                                 **spec.dataset_options)
             metrics = execute_run(spec, data, out, force=arguments.force).metrics
@@ -104,11 +105,7 @@ def _run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _spec_from_arguments(arguments: argparse.Namespace):
-    from helpers.data import available_datasets
-    from helpers.data.constants import CLASS_NAMES
-    from helpers.models import available_models
-    from helpers.runs import RunSpec
+def _spec_from_arguments(arguments: argparse.Namespace) -> RunSpec:
 
     if not arguments.model or not arguments.dataset:
         raise InvalidConfigError("--model and --dataset are required (or --spec FILE)")
@@ -136,11 +133,7 @@ def _spec_from_arguments(arguments: argparse.Namespace):
                    model_options=model_options, dataset_options=dataset_options)
 
 
-def _spec_from_file(path: str):
-    from helpers.data import available_datasets
-    from helpers.io import read_json
-    from helpers.models import available_models
-    from helpers.runs import RunSpec
+def _spec_from_file(path: str) -> RunSpec:
 
     try:
         spec = RunSpec.from_dict(read_json(path))

@@ -1,0 +1,110 @@
+"""Executing runs: one spec into its folder (resumable), or a study's list of specs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from helpers.data import load_dataset
+from helpers.data.arrays import ImageDataset
+from helpers.data.stand_in import synthetic_stand_in_for
+from helpers.device import resolve_device
+from helpers.errors import DataNotFoundError, InvalidConfigError
+from helpers.evaluate import confusion_matrix
+from helpers.io import check_writable, write_atomic
+from helpers.models import create_model
+from helpers.runs.spec import CHECKPOINT_NAME, WEIGHTS_NAME, RunOutcome, RunSpec, is_finished, load_run, save_run
+from helpers.runs.torchrun import execute_run_with_torchrun
+from helpers.train import train
+from helpers.train.distributed import context_from_environment
+
+
+def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *, force: bool = False) -> RunOutcome:
+    """Train the run described by ``spec`` on ``data`` and save it into ``folder``.
+
+    A checkpoint is kept in the folder after every epoch; rerunning an interrupted run continues
+    from it (and refuses, naming the fields, when its settings differ). ``force`` discards an
+    earlier checkpoint and starts afresh. When finished, the folder holds ``spec.json``,
+    ``history.csv``, ``model.pt`` (weights only) and, written last, ``metrics.json``. Under
+    ``torchrun`` every rank trains and only rank 0 writes.
+    """
+    folder = Path(folder)
+    checkpoint = folder / CHECKPOINT_NAME
+    distributed = context_from_environment(resolve_device(spec.config.device).type)
+    if force and distributed.is_main:
+        for stale in (folder / "metrics.json", checkpoint):
+            stale.unlink(missing_ok=True)
+    distributed.barrier()  # no rank may read a checkpoint that rank 0 is about to discard
+    model = create_model(
+        spec.model, num_classes=data.num_classes, in_channels=data.in_channels, seed=spec.config.seed, **spec.model_options
+    )
+    result = train(model, data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict(),
+                   distributed=distributed, run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
+    predictions = result.test_logits.argmax(dim=1)
+    metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes),
+               "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist()}
+    if distributed.is_main:
+        state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
+        write_atomic(folder / WEIGHTS_NAME, lambda temporary: torch.save(state, temporary))
+        save_run(folder, spec, result.history, metrics)
+        checkpoint.unlink(missing_ok=True)
+    distributed.barrier()
+    return RunOutcome(spec=spec, history=result.history, metrics=metrics)
+
+
+def run_all(
+    specs: Sequence[RunSpec],
+    output_dir: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    download: bool = False,
+    force: bool = False,
+    synthetic_stand_in: bool = False,
+    processes_per_run: int = 1,
+) -> list[RunOutcome]:
+    """Run every spec in order, each into ``output_dir/runs/<run_id>``.
+
+    A run that already finished with the same spec is loaded, not retrained (unless ``force``);
+    one whose recorded spec differs raises, naming the fields. Datasets are loaded once and
+    shared by the runs that use the same dataset options. With ``synthetic_stand_in`` a dataset
+    that is not on disk is replaced by synthetic data of its shape and class count, and its notes
+    say so (the smoke profile uses this for CIFAR-100, which is not embedded).
+
+    With ``processes_per_run`` > 1 each run is trained by ``torchrun`` in a subprocess, data-parallel
+    over that many processes (one GPU each, or gloo processes on a CPU), and read back when done.
+    """
+    run_ids = [spec.run_id for spec in specs]
+    duplicates = sorted({run_id for run_id in run_ids if run_ids.count(run_id) > 1})
+    if duplicates:
+        raise InvalidConfigError(f"duplicate run ids: {', '.join(duplicates)}")
+    runs_dir = check_writable(Path(output_dir) / "runs")
+    datasets: dict[str, ImageDataset] = {}
+    outcomes = []
+    for spec in specs:
+        folder = runs_dir / spec.run_id
+        if is_finished(folder) and not force:
+            outcomes.append(load_run(folder, spec))
+            continue
+        if processes_per_run > 1:
+            outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
+                                                      download=download, force=force))
+            continue
+        key = repr((spec.dataset, sorted(spec.dataset_options.items())))
+        if key not in datasets:
+            datasets[key] = _load(spec, data_dir=data_dir, download=download, synthetic_stand_in=synthetic_stand_in)
+        outcomes.append(execute_run(spec, datasets[key], folder, force=force))
+    return outcomes
+
+
+def _load(spec: RunSpec, *, data_dir, download: bool, synthetic_stand_in: bool) -> ImageDataset:
+    try:
+        return load_dataset(spec.dataset, data_dir=data_dir, download=download, **spec.dataset_options)
+    except DataNotFoundError:
+        if not synthetic_stand_in:
+            raise
+    return synthetic_stand_in_for(spec.dataset, spec.dataset_options)
+
+

@@ -1,0 +1,115 @@
+"""One training run on disk: what it was (:class:`RunSpec`) and what it gave (:class:`RunOutcome`).
+
+A run folder holds ``spec.json`` (what to train), ``history.csv`` (a row per epoch) and
+``metrics.json`` (final numbers, written last, so its presence means the run finished). The same
+layout serves ``python -m helpers.train --out DIR`` and every study notebook.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.config import TrainConfig, nested_differences
+from helpers.errors import InvalidConfigError
+from helpers.io import read_json, write_csv, write_json
+
+CHECKPOINT_NAME = "checkpoint.pt"  # while a run is in progress
+WEIGHTS_NAME = "model.pt"  # the trained model's state dict, once finished
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that defines one training run, as plain data.
+
+    ``dataset_options`` are keyword arguments of :func:`helpers.data.load_dataset` (other than
+    ``data_dir``); ``model_options`` of :func:`helpers.models.create_model`; ``labels`` are
+    display names for tables (for example ``{"model": "ResNet-18", "stem": "imagenet"}``).
+    """
+
+    run_id: str
+    model: str
+    dataset: str
+    config: TrainConfig
+    model_options: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        """The spec that :meth:`to_dict` wrote; unknown or missing keys raise ``InvalidConfigError``."""
+        if not isinstance(data, dict):
+            raise InvalidConfigError(f"a run spec is a JSON object, not {type(data).__name__}")
+        required = ("run_id", "model", "dataset", "config")
+        optional = ("model_options", "dataset_options", "labels")
+        missing = [key for key in required if key not in data]
+        unknown = [key for key in data if key not in required + optional]
+        if missing or unknown:
+            raise InvalidConfigError(f"run spec: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
+        return cls(run_id=data["run_id"], model=data["model"], dataset=data["dataset"],
+                   config=TrainConfig.from_dict(data["config"]),
+                   **{key: dict(data.get(key) or {}) for key in optional})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data (what ``spec.json`` holds)."""
+        return {
+            "run_id": self.run_id,
+            "model": self.model,
+            "dataset": self.dataset,
+            "model_options": dict(self.model_options),
+            "dataset_options": dict(self.dataset_options),
+            "labels": dict(self.labels),
+            "config": self.config.to_dict(),
+        }
+
+
+@dataclass
+class RunOutcome:
+    """A finished run read back: its spec, per-epoch history and final metrics."""
+
+    spec: RunSpec
+    history: pd.DataFrame
+    metrics: dict[str, Any]
+
+    @property
+    def confusion(self) -> np.ndarray:
+        """The test-set confusion matrix (rows true class, columns predicted)."""
+        return np.asarray(self.metrics["confusion"], dtype=np.int64)
+
+
+def is_finished(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds a finished run (its metrics.json exists)."""
+    return (Path(folder) / "metrics.json").is_file()
+
+
+def save_run(folder: str | os.PathLike, spec: RunSpec | None, history: pd.DataFrame, metrics: dict[str, Any]) -> Path:
+    """Write a finished run: spec, then history, then metrics last (atomic writes)."""
+    folder = Path(folder)
+    if spec is not None:
+        write_json(folder / "spec.json", spec.to_dict())
+    write_csv(folder / "history.csv", history)
+    write_json(folder / "metrics.json", metrics)
+    return folder
+
+
+def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
+    """Read a finished run back; its recorded spec must equal ``spec``."""
+    folder = Path(folder)
+    recorded = read_json(folder / "spec.json")
+    _require_same_spec(folder, recorded, spec.to_dict())
+    return RunOutcome(spec=spec, history=pd.read_csv(folder / "history.csv"), metrics=read_json(folder / "metrics.json"))
+
+
+def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:
+    differences = nested_differences(recorded, wanted)
+    if differences:
+        listed = "; ".join(f"{name}: {old!r} there, {new!r} now" for name, (old, new) in differences.items())
+        raise InvalidConfigError(
+            f"{folder} holds a finished run with different settings ({listed}); "
+            "use another output folder or force a rerun"
+        )

@@ -1,0 +1,66 @@
+"""Recording a study: its data banner, and its tables, figures and ``metrics.json`` on disk."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers.io import write_csv, write_json
+from helpers.plots import save_figure
+from helpers.runs import RunOutcome
+from helpers.studies.parameters import StudyParameters
+from helpers.studies.summaries import data_notes, is_reduced_data
+
+def data_banner(notes: Sequence[str], *, profile: str) -> str:
+    """An HTML banner for the top of a report: loud when the data is reduced or synthetic."""
+    if not notes:
+        return ""
+    reduced = is_reduced_data(notes) or profile == "smoke"
+    colour, title = (("#fff3cd", "These numbers come from reduced or stand-in data, not the paper's setting")
+                     if reduced else ("#e7f1ff", "Data used"))
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return (f'<div style="background:{colour};border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
+            f"<b>{title}</b> (profile <code>{profile}</code>)<ul>{items}</ul></div>")
+
+
+def save_tables(output_dir: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+    """Write each table as ``<output_dir>/tables/<name>.csv`` (atomic)."""
+    return [write_csv(Path(output_dir) / "tables" / f"{name}.csv", frame) for name, frame in tables.items()]
+
+
+def save_figures(output_dir: str | os.PathLike, figures: Mapping[str, Figure]) -> list[Path]:
+    """Write each figure as ``<output_dir>/figures/<name>.png`` (atomic)."""
+    return [save_figure(figure, Path(output_dir) / "figures" / f"{name}.png") for name, figure in figures.items()]
+
+
+def write_study_metrics(
+    output_dir: str | os.PathLike,
+    *,
+    study: str,
+    title: str,
+    parameters: StudyParameters,
+    headlines: Sequence[dict[str, Any]],
+    outcomes: Sequence[RunOutcome],
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the study's ``metrics.json``: headline numbers, every run's metrics, data notes."""
+    notes = data_notes(outcomes)
+    summary = {
+        "study": study,
+        "title": title,
+        "profile": parameters.profile,
+        "seeds": list(parameters.seeds),
+        "headline": list(headlines),
+        "data_notes": notes,
+        "reduced_data": is_reduced_data(notes) or parameters.profile == "smoke",
+        "wall_seconds": sum(outcome.metrics["wall_seconds"] for outcome in outcomes),
+        "runs": {outcome.spec.run_id: outcome.metrics for outcome in outcomes},
+        **(extra or {}),
+    }
+    return write_json(Path(output_dir) / "metrics.json", summary)
