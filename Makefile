@@ -10,10 +10,16 @@ ONLY ?=
 JOBS ?=
 FORCE ?=
 PYTEST_ARGS ?=
+LAB_ARGS ?=
+# The venv's Jupyter kernel, installed into the venv itself (--sys-prefix), so that notebooks run
+# with this project's packages whichever Jupyter opens them.
+KERNEL_NAME := resnet-studies
+KERNEL_DISPLAY_NAME := Python (resnet-studies .venv)
+KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
 .PHONY: test reports lab benchmark venv clean-venv samples
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(KERNEL_SPEC)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +28,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+# Its own target, so that a venv made before the kernel existed gets it from `make venv` too.
+$(KERNEL_SPEC): $(VENV)/.installed
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY_NAME)"
+
 test: venv
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -29,8 +39,10 @@ reports: venv
 	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY)) \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
+# JupyterLab at the project root (notebooks/, outputs/ and data/ all in its file browser), with the
+# venv's kernel; e.g.  make lab LAB_ARGS="--no-browser --ip=0.0.0.0"
 lab: venv
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(LAB_ARGS)
 
 benchmark: venv
 	$(PY) benchmarks/train_throughput.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))

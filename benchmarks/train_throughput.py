@@ -101,8 +101,8 @@ def benchmark_case(model_name: str, data, steps: int, windows: int) -> dict:
     flops_per_step = training_step_flops(create_model(model_name, num_classes=num_classes,
                                                       in_channels=in_channels, seed=0), data, BATCH_SIZE)
     augmentation = "none" if data.name == "mnist" else "crop_flip"
-    config = TrainConfig(epochs=1, batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_decay=5e-4,
-                         augmentation=augmentation, device="cpu", progress="none")
+    config = TrainConfig(epochs=1, batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_decay=5e-4, scheduler="none",
+                         label_smoothing=0.0, augmentation=augmentation, device="cpu", progress="none")
     precision = resolve_precision("auto", torch.device("cpu"))
     engine = TrainingEngine(engine_model, data, config, device=torch.device("cpu"), precision=precision)
     reference = ReferenceTrainer(reference_model, reference_loader(data, batch_size=BATCH_SIZE))
@@ -151,8 +151,9 @@ def benchmark_case(model_name: str, data, steps: int, windows: int) -> dict:
 # The engine's fast recipe for LeNet-5 on MNIST (one-cycle, higher peak lr, Nesterov); the
 # reference keeps the papers' constant learning rate.
 FAST_MNIST_RECIPE = dict(epochs=4, batch_size=BATCH_SIZE, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4,
-                         scheduler="onecycle")
-PAPER_MNIST_RECIPE = dict(batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_decay=5e-4)
+                         scheduler="onecycle", label_smoothing=0.0)
+PAPER_MNIST_RECIPE = dict(batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_decay=5e-4, scheduler="none",
+                          label_smoothing=0.0)
 
 
 def engine_accuracy_curve(data, config: TrainConfig, *, target: float) -> list[dict]:
@@ -219,7 +220,8 @@ def accuracy_parity(subset, *, seeds: list[int], epochs: int) -> dict:
     results = {"engine": [], "reference": []}
     for seed in seeds:
         config = TrainConfig(epochs=epochs, batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_decay=5e-4,
-                             augmentation="crop_flip", device="cpu", progress="none", seed=seed)
+                             scheduler="none", label_smoothing=0.0, augmentation="crop_flip", device="cpu",
+                             progress="none", seed=seed)
         device = torch.device("cpu")
         engine = TrainingEngine(create_model("lenet5", seed=seed), subset, config, device=device,
                                 precision=resolve_precision("auto", device))

@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import check_choice
+from helpers.units import PERCENT_PER_UNIT, UNITS
 
-UNITS = ("fraction", "percent")
 COLUMNS = ("paper", "this run", "difference (points)")
-_PERCENT_PER_UNIT = {"fraction": 100.0, "percent": 1.0}
 
 
 def _to_float(value: float | None) -> float:
@@ -55,7 +54,7 @@ def paper_vs_run(
     are ignored.
     """
     unit, run_unit = _check_units(unit, run_unit)
-    paper_scale, run_scale = _PERCENT_PER_UNIT[unit], _PERCENT_PER_UNIT[run_unit]
+    paper_scale, run_scale = PERCENT_PER_UNIT[unit], PERCENT_PER_UNIT[run_unit]
     rows = []
     for key, paper_value in paper.items():
         paper_shown = _to_float(paper_value)
@@ -91,7 +90,7 @@ def paper_vs_run_grid(
     unit, run_unit = _check_units(unit, run_unit)
     row_label = row_label or paper.index.name or "row"
     column_label = column_label or paper.columns.name or "column"
-    paper_scale, run_scale = _PERCENT_PER_UNIT[unit], _PERCENT_PER_UNIT[run_unit]
+    paper_scale, run_scale = PERCENT_PER_UNIT[unit], PERCENT_PER_UNIT[run_unit]
     aligned = run.reindex(index=paper.index, columns=paper.columns)
     paper_values = paper.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     run_values = aligned.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)

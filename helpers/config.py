@@ -18,10 +18,18 @@ from helpers.errors import InvalidConfigError, check_choice
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
-AUGMENTATIONS = ("none", "flip", "crop_flip", "study5")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PROGRESS_MODES = ("auto", "bar", "epoch", "none")
+# Fields that change how a run is watched, not what it computes: a finished run or a checkpoint
+# made with other values of these still counts as the same run.
+DISPLAY_ONLY_FIELDS = ("progress", "eval_batch_size")
+
+
+def _documented(default: Any, documentation: str) -> Any:
+    """A field with its default and its documentation: the one text that the field's
+    command-line flag (:mod:`helpers.runs.cli_options`) shows as its help."""
+    return dataclasses.field(default=default, metadata={"help": documentation})
 
 
 @dataclass(frozen=True)
@@ -32,40 +40,51 @@ class TrainConfig:
     of the optimizer; ``warmup_epochs`` may be fractional.
     """
 
-    epochs: int = 10
-    batch_size: int = 128
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 5e-4
-    scheduler: str = "none"
-    warmup_epochs: float = 0.0
-    step_epochs: int = 30  # "step" scheduler: decay every this many epochs ...
-    step_gamma: float = 0.1  # ... by this factor
-    label_smoothing: float = 0.0
-    mixup_alpha: float = 0.0  # 0 disables mixup
-    grad_clip_norm: float = 0.0  # 0 disables clipping
-    augmentation: str = "crop_flip"
-    crop_padding: int = 4
-    concat_original: bool = False  # study 5: each epoch sees the original and an augmented copy
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"  # auto: bf16 where the device runs it fast, else fp16 on CUDA, else fp32
-    channels_last: bool = True
-    compile: bool = False
-    small_map_convs: bool = True  # CPU only: convolutions with <= 8x8 outputs as one matmul each
-    sync_batchnorm: bool = False  # torchrun on GPUs: batch-norm statistics over the whole global batch
-    eval_batch_size: int = 1024
-    restore_best: bool = False  # evaluate the epoch with the best validation top-1 on the test set
-    tta_flip: bool = False  # average logits over the image and its mirror at evaluation
-    progress: str = "auto"  # auto: bars in a terminal or notebook, a line per epoch in logs
+    # The defaults are a sound short recipe for any registered model and dataset: one-cycle (a
+    # linear warm-up to lr, then a linear decay to 0), label smoothing, and augmentation chosen by
+    # dataset. Measured: LeNet-5 on 10,000 MNIST images, 2 epochs, reaches 97.5 % test top-1
+    # (lr 0.1 diverges without batch norm; a constant lr 0.1 with flips reached 65 %).
+    epochs: int = _documented(10, "passes over the training set")
+    batch_size: int = _documented(64, "images per optimizer step (under torchrun: the global batch, split over the "
+                                      "processes)")
+    optimizer: str = _documented("sgd", "the optimizer")
+    lr: float = _documented(0.05, "the peak learning rate, per optimizer step")
+    momentum: float = _documented(0.9, "sgd's momentum (adam and adamw keep their default betas)")
+    nesterov: bool = _documented(False, "Nesterov momentum (sgd only)")
+    weight_decay: float = _documented(5e-4, "weight decay (decoupled for adamw)")
+    scheduler: str = _documented("onecycle", "the learning-rate schedule after the warm-up: constant (none), "
+                                             "half-cosine to 0 (cosine), decay every step_epochs by step_gamma "
+                                             "(step), or one-cycle (onecycle: linear ramp up, then linear decay "
+                                             "to 0)")
+    warmup_epochs: float = _documented(0.0, "linear learning-rate warm-up over this many epochs (may be "
+                                            "fractional; onecycle without one ramps up over the first quarter)")
+    step_epochs: int = _documented(30, "'step' scheduler: decay every this many epochs (by step_gamma)")
+    step_gamma: float = _documented(0.1, "'step' scheduler: the factor of each decay")
+    label_smoothing: float = _documented(0.1, "label smoothing of the cross-entropy loss; 0 disables it")
+    mixup_alpha: float = _documented(0.0, "mixup's Beta(alpha, alpha) parameter; 0 disables mixup")
+    grad_clip_norm: float = _documented(0.0, "clip the gradients' global norm to this; 0 disables clipping")
+    augmentation: str = _documented("auto", "the training augmentation; auto: by dataset "
+                                            "(helpers.data.augment.AUTO_AUGMENTATION)")
+    crop_padding: int = _documented(4, "padding in pixels of the random crop")
+    concat_original: bool = _documented(False, "study 5: each epoch sees the original and an augmented copy")
+    seed: int = _documented(0, "seed of the initial weights, the data order and the augmentation")
+    device: str = _documented("auto", "where to train; auto: cuda, else mps, else cpu")
+    precision: str = _documented("auto", "auto: bf16 where the device runs it fast, else fp16 on CUDA, else fp32")
+    channels_last: bool = _documented(True, "channels-last (NHWC) memory format for the model and its inputs")
+    compile: bool = _documented(False, "torch.compile the model (falls back to eager)")
+    small_map_convs: bool = _documented(True, "CPU only: convolutions with <= 8x8 outputs as one matmul each "
+                                              "(off: oneDNN for them too)")
+    sync_batchnorm: bool = _documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
+    eval_batch_size: int = _documented(1024, "images per batch at evaluation (changes no result)")
+    restore_best: bool = _documented(False, "evaluate the epoch with the best validation top-1 on the test set")
+    tta_flip: bool = _documented(False, "average logits over the image and its mirror at evaluation")
+    progress: str = _documented("auto", "auto: bars in a terminal or notebook, a line per epoch in logs")
 
     def __post_init__(self) -> None:
         _check_types(self)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("scheduler", self.scheduler, SCHEDULERS)
-        check_choice("augmentation", self.augmentation, AUGMENTATIONS)
+        check_choice("augmentation", self.augmentation, augmentation_names())
         check_choice("device", self.device, DEVICES)
         check_choice("precision", self.precision, PRECISIONS)
         check_choice("progress", self.progress, PROGRESS_MODES)
@@ -96,6 +115,18 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data (JSON-serialisable)."""
         return dataclasses.asdict(self)
+
+
+def augmentation_names() -> tuple[str, ...]:
+    """The accepted ``augmentation`` names: the table :data:`helpers.data.augment.AUGMENTATIONS`
+    and its aliases."""
+    # The table, not a copy of its names, is what a config is checked against, so a new augmentation
+    # is one function and one table entry. It is imported here, when a config is validated, rather
+    # than at the top: this module must stay importable without torch (the batch tooling reads
+    # DEVICES from it and loads no torch), and whoever builds a config is about to train anyway.
+    from helpers.data.augment import augmentation_names as table_names
+
+    return table_names()
 
 
 def field_names() -> tuple[str, ...]:

@@ -51,6 +51,14 @@ class OutputNotWritableError(HelpersError, PermissionError):
     """The output folder cannot be created or written."""
 
 
+class DiskFullError(HelpersError, OSError):
+    """The disk holding an output is full ("no space left on device")."""
+
+
+class FolderInUseError(HelpersError, BlockingIOError):
+    """Another process holds the lock of an output folder."""
+
+
 class UnknownOptionError(InvalidConfigError, TypeError):
     """A keyword option that the chosen model does not take.
 

@@ -24,7 +24,8 @@ PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper
 output_dir = "outputs/interactive/00"  # where metrics, figures and tables go
 data_dir = None  # dataset folder, or None for the embedded samples
 device = "auto"  # auto | cpu | cuda | mps
-seeds = [0]  # one run per seed"""
+seeds = [0]  # one run per seed
+progress = "auto"  # auto | bar | epoch | none"""
 
 WRITES_METRICS = """import json, os, pathlib
 from matplotlib.figure import Figure  # as helpers.plots does: no pyplot, so no inline backend by itself
@@ -39,7 +40,7 @@ metrics = {"study": "01", "title": "Tiny study", "profile": profile, "reduced_da
            "headline": [{"label": "test top-1", "paper": 0.9357, "this_run": 0.9, "unit": "fraction"}],
            "runs": {"seed0": {"device": "cpu"}},
            "received": {"profile": profile, "output_dir": output_dir, "device": device, "data_dir": data_dir,
-                        "seeds": seeds, "progress": os.environ.get("HELPERS_PROGRESS")}}
+                        "seeds": seeds, "progress": progress}}
 (folder / "metrics.json").write_text(json.dumps(metrics))
 print("epoch 1/1  loss 0.5  val_top1 0.9")
 display(figure)"""
@@ -316,17 +317,47 @@ def test_difference_points_and_metrics_summary():
     assert difference_points(6.43, 7.0, "percent") == pytest.approx(0.57)
     assert difference_points(None, 0.5) is None
     summary = metrics_summary({"title": "T", "headline": [{"label": "a"}], "reduced_data": False,
-                               "runs": {"a": {"device": "cuda"}, "b": {"device": "cpu"}}})
+                               "runs": {"a": {"device": "cuda"}, "b": {"device": "cpu"}}, "seeds": [0, 1],
+                               "profile": "smoke"})
     assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
-                       "devices": ["cpu", "cuda"]}
+                       "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke"}
     assert metrics_summary(None) == {}
 
 
-def test_parse_value_reads_json_else_keeps_the_string():
-    assert batch.parse_value("3") == 3
+def test_results_table_has_every_headline_with_its_uncertainty():
+    from helpers.batch.reports import RESULT_COLUMNS, results_csv, results_rows, results_table_html
+
+    headline = [{"label": "ResNet-18 test top-1", "paper": 0.8294, "this_run": 0.80, "unit": "fraction",
+                 "uncertainty": {"value": 0.004, "kind": "binomial_se", "n": 10000}, "verdict": "below the paper"},
+                {"label": "gap", "paper": None, "this_run": 0.05, "unit": "fraction", "difference": True}]
+    result = StudyResult(study="01", notebook="01.ipynb", status="ok", wall_seconds=1.0, headline=headline,
+                         seeds=[0], profile="smoke", data_notes=["embedded sample subset"])
+    rows = results_rows([result])
+    assert rows[0]["paper (%)"] == pytest.approx(82.94) and rows[0]["this run (%)"] == pytest.approx(80.0)
+    assert rows[0]["uncertainty (points)"] == pytest.approx(0.4) and rows[0]["difference (points)"] == pytest.approx(-2.94)
+    assert rows[0]["uncertainty kind"] == "binomial_se (n=10000)" and rows[1]["uncertainty (points)"] is None
+    text = results_csv(rows)
+    assert text.splitlines()[0] == ",".join(f'"{c}"' if "," in c else c for c in RESULT_COLUMNS)
+    assert len(text.splitlines()) == 3 and "embedded sample subset" in text
+    page = results_table_html(rows)
+    assert page.count("<tr>") == 3 and "sortResults(0)" in page and "0.40" in page
+    index = build_index_html([result], profile="smoke", date="d", device="cpu")
+    assert "± 0.40 (binomial SE, n=10,000)" in index and "below the paper" in index
+
+
+@pytest.mark.parametrize("text", ["True", "False", "None", "3", "-2", "0.5", "1e-3", "resnet18", "true", "auto"])
+def test_parse_value_reads_scalars_as_papermill_does(text):
+    from papermill.cli import _resolve_type
+
+    value = batch.parse_value(text)
+    assert value == _resolve_type(text) and type(value) is type(_resolve_type(text))
+
+
+def test_parse_value_reads_python_literals_else_keeps_the_string():
     assert batch.parse_value("[0, 1]") == [0, 1]
-    assert batch.parse_value("true") is True and batch.parse_value("null") is None
-    assert batch.parse_value("resnet18") == "resnet18"
+    assert batch.parse_value("'3'") == "3"
+    assert batch.parse_value("False") is False and batch.parse_value("None") is None
+    assert batch.parse_value("resnet18") == "resnet18" and batch.parse_value("[0, 1") == "[0, 1"
 
 
 def test_code_cell_numbers_count_the_injected_parameters_cell():
@@ -349,7 +380,7 @@ def test_the_batch_layer_loads_no_torch():
     (["--profile", "huge"], "error: unknown profile 'huge'; valid choices: paper, quick, smoke"),
     (["--only", "01", "07"], "error: unknown study id '07'; valid choices: 01, 02"),
     (["-p", "width", "3"], "error: unknown parameter 'width' for 01_tiny.ipynb; valid parameters: "
-                           "data_dir, device, output_dir, profile, seeds"),
+                           "data_dir, device, output_dir, profile, progress, seeds"),
     (["-p", "profile", "quick"], "error: set profile with --profile, not with -p"),
     (["--device", "tpu"], "error: unknown device 'tpu'; valid choices: auto, cpu, cuda, mps"),
     (["-p", "seeds"], "error: argument -p/--parameter: expected 2 arguments"),

@@ -1,7 +1,6 @@
 """Per-epoch checkpoints: exact resume after SIGKILL, refusal of other settings, safe loading."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -43,9 +42,8 @@ def small_model(data):
 
 
 def run_cli(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "helpers.train", *CLI_RUN, *extra, "--out", str(out)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "HELPERS_PROGRESS": "none"})
+    return subprocess.Popen([sys.executable, "-m", "helpers.train", *CLI_RUN, *extra, "--progress", "none",
+                             "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def finish(process: subprocess.Popen) -> None:
@@ -115,6 +113,21 @@ def test_an_unreadable_checkpoint_is_reported_not_guessed(data, tmp_path):
     checkpoint.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(CorruptDataError, match="cannot be read.*delete it"):
         train(small_model(data), data, TrainConfig(**CONFIG), checkpoint_path=checkpoint)
+
+
+def test_a_checkpoint_from_another_version_or_with_missing_fields_is_refused_in_one_line(data, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"format": 99, "identity": {}}, checkpoint)
+    with pytest.raises(CorruptDataError, match="not a checkpoint of this version of the library \\(format 99, expected 1\\)"):
+        train(small_model(data), data, TrainConfig(**CONFIG), checkpoint_path=checkpoint)
+    full = tmp_path / "full.pt"
+    train(small_model(data), data, TrainConfig(**{**CONFIG, "epochs": 1}), checkpoint_path=full)
+    state = torch.load(full, weights_only=True)
+    del state["optimizer"], state["rng"]
+    torch.save(state, checkpoint)
+    with pytest.raises(CorruptDataError, match="lacks optimizer, rng; delete it") as raised:
+        train(small_model(data), data, TrainConfig(**CONFIG), checkpoint_path=checkpoint)
+    assert "\n" not in str(raised.value)
 
 
 class _Payload:

@@ -1,6 +1,8 @@
 """TrainConfig: defaults, validation, unknown keys, and learning-rate schedules."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -56,6 +58,23 @@ def test_unknown_names_list_the_valid_ones(field_name, value, choices):
         assert choice in message
 
 
+def test_augmentations_are_checked_against_the_table_and_the_old_name_still_loads():
+    with pytest.raises(UnknownNameError) as error:
+        TrainConfig(augmentation="cutout")
+    for name in ("none", "flip", "crop_flip", "crop_flip_affine_jitter", "study5"):
+        assert name in str(error.value)
+    saved = {**TrainConfig().to_dict(), "augmentation": "study5"}  # as in specs and checkpoints written before
+    assert TrainConfig.from_dict(saved).augmentation == "study5"  # kept as written: identities still match
+    assert TrainConfig.from_dict(saved).to_dict() == saved
+
+
+def test_the_config_module_imports_no_torch():
+    # The batch tooling reads DEVICES from helpers.config and must not load torch.
+    code = "import sys, helpers.config; print('torch' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
+
+
 def test_unknown_key_is_rejected_with_a_suggestion():
     with pytest.raises(InvalidConfigError) as error:
         TrainConfig.from_dict({"epohcs": 3})
@@ -76,7 +95,7 @@ def test_replace_validates():
 
 def test_config_differences_names_changed_fields():
     old, new = TrainConfig().to_dict(), TrainConfig(lr=0.2, seed=3).to_dict()
-    assert config_differences(old, new) == {"lr": (0.1, 0.2), "seed": (0, 3)}
+    assert config_differences(old, new) == {"lr": (TrainConfig().lr, 0.2), "seed": (0, 3)}
 
 
 def _factors(config, steps_per_epoch=10):

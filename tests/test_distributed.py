@@ -30,8 +30,8 @@ TIMING = ["seconds", "images_per_second"]
 
 
 def run(command, out: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([*command, "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "HELPERS_PROGRESS": "none"}, **kwargs)
+    return subprocess.run([*command, "--progress", "none", "--out", str(out)], cwd=REPO, capture_output=True,
+                          text=True, timeout=600, **kwargs)
 
 
 def test_shards_of_a_global_batch_cover_it_once():
@@ -84,8 +84,8 @@ def _worker_with_rank(parent: int, rank: int, deadline: float) -> int | None:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds torchrun's workers through /proc")
 def test_a_killed_rank_fails_the_run_clearly_and_resume_finishes_it(tmp_path):
     out = tmp_path / "killed"
-    process = subprocess.Popen([*TORCHRUN, *LONGER_RUN, "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "HELPERS_PROGRESS": "none"})
+    process = subprocess.Popen([*TORCHRUN, *LONGER_RUN, "--progress", "none", "--out", str(out)], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
     while not (out / "checkpoint.pt").exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -1,5 +1,6 @@
-"""The study notebooks' shared contract: a thin notebook with one parameters cell, and a
-mistyped papermill parameter that stops it before any work (papermill itself only warns)."""
+"""The study notebooks' shared contract: a thin notebook with one parameters cell and the same
+sections in the same order, and a mistyped papermill parameter that stops it before any work
+(papermill itself only warns)."""
 
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from helpers.studies.parameters import assigned_names, reject_unknown_parameters
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
 COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "output_dir",
-                     "torchrun_processes")
+                     "torchrun_processes", "progress")
+# Every notebook's sections, in this order (tables and figures between Training and Recorded results).
+SECTIONS = ("## Imports", "## Parameters", "## Settings", "## Models", "## Training", "## Recorded results",
+            "## Conclusion")
 PARAMETERS_CELL = 'profile = "smoke"  # smoke | quick | paper\nepochs = None\nseeds: list = [0]\n'
 
 
@@ -65,7 +69,20 @@ def test_notebook_follows_the_contract(path):
         assert not cell.get("outputs") and cell.get("execution_count") is None
         statements = [line.lstrip() for line in cell.source.splitlines()]
         assert not any(line.startswith(("def ", "for ", "while ", "class ")) for line in statements)
-    assert sum("processes_per_run=parameters.torchrun_processes" in cell.source for cell in code) >= 1
+        assert ".style" not in cell.source, cell.source  # every table goes through show_table
+    assert sum("running.run_plan(" in cell.source for cell in code) >= 1  # the notebook's parameters, not six
+    assert sum("show_table(" in cell.source for cell in code) >= 5
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_notebook_sections_come_in_the_common_order(path):
+    notebook = nbformat.read(path, as_version=4)
+    headings = [cell.source.splitlines()[0] for cell in notebook.cells if cell.cell_type == "markdown"]
+    assert headings[0].startswith("# ") and notebook.cells[0].cell_type == "markdown"  # the claim first
+    positions = [next(index for index, heading in enumerate(headings) if heading.startswith(section))
+                 for section in SECTIONS]
+    assert positions == sorted(positions) and positions[0] == 1, headings
+    assert positions[-2] - positions[-3] >= 3, headings  # tables and figures after the training
 
 
 def test_all_five_notebooks_are_checked():

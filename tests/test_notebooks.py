@@ -42,6 +42,8 @@ def test_every_study_succeeds(smoke_run):
     summary = json.loads((smoke_run["profile_dir"] / "batch.json").read_text())
     statuses = {study["study"]: study["status"] for study in summary["studies"]}
     assert statuses == {study: "ok" for study in STUDIES}
+    for study in STUDIES:  # the runner's progress="epoch" parameter reached every training loop
+        assert re.search(r"epoch 1/\d+  \S", (smoke_run["profile_dir"] / study / "run.log").read_text()), study
 
 
 @pytest.mark.parametrize("study", STUDIES)

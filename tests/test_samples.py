@@ -82,6 +82,12 @@ def make_source(root: Path, *, train_per_class: int = 6, test_per_class: int = 4
     return root
 
 
+@pytest.fixture(autouse=True)
+def fixture_caltech_categories(monkeypatch):
+    """The fixture's Caltech-101 holds its own three categories: the completeness check expects those."""
+    monkeypatch.setattr(locate, "CALTECH101_CLASSES", tuple(CALTECH_FIXTURE))
+
+
 @pytest.fixture
 def source(tmp_path) -> Path:
     return make_source(tmp_path / "source")
@@ -197,14 +203,16 @@ def test_script_runs_from_the_command_line(tmp_path):
 # ---------------------------------------------------------------- lookup of data/samples
 
 
-def test_samples_are_searched_last_and_noted(tmp_path, monkeypatch):
+def test_samples_are_read_only_when_asked_for_and_noted(tmp_path, monkeypatch):
     project = tmp_path / "project_data"
     monkeypatch.setattr(locate, "PROJECT_DATA_DIR", project)
     make_source(tmp_path / "source")
     run_script(tmp_path / "source", project / "samples", tmp_path / "cache")
-    assert locate.search_dirs()[-1] == (project / "samples", "embedded samples")
+    assert all(origin != "embedded samples" for _, origin in locate.search_dirs())
+    with pytest.raises(DataNotFoundError):
+        load_dataset("mnist")  # the full data was asked for: the sample is no stand-in for it
 
-    data = load_dataset("mnist")
+    data = load_dataset("mnist", samples=True)
     assert str(project / "samples" / "mnist.npz") in data.source
     notes = [note for note in data.notes if "sample" in note]
     assert notes == ["embedded sample subset (data/samples): 50 train / 20 test images, a few per class; "
@@ -213,17 +221,18 @@ def test_samples_are_searched_last_and_noted(tmp_path, monkeypatch):
 
     with np.load(project / "samples" / "mnist.npz") as archive:
         np.savez_compressed(project / "mnist.npz", **dict(archive))
-    data = load_dataset("mnist")  # a copy in data/ itself wins over the sample
+    data = load_dataset("mnist")  # a full copy in data/ itself
     assert str(project / "mnist.npz") in data.source and not any("embedded sample" in n for n in data.notes)
+    assert "embedded sample" in " ".join(load_dataset("mnist", samples=True).notes)  # still the sample when asked
 
 
-def test_not_found_message_mentions_the_samples(tmp_path, monkeypatch):
+def test_a_missing_sample_says_how_to_rebuild_it(tmp_path, monkeypatch):
     monkeypatch.setattr(locate, "PROJECT_DATA_DIR", tmp_path / "project_data")
     with pytest.raises(DataNotFoundError) as error:
-        load_dataset("cifar10")
-    assert "embedded samples" in str(error.value) and "make samples" in str(error.value)
+        load_dataset("cifar10", samples=True)
+    assert "embedded sample" in str(error.value) and "make samples" in str(error.value)
     with pytest.raises(DataNotFoundError, match="cifar100 has no embedded sample"):
-        load_dataset("cifar100")
+        load_dataset("cifar100", samples=True)
 
 
 def test_download_never_writes_into_the_samples(tmp_path, monkeypatch):
@@ -270,8 +279,7 @@ def test_committed_samples_fit_the_size_budget():
     assert total <= 20_000_000
 
 
-def test_committed_samples_are_found_without_any_data_dir():
-    assert locate.search_dirs()[-1] == (locate.samples_dir(), "embedded samples")
+def test_committed_samples_are_found_when_asked_for():
     for name in ("cifar10", "mnist", "fashion_mnist", "caltech101"):
-        kind, path = locate.locate_dataset(name)  # raises when neither a full copy nor the sample is there
-        assert path.exists()
+        kind, path = locate.locate_dataset(name, samples=True)  # raises when the sample is not there
+        assert kind == "npz" and path == locate.samples_dir() / f"{name}.npz" and path.exists()

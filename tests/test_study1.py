@@ -87,8 +87,9 @@ def test_settings_label_unstated_values_as_chosen(tmp_path):
     for setting in ("normalisation", "epochs", "stem: imagenet", "dataset"):
         assert table.loc[setting, "source"] == PAPER
     smoke = study1.settings(parameters(tmp_path, "smoke")).set_index("setting")
-    assert smoke.loc["epochs", "source"].startswith(CHOSEN)
-    assert smoke.loc["images used", "value"] == "20 train / 10 test images per class"
+    assert smoke.loc["epochs", "source"] == "smoke profile (paper profile: 100)"  # the paper states 100
+    assert smoke.loc["images used", "value"] == ("the embedded samples (data/samples), not the full dataset: "
+                                                 "20 train / 10 test images per class")
 
 
 def test_epoch_table_compares_the_epochs_this_run_reached(outcomes):
@@ -149,8 +150,8 @@ def test_tables_and_figures_cover_the_report(outcomes):
     assert "ResNet-18, ImageNet stem (paper)" in labels and "ResNet-18, CIFAR stem test" in labels
 
 
-def test_conclusion_names_the_winner_per_stem_and_the_caveats(outcomes):
-    text = study1.conclusion(outcomes, profile="smoke")
+def test_conclusion_names_the_winner_per_stem_and_the_caveats(outcomes, tmp_path):
+    text = study1.conclusion(outcomes, parameters(tmp_path, "smoke"))
     assert "ImageNet stem**: ResNet-18 80.00 %, ResNet-50 70.00 %" in text
     assert "ResNet-18 wins by 10.00 points, which agrees with the paper" in text
     assert "ResNet-50 wins by 2.00 points, which disagrees with the paper" in text

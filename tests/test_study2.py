@@ -131,8 +131,8 @@ def test_tables_and_figures_cover_the_report(outcomes):
     assert labels == ["ResNet test", "LeNet test", "AlexNet test"]
 
 
-def test_conclusion_ranks_the_networks_per_dataset(outcomes):
-    text = study2.conclusion(outcomes, profile="quick")
+def test_conclusion_ranks_the_networks_per_dataset(outcomes, tmp_path):
+    text = study2.conclusion(outcomes, parameters(tmp_path, "quick"))
     assert "**MNIST** (highest test top-1): AlexNet 99.60 %, ResNet 99.50 %, LeNet 99.00 %; AlexNet is best" in text
     assert "**CIFAR-10** (highest test top-1): ResNet 90.00 %" in text and "the ResNet is best, as in the paper" in text
     assert "reduced data" not in text

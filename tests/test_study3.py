@@ -173,7 +173,7 @@ def test_ranking_and_conclusion_report_a_different_winner():
     assert ranking.at["CIFAR-10", "this run winner"] == "AlexNet" and not ranking.at["CIFAR-10", "same winner"]
     assert not ranking.at["CIFAR-10", "every ResNet above AlexNet and VGG19"]
     assert ranking.at["CIFAR-10", "pairs ordered as in the paper"] == "7 of 10"  # AlexNet now above the three ResNets
-    text = study3.conclusion(outcomes)
+    text = study3.conclusion(outcomes, parameters())
     assert "**CIFAR-10**: AlexNet won with 95.0 %" in text and "the paper's winner was ResNet-34 (89.6 %)" in text
     assert "holds on 2 of 3 datasets checked" in text
     assert "synthetic" in text and "prove the pipeline" in text
@@ -187,21 +187,22 @@ def test_ties_are_reported_as_ties_not_as_the_papers_winner():
     assert ranking.at["CIFAR-100 (synthetic)", "this run winner"] == "ResNet-18 = ResNet-50"
     assert not ranking["same winner"].any()
     assert ranking.at["CIFAR-10", "pairs ordered as in the paper"] == "0 of 10"  # ties order nothing
-    assert "ResNet-18 = ResNet-50 tied with 2.0 %" in study3.conclusion(outcomes)
+    assert "ResNet-18 = ResNet-50 tied with 2.0 %" in study3.conclusion(outcomes, parameters())
 
 
 def test_claim_is_not_checked_when_a_model_is_missing():
     outcomes = [o for o in fake_outcomes() if o.spec.model != "alexnet"]
     ranking = study3.ranking_table(outcomes)
     assert ranking["every ResNet above AlexNet and VGG19"].isna().all()
-    assert "not checked" in study3.conclusion(outcomes) and "holds on 0 of 0 datasets" in study3.conclusion(outcomes)
+    text = study3.conclusion(outcomes, parameters())
+    assert "not checked" in text and "holds on 0 of 0 datasets" in text
 
 
 def test_conclusion_without_reduced_data_makes_no_caveat():
     outcomes = fake_outcomes(synthetic_cifar100=False)
     for outcome in outcomes:
         outcome.metrics.update(data_notes=[], epochs=20)
-    text = study3.conclusion(outcomes)
+    text = study3.conclusion(outcomes, parameters("paper"))
     assert "holds on 3 of 3 datasets checked" in text and "synthetic" not in text and "pipeline" not in text
 
 
@@ -213,10 +214,11 @@ def test_headlines_are_resnet18_per_dataset():
     assert lines[2]["label"] == "ResNet-18 test top-1, CIFAR-100 (synthetic)"
 
 
-def test_figures_cover_the_table_costs_and_curves():
-    figures = study3.figures(fake_outcomes())
+def test_figures_cover_the_table_costs_curves_and_every_confusion_matrix():
+    outcomes = fake_outcomes()
+    figures = study3.figures(outcomes)
     for name in ("table1_accuracy_bars", "parameters", "wall_time", "throughput", "curves_top1_cifar10",
-                 "curves_loss_fashion_mnist", "curves_top1_cifar100"):
+                 "curves_loss_fashion_mnist", "curves_top1_cifar100", "confusion_cifar10_vgg19_seed0"):
         assert name in figures, name
     assert all(line.get_marker() == "." for line in figures["curves_top1_cifar10"].axes[0].lines)
 
@@ -226,18 +228,18 @@ def test_confusion_figures_for_every_run_and_the_best_per_dataset():
     outcomes = [o for o in fake_outcomes()
                 if o.spec.model in kept and (o.spec.dataset, o.spec.model) != ("cifar100", "resnet34")]
     confusions = study3.confusion_figures(outcomes)
-    assert len(confusions) == 5 and "confusion_cifar100-resnet18-seed0" in confusions
+    assert len(confusions) == 5 and "confusion_cifar100_resnet18_seed0" in confusions
     assert [o.spec.run_id for o in study3.best_runs(outcomes)] == [
-        "fashion_mnist-resnet34-seed0", "cifar10-resnet34-seed0", "cifar100-resnet18-seed0"]
+        "fashion_mnist_resnet34_seed0", "cifar10_resnet34_seed0", "cifar100_resnet18_seed0"]
     best = study3.best_confusions(confusions, outcomes)
-    assert best[2] is confusions["confusion_cifar100-resnet18-seed0"]
+    assert best[2] is confusions["confusion_cifar100_resnet18_seed0"]
     assert "ResNet-18 on CIFAR-100 (synthetic)" in best[2].axes[0].get_title()
 
 
 @pytest.mark.slow
 def test_a_tiny_real_run_goes_through_the_tables(tmp_path):
     # ResNet-18 on a CIFAR-100 synthetic stand-in (or real data if present), 8-px images, one epoch.
-    spec = next(s for s in study3.plan(parameters("smoke")) if s.run_id == "cifar100-resnet18-seed0")
+    spec = next(s for s in study3.plan(parameters("smoke")) if s.run_id == "cifar100_resnet18_seed0")
     spec = dataclasses.replace(spec, config=spec.config.replace(progress="none", device="cpu"),
                                dataset_options={**spec.dataset_options, "image_size": 8})
     outcomes = run_all([spec], tmp_path, data_dir=tmp_path, synthetic_stand_in=True)
@@ -245,5 +247,5 @@ def test_a_tiny_real_run_goes_through_the_tables(tmp_path):
     assert outcomes[0].confusion.shape == (100, 100)
     table = study3.accuracy_table(outcomes)
     assert table["this run"].notna().sum() == 1
-    assert "ResNet-18" in study3.conclusion(outcomes)
+    assert "ResNet-18" in study3.conclusion(outcomes, parameters())
     assert study3.headlines(outcomes)[2]["this_run"] == outcomes[0].metrics["test_top1"]

@@ -62,7 +62,7 @@ def test_smoke_profile_is_small_and_overrides_apply(tmp_path):
     smoke = study4.plan(parameters(tmp_path))
     assert all(spec.config.epochs == 1 and spec.dataset_options["image_size"] == 32 for spec in smoke)
     assert smoke[0].dataset_options["train_per_class"] <= 5
-    overridden = study4.plan(parameters(tmp_path, "paper", epochs=3, batch_size=32, seeds=[7]), image_size=224)
+    overridden = study4.plan(parameters(tmp_path, "paper", epochs=3, batch_size=32, seeds=[7], image_size=224))
     assert {(s.config.epochs, s.config.batch_size, s.config.seed) for s in overridden} == {(3, 32, 7)}
     assert {s.dataset_options["image_size"] for s in overridden} == {224}
     assert all(s.run_id.endswith("_seed7") for s in overridden)
@@ -148,7 +148,8 @@ def test_headlines_best_run_and_all_tables(outcomes):
                           "B+c+l top-1 (validation)"]
     assert "Model-B minus Model-A top-1" in labels
     assert all(set(item) == {"label", "paper", "this_run", "unit", "difference"} for item in study4.headlines(outcomes))
-    assert [item["label"] for item in study4.headlines(outcomes) if item["difference"]] == ["Model-B minus Model-A top-1"]
+    differences = [item["label"] for item in study4.headlines(outcomes) if item["difference"]]
+    assert differences == ["Model-B minus Model-A top-1"]
     assert study4.best_run(outcomes) == "A+c+l"  # 0.93 and first in plan order among the ties
     tables = study4.tables(outcomes)
     assert {"table1_tweaks", "table2_refinements_model_a", "table3_refinements_model_b", "refinement_effects",
@@ -157,19 +158,27 @@ def test_headlines_best_run_and_all_tables(outcomes):
     assert len(tables["runs"]) == 36 and {"params", "wall seconds", "train images/s"} <= set(tables["runs"].columns)
 
 
+def on_a_subset(outcomes):
+    """``outcomes`` as if trained on two images per class (the smoke profile's data)."""
+    subset = {"train_per_class": 2, "test_per_class": 2}
+    return [replace(o, spec=replace(o.spec, dataset_options={**o.spec.dataset_options, **subset})) for o in outcomes]
+
+
 def test_figures_curves_bars_and_confusions(outcomes):
-    figures = study4.figures(outcomes)
+    figures = study4.figures(on_a_subset(outcomes))
     assert {"fig4_model_b_curves", "fig5_a_c_l_curves", "fig6_b_c_l_curves", "top1_top5_bars",
             "confusion_best"} <= set(figures)
+    assert not any(name.startswith("confusion_model") for name in figures)  # on a subset: the best run's only
     legend = [text.get_text() for text in figures["fig4_model_b_curves"].axes[0].get_legend().get_texts()]
     assert legend == ["B train", "B val", "B (paper)"]
     assert "A+c+l" in figures["confusion_best"].axes[0].get_title()
-    everything = study4.figures(outcomes[:3], all_confusions=True)
+    everything = study4.figures(outcomes[:3])  # on the full data: every run's matrix too
     assert {f"confusion_{o.spec.run_id}" for o in outcomes[:3]} <= set(everything)
 
 
-def test_conclusion_is_driven_by_the_numbers(outcomes):
-    text = study4.conclusion(outcomes, profile="paper")
+def test_conclusion_is_driven_by_the_numbers(outcomes, tmp_path):
+    smoke = parameters(tmp_path)
+    text = study4.conclusion(outcomes, parameters(tmp_path, "paper"))
     assert "Model-B leads, which agrees with" in text
     assert "best A+c+l at 93.0 %, as in the paper (c+l alone best, 93 %)" in text
     assert "chance" not in text
@@ -177,10 +186,10 @@ def test_conclusion_is_driven_by_the_numbers(outcomes):
     assert "from scratch" in text
     assert "reduced data" not in text
     flipped = [fake_outcome(o.spec, 0.5 if o.spec.labels["model"] == "Model-C" else 0.1, 0.6) for o in outcomes]
-    assert "Model-C leads, which differs from" in study4.conclusion(flipped, profile="smoke")
-    assert "reduced data" in study4.conclusion(flipped, profile="smoke")
+    assert "Model-C leads, which differs from" in study4.conclusion(flipped, smoke)
+    assert "reduced data" in study4.conclusion(flipped, smoke)
     at_chance = [fake_outcome(o.spec, 0.01, 0.05) for o in outcomes]
-    text = study4.conclusion(at_chance, profile="smoke")
+    text = study4.conclusion(at_chance, smoke)
     assert "Models A, B, C, D tie" in text
     assert "best A+c, A+l, A+m, A+c+l, A+c+m, A+l+m, A+c+l+m (tied) at 1.0 %" in text
     assert "Every run is at or near chance (1/5 = 20.0 %)" in text
@@ -200,7 +209,7 @@ def test_model_table_lists_four_resnet50s():
 def test_reduced_smoke_run_trains_and_tables_build(tmp_path):
     """Two runs (Model-B, B+c+l+m) on one image per class at 32 px (real data when present)."""
     params = parameters(tmp_path)
-    specs = [s for s in study4.plan(params) if s.run_id in ("B_seed0", "B_c_l_m_seed0")]
+    specs = [s for s in study4.plan(params) if s.run_id in ("model_b_seed0", "model_b_c_l_m_seed0")]
     specs = [replace(s, dataset_options={"image_size": 32, "train_per_class": 1, "test_per_class": 1}) for s in specs]
     outcomes = run_all(specs, tmp_path / "out", synthetic_stand_in=True)
     assert [o.metrics["num_test"] for o in outcomes] == [101, 101]

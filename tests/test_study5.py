@@ -1,5 +1,5 @@
-"""Study 5 (ResNets under 5M parameters on CIFAR-10): the grid and final plans, settings, layer
-tables, tables, headlines, figures and conclusion on hand-made outcomes, and one reduced real run."""
+"""Study 5 (ResNets under 5M parameters on CIFAR-10): the tuning (grid) and final plans, settings,
+layer tables, tables, headlines, figures and conclusion on hand-made outcomes, and one reduced real run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import study5
+from helpers.studies import study5, study5_grid, study5_layers
 from helpers.studies.parameters import CHOSEN, PAPER
 
 from study_support import parameters
@@ -20,19 +20,19 @@ from study_support import parameters
 # --- plans ------------------------------------------------------------------------------------------
 
 def test_smoke_grid_is_2x2_on_a_validation_split(tmp_path):
-    grid = study5.grid_plan(parameters(tmp_path))
+    grid = study5.tuning_plan(parameters(tmp_path))
     assert len(grid) == 4
     assert {(s.config.lr, s.config.momentum) for s in grid} == {(0.01, 0.8), (0.01, 0.9), (0.1, 0.8), (0.1, 0.9)}
     for spec in grid:
         assert spec.model == "resnet_large" and spec.config.optimizer == "sgd"
         assert spec.dataset_options["val_fraction"] > 0
         assert spec.config.epochs == 1
-    assert len(study5.grid_plan(parameters(tmp_path, seeds=[0, 1]))) == 8
+    assert len(study5.tuning_plan(parameters(tmp_path, seeds=[0, 1]))) == 8
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
 def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp_path, profile):
-    specs = study5.plan(parameters(tmp_path, profile, seeds=[0, 1]), {"lr": 0.05, "momentum": 0.9})
+    specs = study5.plan(parameters(tmp_path, profile, seeds=[0, 1]).with_tuned({"lr": 0.05, "momentum": 0.9}))
     assert [s.labels["model"] for s in specs] == ["ResNet18", "ResNetLarge"] * 2
     assert len({s.run_id for s in specs}) == 4
     for spec in specs:
@@ -44,21 +44,22 @@ def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp
 
 
 def test_paper_profile_uses_the_papers_epochs_and_batch(tmp_path):
-    specs = study5.plan(parameters(tmp_path, "paper"), {"lr": 0.1, "momentum": 0.95})
+    specs = study5.plan(parameters(tmp_path, "paper").with_tuned({"lr": 0.1, "momentum": 0.95}))
     assert [(s.config.epochs, s.config.batch_size) for s in specs] == [(80, 64), (120, 64)]
     assert all(s.dataset_options == {} for s in specs)
-    grid = study5.grid_plan(parameters(tmp_path, "paper"))
-    assert len(grid) == len(study5.PROFILE_GRIDS["paper"]["lrs"]) * len(study5.PROFILE_GRIDS["paper"]["momenta"])
+    grid = study5.tuning_plan(parameters(tmp_path, "paper"))
+    paper_grid = study5_grid.PROFILE_GRIDS["paper"]
+    assert len(grid) == len(paper_grid["lrs"]) * len(paper_grid["momenta"])
 
 
 def test_overrides_apply_to_final_and_cap_the_grid(tmp_path):
     params = parameters(tmp_path, "paper", epochs=2, batch_size=32, seeds=[3])
-    final = study5.plan(params, {"lr": 0.1, "momentum": 0.9})
+    final = study5.plan(params.with_tuned({"lr": 0.1, "momentum": 0.9}))
     assert {(s.config.epochs, s.config.batch_size, s.config.seed) for s in final} == {(2, 32, 3)}
-    assert {s.config.epochs for s in study5.grid_plan(params)} == {2}  # grid: min(10, 2)
+    assert {s.config.epochs for s in study5.tuning_plan(params)} == {2}  # grid: min(10, 2)
     longer = parameters(tmp_path, "paper", epochs=30)
-    assert {s.config.epochs for s in study5.grid_plan(longer)} == {10}  # the grid's own length
-    assert [s.config.epochs for s in study5.plan(longer, {"lr": 0.1, "momentum": 0.9})] == [30, 30]
+    assert {s.config.epochs for s in study5.tuning_plan(longer)} == {10}  # the grid's own length
+    assert [s.config.epochs for s in study5.plan(longer.with_tuned({"lr": 0.1, "momentum": 0.9}))] == [30, 30]
 
 
 def test_plan_without_grid_result_says_so(tmp_path):
@@ -68,7 +69,7 @@ def test_plan_without_grid_result_says_so(tmp_path):
 
 
 def test_settings_label_every_source(tmp_path):
-    table = study5.settings(parameters(tmp_path, "paper"), {"lr": 0.05, "momentum": 0.9})
+    table = study5.settings(parameters(tmp_path, "paper").with_tuned({"lr": 0.05, "momentum": 0.9}))
     assert all(source.startswith((PAPER, CHOSEN, "this machine")) for source in table["source"])
     rows = table.set_index("setting")
     assert "Figure 5" in rows.loc["ResNet18 learning rate", "source"]
@@ -79,14 +80,14 @@ def test_settings_label_every_source(tmp_path):
 # --- layer tables (Figures 2 and 3) -------------------------------------------------------------------
 
 def test_layer_tables_match_figures_2_and_3():
-    tables = study5.layer_tables()
-    check = study5.layer_check(tables)
+    tables = study5_layers.layer_tables()
+    check = study5_layers.layer_check(tables)
     assert (check["difference"] == 0).all(), check
     assert tables["ResNet18"]["layer"].iloc[-1] == "Linear-57"
     assert tables["ResNetLarge"]["layer"].iloc[-2] == "AdaptiveAvgPool2d-29"
-    text = study5.layer_text(tables["ResNet18"])
+    text = study5_layers.layer_text(tables["ResNet18"])
     assert "Total params: 4,815,940" in text and "Dropout-5" in text
-    assert study5.layer_totals(tables["ResNetLarge"]).loc["Total params", "formatted"] == "4,903,242"
+    assert study5_layers.layer_totals(tables["ResNetLarge"]).loc["Total params", "formatted"] == "4,903,242"
 
 
 # --- tables on hand-made outcomes ---------------------------------------------------------------------
@@ -112,7 +113,7 @@ def study5_classes():
 
 @pytest.fixture
 def grid_outcomes(tmp_path):
-    specs = study5.grid_plan(parameters(tmp_path, seeds=[0, 1]))
+    specs = study5.tuning_plan(parameters(tmp_path, seeds=[0, 1]))
     val = {(0.01, 0.8): 0.5, (0.01, 0.9): 0.6, (0.1, 0.8): 0.7, (0.1, 0.9): 0.65}
     return [fake_outcome(s, 0.5, 0.6, val[s.config.lr, s.config.momentum] + (0.01 if s.config.seed else -0.01))
             for s in specs]
@@ -120,7 +121,7 @@ def grid_outcomes(tmp_path):
 
 @pytest.fixture
 def outcomes(tmp_path):
-    specs = study5.plan(parameters(tmp_path, "paper"), {"lr": 0.1, "momentum": 0.8})
+    specs = study5.plan(parameters(tmp_path, "paper").with_tuned({"lr": 0.1, "momentum": 0.8}))
     return [fake_outcome(specs[0], 0.9302, 0.9798), fake_outcome(specs[1], 0.9373, 0.9722)]
 
 
@@ -128,9 +129,9 @@ def test_grid_table_and_best_point(grid_outcomes):
     table = study5.grid_table(grid_outcomes)
     assert len(table) == 4 and set(table["seeds"]) == {2}
     assert table.set_index(["learning rate", "momentum"]).loc[(0.1, 0.8), "validation top-1"] == pytest.approx(0.7)
-    assert study5.best_grid_point(grid_outcomes) == {"lr": 0.1, "momentum": 0.8}
+    assert study5.tuned_values(grid_outcomes) == {"lr": 0.1, "momentum": 0.8}
     with pytest.raises(ValueError, match="grid"):
-        study5.best_grid_point([])
+        study5.tuned_values([])
 
 
 def test_accuracy_table_in_percent_with_differences(outcomes):
@@ -153,35 +154,36 @@ def test_table1_in_the_papers_form_and_parameters(outcomes):
 
 
 def test_headlines_tables_figures(outcomes, grid_outcomes):
-    headlines = study5.headlines(outcomes, grid_outcomes)
+    headlines = study5.headlines([*grid_outcomes, *outcomes])
     labels = [item["label"] for item in headlines]
     assert labels[:4] == ["ResNet18 test top-1", "ResNet18 train top-1", "ResNetLarge test top-1",
                           "ResNetLarge train top-1"]
     assert headlines[0]["paper"] == 0.9302 and headlines[2]["this_run"] == pytest.approx(0.9373)
     assert "ResNet18 minus ResNetLarge test top-1" in labels
     json.dumps(headlines)
-    tables = study5.tables(outcomes, grid_outcomes)
+    tables = study5.tables([*grid_outcomes, *outcomes])
     assert {"table1", "table1_accuracy_vs_paper", "parameters", "fig7_grid", "runs", "fig2_resnet18_layers",
             "fig3_resnetlarge_layers", "layer_check"} == set(tables)
     assert len(tables["runs"]) == 10
-    figures = study5.figures(outcomes, grid_outcomes)
+    figures = study5.figures([*grid_outcomes, *outcomes])
     assert {"fig4_resnet18_confusion", "fig5_resnet18_learning_rate", "fig6_resnet18_accuracy", "fig6_resnet18_loss",
             "fig7_resnetlarge_grid", "fig8_resnetlarge_confusion", "fig9_resnetlarge_accuracy",
             "fig9_resnetlarge_loss"} == set(figures)
 
 
-def test_conclusion_is_driven_by_the_numbers(outcomes, grid_outcomes):
-    text = study5.conclusion(outcomes, grid_outcomes, profile="paper")
+def test_conclusion_is_driven_by_the_numbers(outcomes, grid_outcomes, tmp_path):
+    smoke = parameters(tmp_path)
+    text = study5.conclusion([*grid_outcomes, *outcomes], parameters(tmp_path, "paper"))
     assert "ResNetLarge leads on test by 0.71 points, unlike the paper" in text
     assert "best lr 0.1, momentum 0.8" in text
     assert "matching the paper's 4,815,940" in text
     assert "reduced data" not in text
     swapped = [fake_outcome(outcomes[0].spec, 0.95, 0.99), outcomes[1]]
-    assert "ResNet18 leads on test by 1.27 points, as in the paper" in study5.conclusion(swapped, profile="smoke")
-    assert "reduced data" in study5.conclusion(swapped, profile="smoke")
+    assert "ResNet18 leads on test by 1.27 points, as in the paper" in study5.conclusion(swapped, smoke)
+    assert "reduced data" in study5.conclusion(swapped, smoke)
     assert "near chance" not in text
     at_chance = [fake_outcome(o.spec, 0.12, 0.15) for o in outcomes]
-    assert "Both models are near chance (10 %)" in study5.conclusion(at_chance)
+    assert "Both models are near chance (10 %)" in study5.conclusion(at_chance, smoke)
 
 
 # --- one real run ----------------------------------------------------------------------------------
@@ -191,12 +193,12 @@ def test_reduced_smoke_grid_and_final_runs(tmp_path):
     """A 1-point grid and both final models on 4 images per class (real CIFAR-10 when present)."""
     params = parameters(tmp_path)
     tiny = {"train_per_class": 4, "test_per_class": 4}
-    grid = [replace(s, dataset_options={**s.dataset_options, **tiny}) for s in study5.grid_plan(params)[:1]]
+    grid = [replace(s, dataset_options={**s.dataset_options, **tiny}) for s in study5.tuning_plan(params)[:1]]
     grid_outcomes = run_all(grid, tmp_path / "out", synthetic_stand_in=True)
-    best = study5.best_grid_point(grid_outcomes)
+    best = study5.tuned_values(grid_outcomes)
     assert best == {"lr": grid[0].config.lr, "momentum": grid[0].config.momentum}
-    final = [replace(s, dataset_options=tiny) for s in study5.plan(params, best)]
+    final = [replace(s, dataset_options=tiny) for s in study5.plan(params.with_tuned(best))]
     outcomes = run_all(final, tmp_path / "out", synthetic_stand_in=True)
     assert [o.metrics["params"] for o in outcomes] == [4_815_940, 4_903_242]
     assert grid_outcomes[0].metrics["best_val_top1"] is not None
-    assert set(study5.tables(outcomes, grid_outcomes)) >= {"table1", "fig7_grid"}
+    assert set(study5.tables([*grid_outcomes, *outcomes])) >= {"table1", "fig7_grid"}

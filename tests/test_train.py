@@ -81,7 +81,7 @@ def test_different_seeds_differ(synthetic_data):
         {"optimizer": "adamw", "lr": 0.003, "scheduler": "cosine", "warmup_epochs": 1.0},
         {"optimizer": "adam", "lr": 0.003, "scheduler": "step", "step_epochs": 1},
         {"label_smoothing": 0.1, "mixup_alpha": 0.2, "grad_clip_norm": 1.0},
-        {"concat_original": True, "augmentation": "study5"},
+        {"concat_original": True, "augmentation": "crop_flip_affine_jitter"},  # its alias "study5": the test above
         {"precision": "fp32", "channels_last": False, "tta_flip": True, "restore_best": True},
     ],
 )
@@ -193,8 +193,11 @@ def test_command_line_refuses_an_output_folder_that_cannot_be_written(tmp_path):
 def test_command_line_names_missing_data_and_places_searched(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    completed = run_cli("--model", "lenet5", "--dataset", "cifar100", "--data-dir", str(empty), "--out",
-                        str(tmp_path / "run"), env={"HELPERS_DATA_DIR": str(tmp_path / "also-empty")})
+    (tmp_path / "also-empty").mkdir()
+    completed = run_cli("--model", "lenet5", "--dataset", "cifar100", "--data-dir", str(empty), "--no-download",
+                        "--out", str(tmp_path / "run"), env={"HELPERS_DATA_DIR": str(tmp_path / "also-empty")})
     assert completed.returncode == 2
-    assert "Traceback" not in completed.stderr
+    assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
     assert "cifar100" in completed.stderr and str(empty) in completed.stderr
+    assert str(tmp_path / "also-empty") in completed.stderr and "python -m helpers.data.download cifar100" in completed.stderr
+    assert not (tmp_path / "run").exists()

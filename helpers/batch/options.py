@@ -7,7 +7,7 @@ it as one line and exits 2) before a folder is created or a kernel started.
 from __future__ import annotations
 
 import argparse
-import json
+import ast
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -17,9 +17,9 @@ from typing import Any
 
 from helpers.batch.state import staging_folder
 from helpers.config import DEVICES
-from helpers.errors import InvalidConfigError, check_choice
+from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable
-from helpers.studies.parameters import PROFILES
+from helpers.studies.parameters import PROFILES, check_parameter_values, parse_value
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
@@ -41,6 +41,7 @@ class BatchOptions:
     force: bool = False
     jobs: int | None = None  # None: one per visible GPU, 1 without GPUs
     result_file: Path | None = None  # a --jobs child: write the results here, no index
+    wait: bool = False  # wait for another run's lock on the profile folder instead of refusing
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -59,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output root; results go to DIR/<profile>/ (default outputs)")
     parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} (default auto)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="override a notebook parameter; VALUE is read as JSON when it parses, else a string")
+                        help="override a notebook parameter; VALUE is read as papermill reads it (True, False, "
+                             "None, numbers), or as a Python literal ([0, 1], 'text'), else as a string")
+    parser.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
+                        help="parameters as a YAML mapping, e.g. -y 'seeds: [0, 1]' (as papermill -y)")
+    parser.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
+                        help="parameters from a YAML file (as papermill -f); -f, then -y, then -p apply in order")
+    parser.add_argument("--wait", action="store_true",
+                        help="wait for another batch run that is writing the same profile folder")
     parser.add_argument("--timeout", type=int, metavar="SECONDS",
                         help="seconds one cell may run before it fails (default no limit)")
     parser.add_argument("--hide-code", action="store_true", help="leave code cells out of the HTML reports")
@@ -75,12 +83,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_value(text: str) -> Any:
-    """A ``-p`` value: JSON when it parses (``3``, ``[0, 1]``, ``true``, ``null``), else the string."""
+def parse_yaml_parameters(texts: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
+    """The parameters of ``-f`` files, then ``-y`` strings (later ones win), as papermill reads them."""
+    import yaml  # papermill's own dependency; loaded only when YAML is given
+
+    parameters: dict[str, Any] = {}
+    sources = [(f"-f {path}", _read_text(path)) for path in files] + [(f"-y {text!r}", text) for text in texts]
+    for origin, text in sources:
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise InvalidConfigError(f"{origin} is not valid YAML: {str(error).splitlines()[0]}") from error
+        if loaded is None:
+            continue
+        if not isinstance(loaded, dict):
+            raise InvalidConfigError(f"{origin} is not a YAML mapping of parameter names to values")
+        parameters.update(loaded)
+    return parameters
+
+
+def _default_value(source: Any) -> Any:
+    """A parameter's default as papermill reports it (the source text of its value)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+        return ast.literal_eval(source) if isinstance(source, str) else source
+    except (ValueError, SyntaxError):
+        return source
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidConfigError(f"invalid -f {path!r}: {error.strerror or error}") from error
 
 
 def discover_notebooks(folder: str | os.PathLike) -> dict[str, Path]:
@@ -111,13 +145,14 @@ def select_notebooks(available: Mapping[str, Path], only: Sequence[str] | None) 
     return {study: path for study, path in available.items() if study in only}
 
 
-def parse_overrides(pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """``-p NAME VALUE`` pairs as a dict; names set by their own option are refused."""
-    overrides: dict[str, Any] = {}
-    for name, text in pairs:
+def parse_overrides(pairs: Sequence[Sequence[str]], base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``base`` (the YAML parameters) updated with the ``-p NAME VALUE`` pairs; names set by their
+    own option are refused."""
+    overrides: dict[str, Any] = dict(base or {})
+    overrides.update({name: parse_value(text) for name, text in pairs})
+    for name in overrides:
         if name in RUNNER_PARAMETERS:
             raise InvalidConfigError(f"set {name} with --{name.replace('_', '-')}, not with -p")
-        overrides[name] = parse_value(text)
     return overrides
 
 
@@ -132,9 +167,15 @@ def check_parameter_names(notebook: str, declared: Sequence[str], passed: Sequen
 
 
 def notebook_parameters(options: BatchOptions, study: str) -> dict[str, Any]:
-    """What papermill injects into one study's notebook."""
+    """What papermill injects into one study's notebook. A notebook with a ``progress`` parameter
+    gets 'epoch': one line per epoch in run.log and the terminal, where tqdm bars would be noise
+    (``-p progress ...`` overrides it)."""
+    import papermill  # slow to import; parse_options has loaded it before it gets here
+
     parameters: dict[str, Any] = {"profile": options.profile,
                                   "output_dir": str(staging_folder(options.out / study)), "device": options.device}
+    if "progress" in papermill.inspect_notebook(str(options.notebooks[study])):
+        parameters["progress"] = "epoch"
     if options.data_dir is not None:
         parameters["data_dir"] = str(options.data_dir)
     return {**parameters, **options.overrides}
@@ -157,14 +198,22 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
     notebooks = select_notebooks(discover_notebooks(args.notebooks_dir), args.only)
     options = BatchOptions(profile=args.profile, notebooks=notebooks, device=args.device, data_dir=data_dir,
                            out=Path(args.out).expanduser().resolve() / args.profile,
-                           overrides=parse_overrides(args.parameter), timeout=args.timeout, hide_code=args.hide_code,
+                           overrides=parse_overrides(args.parameter, parse_yaml_parameters(args.parameters_yaml,
+                                                                                           args.parameters_file)),
+                           wait=args.wait, timeout=args.timeout, hide_code=args.hide_code,
                            force=args.force, jobs=args.jobs,
                            result_file=Path(args.result_file) if args.result_file else None)
     import papermill  # slow to import; not needed for `--help` or the checks above
 
     for study, path in notebooks.items():
-        declared = list(papermill.inspect_notebook(str(path)))
-        check_parameter_names(path.name, declared, list(notebook_parameters(options, study)))
+        declared = papermill.inspect_notebook(str(path))
+        passed = notebook_parameters(options, study)
+        check_parameter_names(path.name, list(declared), list(passed))
+        defaults = {name: _default_value(item.get("default")) for name, item in declared.items()}
+        try:
+            check_parameter_values({**defaults, **passed})
+        except HelpersError as error:
+            raise InvalidConfigError(f"{path.name}: {error}") from error
     check_writable(options.out)  # last: a command line with mistakes creates nothing
     return options
 

@@ -4,7 +4,6 @@ file, a few progress lines in the terminal, and a failure described by its cell,
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-KERNEL_ENVIRONMENT = {"HELPERS_PROGRESS": "epoch"}  # one line per epoch in run.log instead of tqdm bars
 KERNEL_ARGUMENTS = [
     # helpers.plots builds Figures without pyplot, so the inline backend never loads and a displayed
     # figure is only "<Figure size ...>" text; this registers the PNG formatter at kernel start
@@ -84,21 +82,6 @@ def _papermill_logging(log_path: Path, progress: logging.Handler) -> Iterator[No
         logger.setLevel(previous_level)
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables (inherited by the kernel papermill starts), then restore them."""
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _describe_error(error: BaseException, numbers: Mapping[int, int], current_cell: int | None) -> dict[str, Any]:
     """Name, message and code-cell number of what stopped a notebook: the exception a cell raised,
     or the runner's own (a cell's time-out, a dead kernel) in the cell that was running."""
@@ -120,7 +103,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: Mapping[str, Any]
 
     progress = _TerminalProgress(study, numbers, stream)
     try:
-        with _papermill_logging(output.parent / "run.log", progress), _environment(KERNEL_ENVIRONMENT):
+        with _papermill_logging(output.parent / "run.log", progress):
             papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters),
                                        kernel_name="python3", log_output=True, progress_bar=False,
                                        execution_timeout=timeout, cwd=str(notebook.parent),

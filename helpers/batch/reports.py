@@ -4,24 +4,25 @@
 ``data:`` URIs and no script loaded from the network (the default nbconvert page fetches
 require.js, MathJax and mermaid from a CDN; a report should open offline, from a zip or an e-mail).
 :func:`build_index_html` is a pure function from a list of :class:`StudyResult` to the index page,
-:func:`summary_table` the same for the terminal; :func:`earlier_results` reads back what an earlier
-run of the same profile recorded, so that re-running one study keeps the others on the index.
+:func:`summary_table` the same for the terminal.
 """
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import os
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.io import read_json, write_atomic
+from helpers.io import write_atomic
+from helpers.uncertainty import RULE
+from helpers.units import PERCENT_PER_UNIT
 
 STATUSES = ("ok", "failed")
-_PERCENT_PER_UNIT = {"fraction": 100.0, "percent": 1.0}  # as in helpers.compare
 
 # lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed).
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
@@ -55,6 +56,8 @@ class StudyResult:
     reduced_data: bool = False
     data_notes: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    profile: str | None = None
     fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch.state)
     reused: bool = False  # unchanged since its last successful run, so not rerun this time
 
@@ -71,14 +74,56 @@ def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
         "reduced_data": bool(metrics.get("reduced_data", False)),
         "data_notes": list(metrics.get("data_notes") or []),
         "devices": devices,
+        "seeds": list(metrics.get("seeds") or []),
+        "profile": metrics.get("profile"),
     }
+
+
+RESULT_COLUMNS = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "uncertainty kind",
+                  "difference (points)", "verdict", "seeds", "profile", "data notes")
+
+
+def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
+    """One row per headline of every study: the paper's value, this run's with its uncertainty,
+    the difference in points, the seeds, the profile and the data notes (``results.csv``)."""
+    rows = []
+    for result in results:
+        for item in result.headline:
+            unit = item.get("unit", "fraction")
+            scale = PERCENT_PER_UNIT.get(unit, 1.0)
+            uncertainty = item.get("uncertainty") or {}
+            rows.append({
+                "study": result.study, "headline": item.get("label"),
+                "paper (%)": None if item.get("paper") is None else round(float(item["paper"]) * scale, 4),
+                "this run (%)": None if item.get("this_run") is None else round(float(item["this_run"]) * scale, 4),
+                "uncertainty (points)": (None if uncertainty.get("value") is None
+                                         else round(float(uncertainty["value"]) * scale, 4)),
+                "uncertainty kind": (f"{uncertainty.get('kind')} (n={uncertainty.get('n')})" if uncertainty else None),
+                "difference (points)": _rounded(difference_points(item.get("paper"), item.get("this_run"), unit)),
+                "verdict": item.get("verdict"), "seeds": " ".join(map(str, result.seeds)),
+                "profile": result.profile, "data notes": "; ".join(result.data_notes),
+            })
+    return rows
+
+
+def results_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``results.csv``'s text: :data:`RESULT_COLUMNS`, one row per headline (empty cells for none)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: ("" if row.get(key) is None else row[key]) for key in RESULT_COLUMNS} for row in rows)
+    return buffer.getvalue()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def difference_points(paper: float | None, this_run: float | None, unit: str = "fraction") -> float | None:
     """This run minus the paper, in percentage points; None when either value is missing."""
     if paper is None or this_run is None:
         return None
-    return (float(this_run) - float(paper)) * _PERCENT_PER_UNIT[unit]
+    return (float(this_run) - float(paper)) * PERCENT_PER_UNIT[unit]
 
 
 def format_percent(value: float | None, unit: str = "fraction", *, difference: bool = False) -> str:
@@ -87,8 +132,8 @@ def format_percent(value: float | None, unit: str = "fraction", *, difference: b
     if value is None:
         return "–"
     if difference:
-        return format_points(float(value) * _PERCENT_PER_UNIT[unit])
-    return f"{float(value) * _PERCENT_PER_UNIT[unit]:.2f}%"
+        return format_points(float(value) * PERCENT_PER_UNIT[unit])
+    return f"{float(value) * PERCENT_PER_UNIT[unit]:.2f}%"
 
 
 def format_points(points: float | None) -> str:
@@ -128,23 +173,6 @@ def summary_table(results: Sequence[StudyResult]) -> str:
                      for row in rows)
 
 
-def earlier_results(batch_json: Path, *, excluding: Sequence[str]) -> list[StudyResult]:
-    """Studies an earlier run of this profile recorded and this run does not redo, so that
-    ``--only 03`` updates one card of the index instead of dropping the others."""
-    try:
-        entries = read_json(batch_json)["studies"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    names = {item.name for item in fields(StudyResult)}
-    kept = []
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("study") in excluding or not names.issuperset(entry):
-            continue
-        with suppress(TypeError):
-            kept.append(StudyResult(**entry))
-    return [result for result in kept if result.report and (batch_json.parent / result.report).exists()]
-
-
 def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str, device: str) -> str:
     """The batch run's index page: one card per study, linking its report. Inline CSS only."""
     failed = sum(result.status != "ok" for result in results)
@@ -166,6 +194,10 @@ def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str,
 <p class="meta">Profile <code>{e(profile)}</code> &middot; {e(date)} &middot; device {e(device_text)}
 &middot; <span class="{'bad' if failed else 'good'}">{e(summary)}</span></p>
 {_profile_note(profile)}
+<p class="meta">Every number this run reports carries its uncertainty: with one seed, the binomial
+standard error of the test set (n images); with several seeds, the standard deviation over seeds.
+Verdicts follow one rule: {e(RULE)}.</p>
+{results_table_html(results_rows(results))}
 {cards}
 </body>
 </html>
@@ -177,6 +209,43 @@ def _profile_note(profile: str) -> str:
         return ""
     return ('<p class="note">The <code>smoke</code> profile checks that every study runs end to end on '
             "small subsets for one or two epochs: its numbers are not the paper's setting.</p>")
+
+
+def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Every study's headlines in one table (the rows of ``results.csv``), sortable by any column
+    with a click on its heading (a few lines of inline script; the page still works offline)."""
+    if not rows:
+        return ""
+    e = html.escape
+    shown = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
+             "verdict", "seeds")
+    head = "".join(f'<th onclick="sortResults({index})">{e(name)}</th>' for index, name in enumerate(shown))
+    body = "".join("<tr>" + "".join(f"<td>{e(_cell(row.get(name)))}</td>" for name in shown) + "</tr>"
+                   for row in rows)
+    return (f'<h2>All results</h2><p class="meta">Also in <code>results.csv</code>; click a heading to sort.</p>'
+            f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f"<script>{_SORT_SCRIPT}</script>")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+_SORT_SCRIPT = """
+function sortResults(column) {
+  const body = document.querySelector('#results tbody');
+  const rows = Array.from(body.rows);
+  const key = row => { const text = row.cells[column].innerText; const number = parseFloat(text);
+                       return isNaN(number) ? text : number; };
+  const ascending = body.dataset.column != column || body.dataset.order != 'asc';
+  rows.sort((a, b) => { const x = key(a), y = key(b); const order = x < y ? -1 : x > y ? 1 : 0;
+                        return ascending ? order : -order; });
+  rows.forEach(row => body.appendChild(row));
+  body.dataset.column = column; body.dataset.order = ascending ? 'asc' : 'desc';
+}
+"""
 
 
 def _study_card(result: StudyResult) -> str:
@@ -208,6 +277,17 @@ def _file_links(result: StudyResult) -> str:
     return "".join(f' &middot; <a href="{html.escape(path)}">{html.escape(text)}</a>' for path, text in links if path)
 
 
+def format_uncertainty(uncertainty: Mapping[str, Any] | None, unit: str = "fraction") -> str:
+    """``'± 0.38 (binomial SE, n=10,000)'``, ``'± 1.10 (sd, 3 seeds)'`` or ``''`` without one."""
+    if not uncertainty or uncertainty.get("value") is None:
+        return ""
+    value = float(uncertainty["value"]) * PERCENT_PER_UNIT[unit]
+    kind, n = uncertainty.get("kind"), uncertainty.get("n")
+    what = {"binomial_se": f"binomial SE, n={n:,}" if isinstance(n, int) else "binomial SE",
+            "seed_sd": f"sd, {n} seeds", "difference_se": "SE of the difference"}.get(kind, str(kind))
+    return f"± {value:.2f} ({what})"
+
+
 def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
     e = html.escape
     rows = []
@@ -215,12 +295,14 @@ def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
         unit = item.get("unit", "fraction")
         points = difference_points(item.get("paper"), item.get("this_run"), unit)
         gap = bool(item.get("difference"))
+        spread = format_uncertainty(item.get("uncertainty"), unit)
         rows.append(f"<tr><td>{e(str(item.get('label', '')))}</td>"
                     f"<td>{format_percent(item.get('paper'), unit, difference=gap)}</td>"
-                    f"<td>{format_percent(item.get('this_run'), unit, difference=gap)}</td>"
-                    f"<td>{format_points(points)}</td></tr>")
-    return ("<table><thead><tr><th>headline</th><th>paper</th><th>this run</th><th>difference</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+                    f"<td>{format_percent(item.get('this_run'), unit, difference=gap)}"
+                    f"{' <span class=unc>' + e(spread) + '</span>' if spread else ''}</td>"
+                    f"<td>{format_points(points)}</td><td>{e(str(item.get('verdict') or ''))}</td></tr>")
+    return ("<table><thead><tr><th>headline</th><th>paper</th><th>this run (uncertainty)</th><th>difference</th>"
+            f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 _CSS = """
@@ -242,4 +324,5 @@ code { background: #f2f2f2; padding: 0 .25em; border-radius: 3px; }
 table { border-collapse: collapse; margin-top: .5em; }
 th, td { border-bottom: 1px solid #d0d7de; padding: .25em .8em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+.unc { color: #57606a; font-size: 85%; white-space: nowrap; }
 """

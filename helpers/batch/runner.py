@@ -23,7 +23,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -35,11 +34,12 @@ from typing import Any, TextIO
 from helpers.batch import parallel
 from helpers.batch.options import BatchOptions, notebook_parameters, parse_options
 from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
-from helpers.batch.reports import (StudyResult, build_index_html, earlier_results, metrics_summary, render_report,
-                                   summary_table)
-from helpers.batch.state import finished_record, prepare_staging, publish, staging_folder, study_fingerprint
+from helpers.batch.reports import (StudyResult, build_index_html, metrics_summary, render_report, results_csv,
+                                   results_rows, summary_table)
+from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
+                                 record_failed_attempt, staging_folder, study_fingerprint)
 from helpers.errors import HelpersError
-from helpers.io import read_json, write_atomic, write_json
+from helpers.io import folder_lock, read_json, write_atomic, write_json
 
 
 def _fresh_metrics(path: Path, started_at: float) -> dict[str, Any] | None:
@@ -66,9 +66,13 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     fingerprint = study_fingerprint(notebook, parameters)
     record = finished_record(published)
     if record and record["fingerprint"] == fingerprint and not options.force:
-        print(f"[{study}] unchanged since its run of {record.get('finished')}; kept (--force reruns it)",
-              file=stream, flush=True)
-        return _reused_result(record)
+        if record.get("data") == data_state(data_origins(_read_metrics(published)), options.data_dir):
+            print(f"[{study}] unchanged since its run of {record.get('finished')}; kept (--force reruns it)",
+                  file=stream, flush=True)
+            _print_data(study, record.get("data") or [], stream)
+            return _reused_result(record)
+        print(f"[{study}] the data it was made from has changed since its run of {record.get('finished')}; "
+              "rerunning", file=stream, flush=True)
 
     folder = staging_folder(published)
     continuing = prepare_staging(folder, fingerprint, fresh=options.force)
@@ -90,7 +94,8 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,
                        "error_message": f"rendering the report failed: {error}"}
-    summary = metrics_summary(_fresh_metrics(folder / "metrics.json", started_at))
+    metrics = _fresh_metrics(folder / "metrics.json", started_at)
+    summary = metrics_summary(metrics)
     if outcome["status"] == "ok":  # paths as they will be once published
         paths = {"report": f"{study}/report.html", "executed_notebook": f"{study}/{notebook.name}",
                  "log": f"{study}/run.log"}
@@ -99,11 +104,35 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
                  "log": _relative(folder / "run.log", options.out)}
     result = StudyResult(study=study, notebook=notebook.name, wall_seconds=round(wall_seconds, 1),
                          finished=_now(), fingerprint=fingerprint, **paths, **outcome, **summary)
+    data = data_state(data_origins(metrics), options.data_dir)
+    _print_data(study, data, stream)
     if result.status == "ok":
-        publish(folder, published, asdict(result))
+        publish(folder, published, {**asdict(result), "data": data})
+    else:
+        record_failed_attempt(folder, fingerprint, asdict(result))
     failure = f": {result.error_name}: {result.error_message}" if result.status != "ok" else ""
     print(f"[{study}] {result.status} in {result.wall_seconds:.0f} s{failure}", file=stream, flush=True)
     return result
+
+
+def _read_metrics(folder: Path) -> dict[str, Any] | None:
+    try:
+        return read_json(folder / "metrics.json")
+    except (OSError, ValueError):
+        return None
+
+
+def _print_data(study: str, data: Sequence[Mapping[str, Any]], stream: TextIO) -> None:
+    """One line per dataset a study used: which, from where, and whether it was a sample."""
+    for item in data:
+        if item.get("kind") == "synthetic":
+            where = "generated synthetic data"
+        elif not item.get("found", True):
+            where = "not on disk (a synthetic stand-in)" if item.get("samples") else "not found"
+        else:
+            where = f"{item['path']} ({item['files']:,} file(s), {item['bytes'] / 1e6:,.1f} MB)"
+        sample = ", EMBEDDED SAMPLE" if item.get("samples") else ""
+        print(f"[{study}] data: {item.get('dataset')}{sample}: {where}", file=stream, flush=True)
 
 
 def _reused_result(record: Mapping[str, Any]) -> StudyResult:
@@ -146,12 +175,15 @@ def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[St
     if options.result_file is not None:  # a child of --jobs: the parent writes the index
         write_json(options.result_file, [asdict(result) for result in results])
         return results
-    listed = sorted([*earlier_results(options.out / "batch.json", excluding=studies), *results],
-                    key=lambda result: result.study)
+    reused = {result.study for result in results if result.reused}
+    listed = [replace(result, reused=result.study in reused)  # what is on disk, not this run's view alone
+              for result in published_results(options.out)]
     date = _now()
     page = build_index_html(listed, profile=options.profile, date=date, device=options.device)
     write_atomic(options.out / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
     write_json(options.out / "batch.json", batch_summary(options, listed, date=date))
+    table = results_csv(results_rows(listed))
+    write_atomic(options.out / "results.csv", lambda temporary: temporary.write_text(table, encoding="utf-8"))
     return results
 
 
@@ -163,7 +195,7 @@ def child_arguments(options: BatchOptions) -> list[str]:
     if options.data_dir is not None:
         arguments += ["--data-dir", str(options.data_dir)]
     for name, value in options.overrides.items():
-        arguments += ["-p", name, json.dumps(value)]
+        arguments += ["-p", name, repr(value)]  # a Python literal, as parse_value reads it
     if options.timeout is not None:
         arguments += ["--timeout", str(options.timeout)]
     return arguments + (["--hide-code"] if options.hide_code else []) + (["--force"] if options.force else [])
@@ -182,9 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        results = run_batch(options)
+        if options.result_file is not None:  # a --jobs child: its parent holds the folder's lock
+            results = run_batch(options)
+        else:
+            with folder_lock(options.out, wait=options.wait):
+                results = run_batch(options)
+    except HelpersError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("error: interrupted; the index was not updated", file=sys.stderr)
+        print("error: interrupted; rerun the same command to continue (finished studies are kept)", file=sys.stderr)
         return 130
     print(f"\n{summary_table(results)}\n\nindex: {options.out / 'index.html'}")
     return 0 if all(result.status == "ok" for result in results) else 1

@@ -16,17 +16,21 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.reports import StudyResult
+from helpers.data.locate import data_identity, locate_dataset
+from helpers.errors import HelpersError
 from helpers.io import read_json, write_json
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1]  # helpers/: every library file is part of a fingerprint
 RECORD_NAME = "study.json"  # in a published folder: the successful run's result and fingerprint
 ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
 STAGING_SUFFIX = ".partial"
-UNHASHED_PARAMETERS = ("output_dir",)  # where a study writes does not change what it computes
+UNHASHED_PARAMETERS = ("output_dir", "progress")  # where a study writes and how it shows progress change no result
 
 
 def study_fingerprint(notebook: Path, parameters: Mapping[str, Any], *, library_dir: Path = LIBRARY_DIR) -> str:
@@ -90,3 +94,68 @@ def publish(staging: Path, published: Path, record: Mapping[str, Any]) -> None:
         os.replace(published, aside)
     os.replace(staging, published)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def data_origins(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Every distinct dataset origin (dataset, kind, path, samples) that a study's runs recorded
+    in its ``metrics.json``, in first-seen order."""
+    origins: list[dict[str, Any]] = []
+    for run in ((metrics or {}).get("runs") or {}).values():
+        origin = run.get("data_origin") if isinstance(run, dict) else None
+        if isinstance(origin, dict) and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def data_state(origins: Sequence[Mapping[str, Any]], data_dir: str | os.PathLike | None) -> list[dict[str, Any]]:
+    """Where each dataset of ``origins`` would be found now, and what it holds there (see
+    :func:`helpers.data.locate.data_identity`): a study made from other data is not "unchanged"."""
+    state = []
+    for origin in origins:
+        name, samples = origin.get("dataset"), bool(origin.get("samples"))
+        if origin.get("kind") == "synthetic":
+            state.append({"dataset": name, "kind": "synthetic"})
+            continue
+        try:
+            kind, path = locate_dataset(name, data_dir=data_dir, samples=samples)
+        except (HelpersError, KeyError):
+            state.append({"dataset": name, "samples": samples, "found": False})
+            continue
+        state.append({"dataset": name, "samples": samples, **data_identity(kind, path)})
+    return state
+
+
+def record_failed_attempt(staging: Path, fingerprint: str, result: Mapping[str, Any]) -> None:
+    """Keep a failed attempt's result beside it in ``staging`` (the index lists it from there)."""
+    write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint, "result": dict(result)})
+
+
+def published_results(out: Path) -> list[StudyResult]:
+    """Every study of a profile folder as its files on disk say, by study id: the published run,
+    or a failed attempt made after it. The index is built from this, never from one run's view."""
+    latest: dict[str, tuple[float, StudyResult]] = {}
+    for folder in sorted(out.iterdir()) if out.is_dir() else []:
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        staged = folder.name.endswith(STAGING_SUFFIX)
+        path = folder / (ATTEMPT_NAME if staged else RECORD_NAME)
+        try:
+            entry = read_json(path)
+            entry = entry.get("result") if staged else entry
+            result = _study_result(entry)
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+        if result is None:
+            continue
+        modified = path.stat().st_mtime
+        if result.study not in latest or modified > latest[result.study][0]:
+            latest[result.study] = (modified, result)
+    return [result for _, result in sorted(latest.values(), key=lambda item: item[1].study)]
+
+
+def _study_result(entry: Any) -> StudyResult | None:
+    if not isinstance(entry, dict):
+        return None
+    names = {item.name for item in fields(StudyResult)}
+    return StudyResult(**{key: value for key, value in entry.items() if key in names})
+

@@ -2,24 +2,33 @@
 
 ``load_dataset(name, ...)`` returns an :class:`ImageDataset` of uint8 tensors; ``augment_batch``
 and ``normalize`` turn a batch of them into model input on whatever device it lives on.
+
+The names below are imported on first use (PEP 562), so that the torch-free modules of this
+package (:mod:`helpers.data.locate`, :mod:`helpers.data.constants`) can be used by the batch
+tooling without loading torch.
 """
 
-from helpers.data.arrays import ImageDataset
-from helpers.data.augment import augment_batch, mixup, normalize
-from helpers.data.constants import DATASET_STATS, HALF_STATS, ChannelStats
-from helpers.data.datasets import available_datasets, balanced_subset, load_dataset, resize_images, stratified_split
+from importlib import import_module
 
-__all__ = [
-    "ChannelStats",
-    "DATASET_STATS",
-    "HALF_STATS",
-    "ImageDataset",
-    "augment_batch",
-    "available_datasets",
-    "balanced_subset",
-    "load_dataset",
-    "mixup",
-    "normalize",
-    "resize_images",
-    "stratified_split",
-]
+_EXPORTS = {
+    "ChannelStats": "helpers.data.constants",
+    "DATASET_STATS": "helpers.data.constants",
+    "HALF_STATS": "helpers.data.constants",
+    "ImageDataset": "helpers.data.arrays",
+    "augment_batch": "helpers.data.augment",
+    "mixup": "helpers.data.augment",
+    "normalize": "helpers.data.augment",
+    "available_datasets": "helpers.data.datasets",
+    "balanced_subset": "helpers.data.datasets",
+    "check_dataset_options": "helpers.data.datasets",
+    "load_dataset": "helpers.data.datasets",
+    "resize_images": "helpers.data.datasets",
+    "stratified_split": "helpers.data.datasets",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'helpers.data' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

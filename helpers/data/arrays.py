@@ -14,7 +14,7 @@ class ImageDataset:
     Images are uint8 ``[N, C, H, W]``; labels int64 ``[N]``. Augmentation and normalisation
     happen later, on whole batches on the training device. ``x_val``/``y_val`` are ``None``
     when no validation split was asked for. ``notes`` carries facts a report must show (for
-    example that the data is a sample or a synthetic stand-in).
+    example that the data is a sample or a synthetic stand-in); ``origin`` says where it was read.
     """
 
     name: str
@@ -29,6 +29,7 @@ class ImageDataset:
     y_val: torch.Tensor | None = None
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    origin: dict = field(default_factory=dict)  # dataset, kind, path, samples: where the data came from
 
     @property
     def num_classes(self) -> int:

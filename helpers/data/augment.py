@@ -1,5 +1,8 @@
 """Whole-batch augmentation on the images' own device: no PIL, no per-image Python loops.
 
+Each policy is one function, named in the table :data:`AUGMENTATIONS` that configs are checked
+against; :func:`augment_batch` applies a policy by name.
+
 Randomness contract: every random number comes from ``generator`` (or torch's global generator
 when it is None). Numbers are drawn on the generator's device and moved to the images' device, so
 a CUDA generator with CUDA images and a CPU generator with CPU (or CUDA) images both work; a
@@ -9,28 +12,99 @@ CUDA generator needs CUDA to exist. Same generator state and inputs give identic
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from helpers.config import AUGMENTATIONS
 from helpers.errors import check_choice
 
-# Study 5's training augmentation. The paper names the transforms but not their strengths except
-# the 10-degree rotation; the rest are the usual torchvision values, chosen here.
-STUDY5_ROTATION_DEGREES = 10.0  # paper: "rotation up to 10 degrees"
-STUDY5_TRANSLATE = 0.1  # fraction of width/height, as torchvision RandomAffine(translate=(0.1, 0.1))
-STUDY5_BRIGHTNESS = 0.2  # factors drawn from [0.8, 1.2], as torchvision ColorJitter(0.2, 0.2, 0.2, 0.1)
-STUDY5_CONTRAST = 0.2
-STUDY5_SATURATION = 0.2
-STUDY5_HUE = 0.1  # fraction of a full turn of hue
+# The strengths of ``crop_flip_affine_jitter``, study 5's training augmentation. The paper names the
+# transforms but not their strengths except the 10-degree rotation; the rest are the usual
+# torchvision values, chosen here.
+AFFINE_ROTATION_DEGREES = 10.0  # paper: "rotation up to 10 degrees"
+AFFINE_TRANSLATE = 0.1  # fraction of width/height, as torchvision RandomAffine(translate=(0.1, 0.1))
+JITTER_BRIGHTNESS = 0.2  # factors drawn from [0.8, 1.2], as torchvision ColorJitter(0.2, 0.2, 0.2, 0.1)
+JITTER_CONTRAST = 0.2
+JITTER_SATURATION = 0.2
+JITTER_HUE = 0.1  # fraction of a full turn of hue
 _GAMMA_CANDIDATES = 16  # proposals per gamma sample; all 16 rejected has probability below 1e-20
 
-# RGB -> YIQ (NTSC). A hue shift is a rotation of the (I, Q) chroma plane: a vectorised stand-in
-# for torchvision's HSV hue shift, close to it for the small angles used here.
-_RGB_TO_YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
 _GREY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as torchvision's rgb_to_grayscale
+# RGB -> YIQ (NTSC); Y is the luma above. A hue shift is a rotation of the (I, Q) chroma plane: a
+# vectorised stand-in for torchvision's HSV hue shift, close to it for the small angles used here.
+_RGB_TO_YIQ = (_GREY_WEIGHTS, (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
+
+# A policy: uint8 [B, C, H, W] images (B >= 1), crop_padding and generator -> float32 [B, C, H, W] in [0, 1].
+Augmentation = Callable[..., torch.Tensor]
+
+
+def no_augmentation(images: torch.Tensor, *, crop_padding: int, generator: torch.Generator | None) -> torch.Tensor:
+    """Policy ``none``: pixels / 255 (``crop_padding`` and ``generator`` are not used)."""
+    return images.float().div_(255)
+
+
+def flip(images: torch.Tensor, *, crop_padding: int, generator: torch.Generator | None) -> torch.Tensor:
+    """Policy ``flip``: horizontal flip with probability 0.5 per image (``crop_padding`` is not used)."""
+    return _crop_flip(images, 0, generator).float().div_(255)
+
+
+def crop_flip(images: torch.Tensor, *, crop_padding: int, generator: torch.Generator | None) -> torch.Tensor:
+    """Policy ``crop_flip``: random crop back to H x W from the image zero-padded by
+    ``crop_padding`` on every side (each image moved by up to ``crop_padding`` pixels), then
+    ``flip``. The geometry runs on uint8 (4x less memory traffic than float), as one gather."""
+    return _crop_flip(images, crop_padding, generator).float().div_(255)
+
+
+def crop(images: torch.Tensor, *, crop_padding: int, generator: torch.Generator | None) -> torch.Tensor:
+    """Policy ``crop``: the random crop of ``crop_flip`` without the flip, for images whose mirror
+    is another class or no real image (digits, clothing photographed one way)."""
+    return _crop_flip(images, crop_padding, generator, flips=False).float().div_(255)
+
+
+def crop_flip_affine_jitter(images: torch.Tensor, *, crop_padding: int,
+                            generator: torch.Generator | None) -> torch.Tensor:
+    """Policy ``crop_flip_affine_jitter`` (study 5's; its old name ``study5`` is an alias).
+
+    Random crop (``crop_padding``), flip, rotation up to 10 degrees and translation up to 10 % of
+    the size, composed into one affine warp per image (one bilinear ``grid_sample``, zero fill);
+    then colour jitter in a fixed order: brightness, contrast (each clamped to [0, 1]), then
+    saturation and hue as one 3x3 colour matrix per image (hue as a rotation of the YIQ chroma
+    plane, a vectorised stand-in for torchvision's HSV shift). Grey images get brightness and
+    contrast only.
+    """
+    warped = _warp(images.float(), crop_padding, generator)  # still on the 0-255 scale
+    return _color_jitter(warped, generator, scale=1 / 255)
+
+
+# Every policy by name: a new augmentation is one function above and one entry here.
+AUGMENTATIONS: dict[str, Augmentation] = {
+    "none": no_augmentation,
+    "flip": flip,
+    "crop": crop,
+    "crop_flip": crop_flip,
+    "crop_flip_affine_jitter": crop_flip_affine_jitter,
+}
+# ``auto`` picks by dataset: no mirror images of digits or of Fashion-MNIST's one-way photographs
+# (a mirrored "2" is no digit), crop and flip for natural photographs. Digits get none at all: on
+# 10,000 MNIST images for 2 epochs LeNet-5 reached 97.4 % without and 95.6 % with random crops.
+AUTO_AUGMENTATION = {"mnist": "none", "fashion_mnist": "crop", "synthetic": "none"}
+AUTO_DEFAULT = "crop_flip"
+# Earlier names of the policies above, still accepted (and kept as written in a config) so that
+# saved specs and checkpoints load, resume and train identically.
+AUGMENTATION_ALIASES: dict[str, str] = {"study5": "crop_flip_affine_jitter"}
+
+
+def augmentation_names() -> tuple[str, ...]:
+    """Every accepted augmentation name: ``auto``, the policies of :data:`AUGMENTATIONS`, then the aliases."""
+    return ("auto", *AUGMENTATIONS, *AUGMENTATION_ALIASES)
+
+
+def resolve_augmentation(policy: str, dataset: str) -> str:
+    """The policy that ``policy`` means for ``dataset``: ``auto`` becomes the dataset's choice
+    (:data:`AUTO_AUGMENTATION`), any other name stays as it is."""
+    check_choice("augmentation", policy, augmentation_names())
+    return AUTO_AUGMENTATION.get(dataset, AUTO_DEFAULT) if policy == "auto" else policy
 
 
 def augment_batch(
@@ -40,33 +114,20 @@ def augment_batch(
     crop_padding: int = 4,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Augment a uint8 ``[B, C, H, W]`` batch; returns float32 ``[B, C, H, W]`` in [0, 1].
+    """Augment a uint8 ``[B, C, H, W]`` batch by the ``policy`` of that name in
+    :data:`AUGMENTATIONS` (or :data:`AUGMENTATION_ALIASES`); returns float32 ``[B, C, H, W]`` in [0, 1].
 
-    Policies (:data:`helpers.config.AUGMENTATIONS`):
-
-    - ``none``: pixels / 255.
-    - ``flip``: horizontal flip with probability 0.5 per image.
-    - ``crop_flip``: random crop back to H x W from the image zero-padded by ``crop_padding`` on
-      every side (each image moved by up to ``crop_padding`` pixels), then ``flip``.
-    - ``study5``: random crop (``crop_padding``), flip, rotation up to 10 degrees and translation
-      up to 10 % of the size, composed into one affine warp per image (one bilinear
-      ``grid_sample``, zero fill); then colour jitter in a fixed order: brightness, contrast (each
-      clamped to [0, 1]), then saturation and hue as one 3x3 colour matrix per image (hue as a
-      rotation of the YIQ chroma plane, a vectorised stand-in for torchvision's HSV shift).
-      Grey images get brightness and contrast only.
+    ``crop_padding`` is the largest shift of the policies that crop.
     """
-    check_choice("augmentation", policy, AUGMENTATIONS)
+    check_choice("augmentation", policy, (*AUGMENTATIONS, *AUGMENTATION_ALIASES))
     if images.dtype != torch.uint8 or images.ndim != 4:
         raise ValueError(f"images must be uint8 [B, C, H, W], got {images.dtype} of shape {tuple(images.shape)}")
     if isinstance(crop_padding, bool) or not isinstance(crop_padding, int) or crop_padding < 0:
         raise ValueError(f"crop_padding={crop_padding!r} must be an integer >= 0")
-    if policy == "none" or images.shape[0] == 0:
+    if images.shape[0] == 0:
         return images.float().div_(255)
-    if policy == "study5":
-        warped = _warp(images.float(), crop_padding, generator)  # still on the 0-255 scale
-        return _color_jitter(warped, generator, scale=1 / 255)
-    # Geometry on uint8 (4x less memory traffic than float), as one gather; then to [0, 1].
-    return _crop_flip(images, crop_padding if policy == "crop_flip" else 0, generator).float().div_(255)
+    augmentation = AUGMENTATIONS[AUGMENTATION_ALIASES.get(policy, policy)]
+    return augmentation(images, crop_padding=crop_padding, generator=generator)
 
 
 def normalize(images: torch.Tensor, mean: Sequence[float], std: Sequence[float], *,
@@ -123,8 +184,9 @@ def _randint(high: int, shape: tuple[int, ...], generator, device) -> torch.Tens
     return values.to(device)
 
 
-def _crop_flip(images: torch.Tensor, padding: int, generator) -> torch.Tensor:
-    """Random crop from the zero-padded image plus horizontal flip (p 0.5), as one gather.
+def _crop_flip(images: torch.Tensor, padding: int, generator, *, flips: bool = True) -> torch.Tensor:
+    """Random crop from the zero-padded image plus horizontal flip (p 0.5; none without ``flips``),
+    as one gather.
 
     Output pixel (y, x) of image b reads padded pixel (dy_b + y, dx_b + x), or column
     dx_b + W - 1 - x when b is flipped: the flip of the crop.
@@ -134,6 +196,7 @@ def _crop_flip(images: torch.Tensor, padding: int, generator) -> torch.Tensor:
     padded_width = width + 2 * padding
     offsets = _randint(2 * padding + 1, (2, batch), generator, images.device)  # [2, B]: dy, dx in [0, 2p]
     flip = _uniform(batch, 0.0, 1.0, generator, images.device) < 0.5
+    flip &= flips
     columns = torch.arange(width, device=images.device)
     columns = torch.where(flip.view(batch, 1), width - 1 - columns, columns) + offsets[1].view(batch, 1)  # [B, W]
     rows = torch.arange(height, device=images.device) + offsets[0].view(batch, 1)  # [B, H]
@@ -152,10 +215,10 @@ def _warp(images: torch.Tensor, padding: int, generator) -> torch.Tensor:
     device = images.device
     crop = _randint(2 * padding + 1, (2, batch), generator, device).to(images.dtype) - padding  # pixels
     flip_sign = torch.where(_uniform(batch, 0.0, 1.0, generator, device) < 0.5, -1.0, 1.0).to(images.dtype)
-    angle = _uniform(batch, -STUDY5_ROTATION_DEGREES, STUDY5_ROTATION_DEGREES, generator, device) * (math.pi / 180)
+    angle = _uniform(batch, -AFFINE_ROTATION_DEGREES, AFFINE_ROTATION_DEGREES, generator, device) * (math.pi / 180)
     # A shift of t image-widths is 2t in [-1, 1] coordinates; crop offsets are in pixels.
-    shift_x = 2 * _uniform(batch, -STUDY5_TRANSLATE, STUDY5_TRANSLATE, generator, device)
-    shift_y = 2 * _uniform(batch, -STUDY5_TRANSLATE, STUDY5_TRANSLATE, generator, device)
+    shift_x = 2 * _uniform(batch, -AFFINE_TRANSLATE, AFFINE_TRANSLATE, generator, device)
+    shift_y = 2 * _uniform(batch, -AFFINE_TRANSLATE, AFFINE_TRANSLATE, generator, device)
     cos, sin = angle.cos(), angle.sin()
     row_x = (flip_sign * cos, -flip_sign * sin * height / width, flip_sign * shift_x + 2 * crop[1] / width)
     row_y = (sin * width / height, cos, shift_y + 2 * crop[0] / height)
@@ -176,8 +239,8 @@ def _color_jitter(images: torch.Tensor, generator, *, scale: float = 1.0) -> tor
     def factor(amount: float) -> torch.Tensor:
         return _uniform(batch, max(0.0, 1 - amount), 1 + amount, generator, device)
 
-    images = images.mul_((factor(STUDY5_BRIGHTNESS) * scale).view(batch, 1, 1, 1)).clamp_(0, 1)
-    contrast = factor(STUDY5_CONTRAST).view(batch, 1, 1, 1)
+    images = images.mul_((factor(JITTER_BRIGHTNESS) * scale).view(batch, 1, 1, 1)).clamp_(0, 1)
+    contrast = factor(JITTER_CONTRAST).view(batch, 1, 1, 1)
     channel_means = images.mean(dim=(2, 3))  # [B, C]; the grey mean is their weighted sum
     if channels == 3:
         grey_mean = channel_means @ torch.tensor(_GREY_WEIGHTS, dtype=images.dtype, device=device)
@@ -187,8 +250,8 @@ def _color_jitter(images: torch.Tensor, generator, *, scale: float = 1.0) -> tor
     images = images.sub_(grey_mean).mul_(contrast).add_(grey_mean).clamp_(0, 1)
     if channels != 3:
         return images
-    saturation = factor(STUDY5_SATURATION)
-    matrices = _hue_matrices(_uniform(batch, -STUDY5_HUE, STUDY5_HUE, generator, device), images.dtype) @ (
+    saturation = factor(JITTER_SATURATION)
+    matrices = _hue_matrices(_uniform(batch, -JITTER_HUE, JITTER_HUE, generator, device), images.dtype) @ (
         _saturation_matrices(saturation, images.dtype)
     )  # [B, 3, 3]
     mixed = torch.bmm(matrices, images.reshape(batch, 3, -1))  # [B, 3, H*W]

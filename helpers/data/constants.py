@@ -61,6 +61,14 @@ CALTECH101_CLASSES = (
 )  # fmt: skip
 CALTECH101_BACKGROUND = "BACKGROUND_Google"
 
+# The four files of an IDX dataset (MNIST, Fashion-MNIST), as torchvision names them in <root>/<Name>/raw/.
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "cifar10": CIFAR10_CLASSES,
     "cifar100": CIFAR100_CLASSES,

@@ -1,8 +1,9 @@
 """Datasets by name: :func:`load_dataset` finds, reads, splits, subsets and resizes one, once.
 
 Where data is looked for: ``data_dir``, then ``$HELPERS_DATA_DIR``, then the project's ``data/``
-folder, each in torchvision's layout or as ``<name>.npz``, and last the embedded samples in
-``data/samples`` (see :mod:`helpers.data.locate`); data read from the samples gets a note saying so.
+folder, each in torchvision's layout or as ``<name>.npz`` (see :mod:`helpers.data.locate`). The
+embedded samples in ``data/samples`` are read only with ``samples=True``, and data read from them
+gets a note saying so.
 
 Caltech-101 has no official test split: from its folder, a stratified 20 % hold-out drawn with a
 fixed seed becomes ``x_test`` (study 4's random 0.8 / 0.2 split; that test split plays the paper's
@@ -23,7 +24,7 @@ from helpers.data.caltech import read_caltech_folder
 from helpers.data.locate import is_embedded_sample, locate_dataset
 from helpers.data.readers import Splits, read_cifar, read_idx_dataset, read_npz
 from helpers.data.synthetic import make_synthetic
-from helpers.errors import check_choice
+from helpers.errors import InvalidConfigError, check_choice
 
 DATASETS = ("cifar10", "cifar100", "mnist", "fashion_mnist", "caltech101", "synthetic")
 NORMALIZATIONS = ("dataset", "half")
@@ -40,6 +41,7 @@ def load_dataset(
     *,
     data_dir: str | os.PathLike | None = None,
     download: bool = False,
+    samples: bool = False,
     image_size: int | None = None,
     to_rgb: bool = False,
     normalization: str = "dataset",
@@ -62,25 +64,22 @@ def load_dataset(
 
     ``normalization='dataset'`` uses the published statistics in :mod:`helpers.data.constants`
     (computed from the training images for ``synthetic``); ``'half'`` uses 0.5 / 0.5 (study 1).
-    Every argument is checked before any file is read.
+    With ``samples`` the embedded sample is read instead of the full dataset. ``origin`` of the
+    result records where the data came from. Every argument is checked before any file is read.
     """
-    check_choice("dataset", name, DATASETS)
-    check_choice("normalization", normalization, NORMALIZATIONS)
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 <= val_fraction < 1:
-        raise ValueError(f"val_fraction={val_fraction!r} must be a number in [0, 1)")
-    sizes = {"image_size": image_size, "train_per_class": train_per_class, "test_per_class": test_per_class}
-    for key, value in sizes.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{key}={value!r} must be a positive integer or None")
-    if synthetic_options is not None and name != "synthetic":
-        raise ValueError(f"synthetic_options apply only to the 'synthetic' dataset, not {name!r}")
+    check_dataset_options(name, download=download, samples=samples, image_size=image_size, to_rgb=to_rgb,
+                          normalization=normalization, val_fraction=val_fraction, train_per_class=train_per_class,
+                          test_per_class=test_per_class, seed=seed, include_background=include_background,
+                          synthetic_options=synthetic_options)
 
     if name == "synthetic":
         splits, settings = make_synthetic(synthetic_options, seed=seed)
         source = f"synthetic (generated, seed {seed}): {settings}"
+        origin = {"dataset": name, "kind": "synthetic", "path": None, "samples": False}
         notes = [f"synthetic data: class prototypes, random shifts and noise, not real images ({settings})"]
     else:
-        kind, path = locate_dataset(name, data_dir=data_dir, download=download)
+        kind, path = locate_dataset(name, data_dir=data_dir, download=download, samples=samples)
+        origin = {"dataset": name, "kind": kind, "path": str(path), "samples": bool(samples)}
         splits, source, notes = _read(name, kind, path, image_size, include_background, cache_dir)
         if is_embedded_sample(path):
             notes.append(_sample_note(name, splits))
@@ -122,8 +121,44 @@ def load_dataset(
     return ImageDataset(
         name=name, classes=splits.classes, mean=mean, std=std,
         x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, x_val=x_val, y_val=y_val,
-        source=source, notes=tuple(notes),
+        source=source, notes=tuple(notes), origin=origin,
     )  # fmt: skip
+
+
+def check_dataset_options(
+    name: str,
+    *,
+    download: bool = False,
+    samples: bool = False,
+    image_size: int | None = None,
+    to_rgb: bool = False,
+    normalization: str = "dataset",
+    val_fraction: float = 0.0,
+    train_per_class: int | None = None,
+    test_per_class: int | None = None,
+    seed: int = 0,
+    include_background: bool = False,
+    synthetic_options: dict | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> None:
+    """Raise naming the bad value when an option of :func:`load_dataset` is invalid; reads no file."""
+    check_choice("dataset", name, DATASETS)
+    check_choice("normalization", normalization, NORMALIZATIONS)
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 <= val_fraction < 1:
+        raise InvalidConfigError(f"invalid val_fraction {val_fraction!r}: expected a number in [0, 1)")
+    sizes = {"image_size": image_size, "train_per_class": train_per_class, "test_per_class": test_per_class}
+    for key, value in sizes.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise InvalidConfigError(f"invalid {key} {value!r}: expected a positive integer or None")
+    for key, value in {"download": download, "samples": samples, "to_rgb": to_rgb,
+                       "include_background": include_background}.items():
+        if not isinstance(value, bool):
+            raise InvalidConfigError(f"invalid {key} {value!r}: expected True or False")
+    if synthetic_options is not None and name != "synthetic":
+        raise InvalidConfigError(f"synthetic_options apply only to the 'synthetic' dataset, not {name!r}")
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidConfigError(f"invalid seed {seed!r}: expected an integer")
 
 
 def stratified_split(labels: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,33 +1,42 @@
 """Where a dataset is on disk: the search order, the layouts recognised, and downloading.
 
-Directories are searched in this order, and the first match wins:
+Full datasets are searched in these folders, in order, and the first match wins:
 
-1. ``data_dir`` when given; an explicit directory is searched first but not alone, so a notebook
+1. ``data_dir`` when given; an explicit folder is searched first but not alone, so a notebook
    that passes one still finds the data on a machine where it sits in the other places;
 2. ``$HELPERS_DATA_DIR`` when set;
-3. the project's ``data/`` folder;
-4. the embedded samples, ``data/samples/``: small class-balanced subsets of CIFAR-10, MNIST,
-   Fashion-MNIST and Caltech-101 committed with the project (made by ``scripts/make_samples.py``)
-   so the smoke profile runs offline. Searched last, so any full copy wins; a dataset read from
-   there carries a note saying it is a sample (see :func:`is_embedded_sample`).
+3. the project's ``data/`` folder.
 
-In each directory, torchvision's own layout is tried first (``MNIST/raw/*-ubyte``,
-``FashionMNIST/raw/*-ubyte``, ``cifar-10-batches-py``, ``cifar-100-python``,
-``caltech101/101_ObjectCategories``), then ``<name>.npz``.
+A ``data_dir`` or ``$HELPERS_DATA_DIR`` that does not exist, or is a file, is an error, not a
+reason to look elsewhere. In each folder, torchvision's own layout is tried first
+(``MNIST/raw/*-ubyte``, ``FashionMNIST/raw/*-ubyte``, ``cifar-10-batches-py``,
+``cifar-100-python``, ``caltech101/101_ObjectCategories``), then ``<name>.npz``. A copy that is
+there but incomplete is refused, naming what is missing.
+
+The embedded samples (``data/samples/<name>.npz``: small class-balanced subsets committed with the
+project, made by ``scripts/make_samples.py``) are never part of that search: they are read only
+when asked for with ``samples=True`` (the smoke profile and the tests), so that a run that wanted
+the full data can never train on a sample without saying so.
+
+This module imports no torch: the batch runner uses :func:`data_identity` to tell whether the data
+a study used has changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shlex
 from pathlib import Path
+from typing import Any
 
-from helpers.data.readers import IDX_FILES
-from helpers.errors import CorruptDataError, DataNotFoundError
+from helpers.data.constants import CALTECH101_BACKGROUND, CALTECH101_CLASSES, IDX_FILES
+from helpers.errors import CorruptDataError, DataNotFoundError, InvalidConfigError
 
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SAMPLES_SUBDIR = "samples"  # inside PROJECT_DATA_DIR
 EMBEDDED_SAMPLES = ("cifar10", "mnist", "fashion_mnist", "caltech101")  # CIFAR-100 is not embedded
-# torchvision's on-disk layout of each dataset, relative to a data directory.
+# torchvision's on-disk layout of each dataset, relative to a data folder.
 NATIVE_LAYOUTS = {
     "mnist": "MNIST/raw",
     "fashion_mnist": "FashionMNIST/raw",
@@ -35,17 +44,30 @@ NATIVE_LAYOUTS = {
     "cifar100": "cifar-100-python",
     "caltech101": "caltech101/101_ObjectCategories",
 }
+TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10",
+                       "cifar100": "CIFAR100", "caltech101": "Caltech101"}
+_IDENTITY_FILE_LIMIT = 4 << 20  # files up to this size are hashed; larger ones by size and mtime
+
+
+def checked_folder(path: str | os.PathLike, origin: str) -> Path:
+    """``path`` as a folder that exists; otherwise :class:`InvalidConfigError` naming ``origin``."""
+    folder = Path(path).expanduser()
+    if folder.is_file():
+        raise InvalidConfigError(f"invalid {origin} {str(path)!r}: it is a file, not a folder")
+    if not folder.is_dir():
+        raise InvalidConfigError(f"invalid {origin} {str(path)!r}: no such folder")
+    return folder
 
 
 def search_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, str]]:
-    """The directories searched, in order, each with where it came from (duplicates removed)."""
+    """The folders searched for full datasets, in order, each with where it came from (duplicates
+    removed). A given ``data_dir`` or ``$HELPERS_DATA_DIR`` must be an existing folder."""
     candidates = []
     if data_dir is not None:
-        candidates.append((Path(data_dir).expanduser(), "data_dir argument"))
+        candidates.append((checked_folder(data_dir, "data_dir"), "data_dir argument"))
     if os.environ.get("HELPERS_DATA_DIR"):
-        candidates.append((Path(os.environ["HELPERS_DATA_DIR"]).expanduser(), "$HELPERS_DATA_DIR"))
+        candidates.append((checked_folder(os.environ["HELPERS_DATA_DIR"], "$HELPERS_DATA_DIR"), "$HELPERS_DATA_DIR"))
     candidates.append((PROJECT_DATA_DIR, "project data folder"))
-    candidates.append((samples_dir(), "embedded samples"))
     unique, seen = [], set()
     for directory, origin in candidates:
         if directory.resolve() not in seen:
@@ -64,24 +86,29 @@ def is_embedded_sample(path: str | os.PathLike) -> bool:
     return Path(path).resolve().parent == samples_dir().resolve()
 
 
-def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = False) -> tuple[str, Path]:
+def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = False,
+                   samples: bool = False) -> tuple[str, Path]:
     """``(kind, path)`` of dataset ``name``: kind is 'idx', 'cifar', 'caltech' or 'npz'.
 
-    When nothing is found: with ``download`` torchvision downloads it into the first writable
-    search directory; otherwise :class:`~helpers.errors.DataNotFoundError` lists every place and
-    layout searched and how to fix it.
+    With ``samples`` only the embedded sample is used. Otherwise the full dataset is searched for
+    (see the module docstring); when it is not found, ``download`` lets torchvision fetch it into
+    the first writable search folder, and without it :class:`~helpers.errors.DataNotFoundError`
+    names every place searched and the command that fetches the data.
     """
+    if samples:
+        return "npz", _embedded_sample(name)
     for directory, _ in search_dirs(data_dir):
         found = find_in(directory, name)
         if found:
             return found
     if not download:
-        raise DataNotFoundError(_not_found_message(name, data_dir))
+        raise DataNotFoundError(not_found_message(name, data_dir))
     return _download(name, data_dir)
 
 
 def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
-    """``(kind, path)`` of dataset ``name`` in ``directory`` alone (native layout first), or None."""
+    """``(kind, path)`` of dataset ``name`` in ``directory`` alone (native layout first), or None.
+    A native copy that lacks files (IDX) or categories (Caltech-101) raises CorruptDataError."""
     directory = Path(directory)
     native = directory / NATIVE_LAYOUTS[name]
     if name in ("mnist", "fashion_mnist"):
@@ -91,52 +118,90 @@ def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
         if len(missing) < len(IDX_FILES):  # a partial copy is an error, not a reason to look elsewhere
             raise CorruptDataError(f"{native}: incomplete {name} folder, missing {', '.join(missing)}")
     elif native.is_dir():
-        return ("caltech" if name == "caltech101" else "cifar"), native
+        if name == "caltech101":
+            _check_caltech_categories(native)
+            return "caltech", native
+        return "cifar", native
     npz = directory / f"{name}.npz"
     return ("npz", npz) if npz.is_file() else None
 
 
-def _not_found_message(name: str, data_dir: str | os.PathLike | None) -> str:
+def fetch_command(name: str, data_dir: str | os.PathLike | None = None) -> str:
+    """The shell command that downloads dataset ``name`` with torchvision into the place searched."""
+    target = shlex.quote(str(data_dir if data_dir is not None else PROJECT_DATA_DIR))
+    return f"python -m helpers.data.download {name} --data-dir {target}"
+
+
+def not_found_message(name: str, data_dir: str | os.PathLike | None = None) -> str:
+    """Why dataset ``name`` was not found: every place searched, and how to fetch or place it."""
     layout = NATIVE_LAYOUTS[name] + ("/*-ubyte (4 IDX files)" if name in ("mnist", "fashion_mnist") else "/")
-    searched = "\n".join(
-        f"  - {directory} ({origin}): {layout} or {name}.npz" for directory, origin in search_dirs(data_dir)
-    )
-    env_note = "" if os.environ.get("HELPERS_DATA_DIR") else " (it is not set)"
+    searched = "; ".join(f"{directory} ({origin})" for directory, origin in search_dirs(data_dir))
+    return (f"dataset {name!r} not found; searched, in order: {searched}, each for {layout} or {name}.npz. "
+            f"To get it: `{fetch_command(name, data_dir)}` (needs internet), or let the run download it "
+            f"(download=True, --download), or place a copy in one of those folders, or point data_dir / "
+            f"HELPERS_DATA_DIR at a folder that holds one")
+
+
+def data_identity(kind: str, path: str | os.PathLike) -> dict[str, Any]:
+    """What a dataset on disk is, for telling whether it changed: its path, file count, bytes and a
+    digest of every file's relative name and size, with the content of small files and the
+    modification time of large ones."""
+    path = Path(path)
+    files = sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    total = 0
+    for item in files:
+        stat = item.stat()
+        total += stat.st_size
+        relative = item.relative_to(path).as_posix() if path.is_dir() else item.name
+        digest.update(f"{relative}\0{stat.st_size}\0".encode())
+        if stat.st_size <= _IDENTITY_FILE_LIMIT:
+            digest.update(item.read_bytes())
+        else:
+            digest.update(str(stat.st_mtime_ns).encode())
+    return {"kind": kind, "path": str(path), "files": len(files), "bytes": total, "digest": digest.hexdigest()}
+
+
+def _embedded_sample(name: str) -> Path:
+    path = samples_dir() / f"{name}.npz"
+    if path.is_file():
+        return path
     if name in EMBEDDED_SAMPLES:
-        samples_note = (
-            f"The embedded sample {samples_dir() / (name + '.npz')} is missing too: restore it from git, "
-            "or rebuild the samples from a full copy with `make samples` (scripts/make_samples.py)."
-        )
-    else:
-        samples_note = f"{name} has no embedded sample (`make samples` builds {', '.join(EMBEDDED_SAMPLES)})."
-    return (
-        f"dataset {name!r} not found. Searched, in order:\n{searched}\n"
-        f"To fix: pass data_dir='<folder holding {layout} or {name}.npz>', or set HELPERS_DATA_DIR{env_note}, "
-        f"or call load_dataset({name!r}, download=True) (needs internet). {samples_note}"
-    )
+        raise DataNotFoundError(f"the embedded sample {path} is missing: restore it from git, or rebuild the "
+                                "samples from a full copy with `make samples` (scripts/make_samples.py)")
+    raise DataNotFoundError(f"{name} has no embedded sample; the samples hold {', '.join(EMBEDDED_SAMPLES)}")
+
+
+def _check_caltech_categories(folder: Path) -> None:
+    present = {item.name for item in folder.iterdir() if item.is_dir() and any(item.iterdir())}
+    missing = [name for name in CALTECH101_CLASSES if name not in present]
+    unknown = sorted(present - set(CALTECH101_CLASSES) - {CALTECH101_BACKGROUND})
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing (or empty) {len(missing)} of the 101 categories: {', '.join(missing[:8])}"
+                         + (", ..." if len(missing) > 8 else ""))
+        if unknown:
+            parts.append(f"folders that are not Caltech-101 categories: {', '.join(unknown[:8])}")
+        raise CorruptDataError(f"{folder}: incomplete caltech101 folder, {'; '.join(parts)}")
 
 
 def _download(name: str, data_dir: str | os.PathLike | None) -> tuple[str, Path]:
     from torchvision import datasets as tv_datasets  # deferred: importing torchvision costs ~1 s
 
-    dataset_class = {
-        "mnist": tv_datasets.MNIST, "fashion_mnist": tv_datasets.FashionMNIST, "cifar10": tv_datasets.CIFAR10,
-        "cifar100": tv_datasets.CIFAR100, "caltech101": tv_datasets.Caltech101,
-    }[name]  # fmt: skip
+    dataset_class = getattr(tv_datasets, TORCHVISION_CLASSES[name])
     errors = []
     for directory, _ in search_dirs(data_dir):
-        if directory.resolve() == samples_dir().resolve():  # it holds only the committed subsets
-            continue
         try:
             directory.mkdir(parents=True, exist_ok=True)
             if not os.access(directory, os.W_OK):
                 raise PermissionError(f"{directory} is not writable")
             dataset_class(root=str(directory), download=True)
         except Exception as error:  # network, permission or archive errors all mean: try the next place
-            errors.append(f"{directory}: {type(error).__name__}: {error}")
+            errors.append(f"{directory}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
             continue
         found = find_in(directory, name)
         if found:
             return found
         errors.append(f"{directory}: downloaded, but {NATIVE_LAYOUTS[name]} did not appear")
-    raise DataNotFoundError(_not_found_message(name, data_dir) + "\nDownload failed:\n  " + "\n  ".join(errors))
+    raise DataNotFoundError(f"{not_found_message(name, data_dir)}. The download failed: {'; '.join(errors)}")

@@ -19,16 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from helpers.data.constants import IDX_FILES
 from helpers.errors import CorruptDataError
 
 IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions (count, rows, cols)
 IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension (count)
-IDX_FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test", "classes")
 
 

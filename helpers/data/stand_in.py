@@ -26,6 +26,7 @@ def synthetic_stand_in_for(name: str, dataset_options: dict[str, Any]) -> ImageD
     data = load_dataset("synthetic", synthetic_options=options, val_fraction=val_fraction,
                         seed=dataset_options.get("seed", 0))
     note = f"SYNTHETIC STAND-IN for {name}: the real data was not found, so these numbers say nothing about {name}"
-    return data.with_changes(name=name, classes=classes, notes=(note, *data.notes))
+    origin = {"dataset": name, "kind": "synthetic stand-in", "path": None, "samples": False}
+    return data.with_changes(name=name, classes=classes, notes=(note, *data.notes), origin=origin)
 
 

@@ -6,93 +6,126 @@
 writes ``/tmp/r/history.csv`` (a row per epoch), ``/tmp/r/metrics.json``, ``/tmp/r/spec.json`` and
 ``/tmp/r/model.pt``. A checkpoint is saved after every epoch: the same command continues an
 interrupted run, and prints a finished one's results without retraining (``--force`` retrains).
-Bad input is reported as one line on stderr (no traceback) with exit status 2.
+The dataset must be the real one, found on disk or downloaded by torchvision (``--no-download``
+turns that off); ``--samples`` trains on the embedded sample instead, and says so. One process at a
+time writes a run folder (``--wait`` waits for the other). Bad input is reported as one line on
+stderr (no traceback) with exit status 2, before anything is created.
+
+Every config field, ResNet option and dataset option is a flag, generated from the field or option
+itself (:mod:`helpers.runs.cli_options`); ``--spec FILE`` trains a run that a study planned
+(``python -m helpers.studies plan``), with the flags given overriding its values.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import inspect
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from helpers.config import AUGMENTATIONS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
-from helpers.data import available_datasets, load_dataset
+import torch
+
+from helpers import __version__
+from helpers.config import TrainConfig
+from helpers.data import available_datasets, check_dataset_options, load_dataset
 from helpers.data.constants import CLASS_NAMES
+from helpers.data.locate import locate_dataset, search_dirs
 from helpers.device import resolve_device
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
-from helpers.io import check_writable, read_json
-from helpers.models import available_models
-from helpers.runs.execute import execute_run
+from helpers.io import check_writable, folder_lock, read_json
+from helpers.models import available_models, create_model
+from helpers.runs import cli_options
+from helpers.runs.cli_options import CONFIG, DATASET, MODEL, given_options
+from helpers.runs.execute import describe_origin, execute_run
 from helpers.runs.spec import RunSpec, is_finished, load_run
 from helpers.train.distributed import context_from_environment, shutdown
 
 DEFAULT_CLASS_COUNT = 10  # synthetic data and unknown npz files
 
 
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes raise :class:`InvalidConfigError` (printed as one line)
+    instead of printing the usage block."""
+
+    def error(self, message: str) -> None:
+        raise InvalidConfigError(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m helpers.train``."""
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", help="a registered model name (see helpers.models.available_models)")
-    parser.add_argument("--dataset", help="cifar10, cifar100, mnist, fashion_mnist, caltech101 or synthetic")
-    parser.add_argument("--spec", metavar="FILE",
-                        help="a run's spec.json (model, dataset, options, config) instead of the options below")
-    parser.add_argument("--data-dir", default=None, help="folder holding the dataset (else $HELPERS_DATA_DIR, else data/)")
-    parser.add_argument("--download", action="store_true", help="download with torchvision when the data is not found")
-    parser.add_argument("--out", required=True, help="output folder for history.csv and metrics.json")
-    parser.add_argument("--force", action="store_true", help="start afresh even if --out holds a finished or interrupted run")
-    parser.add_argument("--limit-train", type=int, default=None, help="class-balanced subset of N training images")
-    parser.add_argument("--limit-test", type=int, default=None, help="class-balanced subset of N test images")
-    parser.add_argument("--val-fraction", type=float, default=0.0, help="stratified validation split of the training set")
-    parser.add_argument("--image-size", type=int, default=None, help="resize every image to this square size")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)}")
-    parser.add_argument("--momentum", type=float, default=defaults.momentum)
-    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    parser.add_argument("--scheduler", default=defaults.scheduler, help=f"one of {', '.join(SCHEDULERS)}")
-    parser.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
-    parser.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
-    parser.add_argument("--mixup-alpha", type=float, default=defaults.mixup_alpha)
-    parser.add_argument("--augmentation", default=defaults.augmentation, help=f"one of {', '.join(AUGMENTATIONS)}")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--device", default=defaults.device, help=f"one of {', '.join(DEVICES)}")
-    parser.add_argument("--precision", default=defaults.precision, help=f"one of {', '.join(PRECISIONS)}")
-    parser.add_argument("--no-channels-last", action="store_true", help="keep the default NCHW memory format")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
-    parser.add_argument("--sync-batchnorm", action="store_true",
-                        help="under torchrun on GPUs: batch-norm statistics over the whole global batch")
-    parser.add_argument("--native-convs", action="store_true",
-                        help="on the CPU, keep oneDNN for small feature maps instead of the matmul form")
-    parser.add_argument("--stem", default=None, help="ResNet stem: cifar, imagenet or deep")
+    """The argument parser of ``python -m helpers.train``: the run's own flags here, a flag for
+    every config field, model option and dataset option from :mod:`helpers.runs.cli_options`."""
+    parser = OneLineArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"helpers {__version__}, torch {torch.__version__}")
+    run = parser.add_argument_group("the run")
+    run.add_argument("--model", help="a registered model name (see helpers.models.available_models)")
+    run.add_argument("--dataset", help="cifar10, cifar100, mnist, fashion_mnist, caltech101 or synthetic")
+    run.add_argument("--spec", metavar="FILE", help="a run's spec.json (model, dataset, options, config) to train; "
+                                                    "the options below that are given override its values")
+    run.add_argument("--out", required=True, help="output folder for history.csv and metrics.json")
+    run.add_argument("--force", action="store_true",
+                     help="start afresh even if --out holds a finished or interrupted run")
+    run.add_argument("--wait", action="store_true", help="wait for another process that is writing --out")
+    run.add_argument("--data-dir", default=None,
+                     help="folder holding the dataset (else $HELPERS_DATA_DIR, else data/)")
+    run.add_argument("--download", action=argparse.BooleanOptionalAction, default=True,
+                     help="download with torchvision when the data is not found (default: yes)")
+    run.add_argument("--samples", action="store_true",
+                     help="train on the embedded sample (data/samples), not the full dataset: a pipeline check")
+    cli_options.add_dataset_options(parser)
+    cli_options.add_config_options(parser)
+    cli_options.add_model_options(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit status."""
-    arguments = build_parser().parse_args(argv)
+    """Run the command line; returns the process exit status (2 for bad input, 130 when interrupted)."""
     try:
-        return _run(arguments)
+        return _run(build_parser().parse_args(argv))
     except HelpersError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the same command continues from the last finished epoch", file=sys.stderr)
+        return 130
+
+
+def spec_from_command_line(argv: Sequence[str]) -> RunSpec:
+    """The run spec that the command line ``argv`` describes, checked (its model and dataset
+    options too); reads ``--spec``'s file if given, and no data, and creates nothing."""
+    return _checked_spec(build_parser().parse_args(argv))
+
+
+def _checked_spec(arguments: argparse.Namespace) -> RunSpec:
+    spec = _spec_from_file(arguments) if arguments.spec else _spec_from_arguments(arguments)
+    _check_spec(spec)
+    return spec
 
 
 def _run(arguments: argparse.Namespace) -> int:
     # Everything is validated before data is read or a model is built.
-    spec = _spec_from_file(arguments.spec) if arguments.spec else _spec_from_arguments(arguments)
+    spec = _checked_spec(arguments)
+    search_dirs(arguments.data_dir)  # a data_dir or $HELPERS_DATA_DIR that is no folder stops here
+    if spec.dataset != "synthetic":  # found (or downloaded) before --out is created; else one line
+        locate_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
+                       samples=arguments.samples)
+    device = resolve_device(spec.config.device)
     out = check_writable(arguments.out)
-    distributed = context_from_environment(resolve_device(spec.config.device).type)
+    distributed = context_from_environment(device.type)
     try:
-        if is_finished(out) and not arguments.force:
-            metrics = load_run(out, spec).metrics  # raises, naming the fields, if the settings differ
-            message = f"{out} already holds this finished run (pass --force to retrain it):\n"
-        else:
-            data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
-                                **spec.dataset_options)
-            metrics = execute_run(spec, data, out, force=arguments.force).metrics
-            message = ""
+        with folder_lock(out, wait=arguments.wait) if distributed.is_main else _no_lock():
+            if is_finished(out) and not arguments.force:
+                metrics = load_run(out, spec).metrics  # raises, naming the fields, if the settings differ
+                message = f"{out} already holds this finished run (pass --force to retrain it):\n"
+            else:
+                data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
+                                    samples=arguments.samples, **spec.dataset_options)
+                if distributed.is_main:
+                    print(describe_origin(data), flush=True)
+                metrics = execute_run(spec, data, out, force=arguments.force).metrics
+                message = ""
     finally:
         shutdown(distributed)
     if distributed.is_main:
@@ -105,48 +138,67 @@ def _run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _spec_from_arguments(arguments: argparse.Namespace) -> RunSpec:
+def _check_spec(spec: RunSpec) -> None:
+    """Every dataset and model option of ``spec``, checked before a folder is created."""
+    valid = sorted(set(inspect.signature(check_dataset_options).parameters) - {"name", "download", "samples"})
+    unknown = sorted(set(spec.dataset_options) - set(valid))
+    if unknown:
+        raise InvalidConfigError(f"unknown dataset option(s) {', '.join(unknown)}; valid options: {', '.join(valid)}")
+    check_dataset_options(spec.dataset, **spec.dataset_options)
+    num_classes = len(CLASS_NAMES.get(spec.dataset, range(DEFAULT_CLASS_COUNT)))
+    with torch.device("meta"):  # builds no weights: only the options are checked
+        create_model(spec.model, num_classes=num_classes, **spec.model_options)
 
+
+@contextlib.contextmanager
+def _no_lock():
+    yield
+
+
+def _spec_from_arguments(arguments: argparse.Namespace) -> RunSpec:
+    """The spec the flags describe; model and dataset options not given are left out, so a spec
+    equals the one that an older command line without those flags wrote."""
     if not arguments.model or not arguments.dataset:
         raise InvalidConfigError("--model and --dataset are required (or --spec FILE)")
-    config = TrainConfig(
-        epochs=arguments.epochs, batch_size=arguments.batch_size, optimizer=arguments.optimizer, lr=arguments.lr,
-        momentum=arguments.momentum, weight_decay=arguments.weight_decay, scheduler=arguments.scheduler,
-        warmup_epochs=arguments.warmup_epochs, label_smoothing=arguments.label_smoothing,
-        mixup_alpha=arguments.mixup_alpha, augmentation=arguments.augmentation, seed=arguments.seed,
-        device=arguments.device, precision=arguments.precision, channels_last=not arguments.no_channels_last,
-        compile=arguments.compile, small_map_convs=not arguments.native_convs,
-        sync_batchnorm=arguments.sync_batchnorm,
-    )
+    config = TrainConfig.from_dict(given_options(arguments, CONFIG))
     check_choice("model", arguments.model, available_models())
     check_choice("dataset", arguments.dataset, available_datasets())
-    num_classes = len(CLASS_NAMES.get(arguments.dataset, range(DEFAULT_CLASS_COUNT)))
-    dataset_options = {
-        "train_per_class": _per_class("--limit-train", arguments.limit_train, num_classes),
-        "test_per_class": _per_class("--limit-test", arguments.limit_test, num_classes),
-        "val_fraction": arguments.val_fraction,
-        "image_size": arguments.image_size,
-        "seed": arguments.seed,
-    }
-    model_options = {"stem": arguments.stem} if arguments.stem else {}
+    dataset_options = {"train_per_class": None, "test_per_class": None, "val_fraction": 0.0, "image_size": None,
+                       "seed": config.seed, **_dataset_options(arguments, arguments.dataset)}
     return RunSpec(run_id="cli", model=arguments.model, dataset=arguments.dataset, config=config,
-                   model_options=model_options, dataset_options=dataset_options)
+                   model_options=given_options(arguments, MODEL), dataset_options=dataset_options)
 
 
-def _spec_from_file(path: str) -> RunSpec:
-
+def _spec_from_file(arguments: argparse.Namespace) -> RunSpec:
+    """The spec in ``--spec``'s file with every option given on the command line applied."""
+    path = arguments.spec
     try:
         spec = RunSpec.from_dict(read_json(path))
     except (OSError, ValueError) as error:
         raise InvalidConfigError(f"--spec {path!r} cannot be read as a run spec: {error}") from error
-    check_choice("model", spec.model, available_models())
-    check_choice("dataset", spec.dataset, available_datasets())
-    return spec
+    model, dataset = arguments.model or spec.model, arguments.dataset or spec.dataset
+    check_choice("model", model, available_models())
+    check_choice("dataset", dataset, available_datasets())
+    return dataclasses.replace(
+        spec, model=model, dataset=dataset, config=spec.config.replace(**given_options(arguments, CONFIG)),
+        model_options={**spec.model_options, **given_options(arguments, MODEL)},
+        dataset_options={**spec.dataset_options, **_dataset_options(arguments, dataset)})
 
 
-def _per_class(flag: str, limit: int | None, num_classes: int) -> int | None:
-    if limit is None:
-        return None
+def _dataset_options(arguments: argparse.Namespace, dataset: str) -> dict[str, Any]:
+    """The dataset flags given, ``--limit-train/--limit-test`` converted to images per class."""
+    options = given_options(arguments, DATASET)
+    num_classes = len(CLASS_NAMES.get(dataset, range(DEFAULT_CLASS_COUNT)))
+    for flag, limit, key in (("--limit-train", arguments.limit_train, "train_per_class"),
+                             ("--limit-test", arguments.limit_test, "test_per_class")):
+        if limit is not None and key in options:
+            raise InvalidConfigError(f"give {flag} or --{key.replace('_', '-')}, not both")
+        if limit is not None:
+            options[key] = _per_class(flag, limit, num_classes)
+    return options
+
+
+def _per_class(flag: str, limit: int, num_classes: int) -> int:
     if limit < num_classes:
         raise InvalidConfigError(f"invalid {flag} {limit}: expected at least one image per class ({num_classes})")
     return limit // num_classes

@@ -34,6 +34,8 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     folder = Path(folder)
     checkpoint = folder / CHECKPOINT_NAME
     distributed = context_from_environment(resolve_device(spec.config.device).type)
+    if distributed.is_main:
+        remove_leftover_temporaries(folder)
     if force and distributed.is_main:
         for stale in (folder / "metrics.json", checkpoint):
             stale.unlink(missing_ok=True)
@@ -44,7 +46,7 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     result = train(model, data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict(),
                    distributed=distributed, run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
     predictions = result.test_logits.argmax(dim=1)
-    metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes),
+    metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
                "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist()}
     if distributed.is_main:
         state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
@@ -61,6 +63,7 @@ def run_all(
     *,
     data_dir: str | os.PathLike | None = None,
     download: bool = False,
+    samples: bool = False,
     force: bool = False,
     synthetic_stand_in: bool = False,
     processes_per_run: int = 1,
@@ -69,9 +72,11 @@ def run_all(
 
     A run that already finished with the same spec is loaded, not retrained (unless ``force``);
     one whose recorded spec differs raises, naming the fields. Datasets are loaded once and
-    shared by the runs that use the same dataset options. With ``synthetic_stand_in`` a dataset
-    that is not on disk is replaced by synthetic data of its shape and class count, and its notes
-    say so (the smoke profile uses this for CIFAR-100, which is not embedded).
+    shared by the runs that use the same dataset options; a line says where each was read. With
+    ``samples`` the embedded samples are read instead of the full datasets (the smoke profile).
+    With ``synthetic_stand_in`` a dataset that is not there is replaced by synthetic data of its
+    shape and class count, and its notes say so (the smoke profile uses this for CIFAR-100, which
+    has no embedded sample).
 
     With ``processes_per_run`` > 1 each run is trained by ``torchrun`` in a subprocess, data-parallel
     over that many processes (one GPU each, or gloo processes on a CPU), and read back when done.
@@ -90,18 +95,37 @@ def run_all(
             continue
         if processes_per_run > 1:
             outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
-                                                      download=download, force=force))
+                                                      download=download, samples=samples, force=force))
             continue
         key = repr((spec.dataset, sorted(spec.dataset_options.items())))
         if key not in datasets:
-            datasets[key] = _load(spec, data_dir=data_dir, download=download, synthetic_stand_in=synthetic_stand_in)
+            datasets[key] = _load(spec, data_dir=data_dir, download=download, samples=samples,
+                                  synthetic_stand_in=synthetic_stand_in)
+            print(describe_origin(datasets[key]), flush=True)
         outcomes.append(execute_run(spec, datasets[key], folder, force=force))
     return outcomes
 
 
-def _load(spec: RunSpec, *, data_dir, download: bool, synthetic_stand_in: bool) -> ImageDataset:
+def describe_origin(data: ImageDataset) -> str:
+    """One line saying which data was loaded and from where (for the terminal and the run log)."""
+    origin = data.origin
+    where = {"synthetic": "generated synthetic data", "synthetic stand-in": "SYNTHETIC STAND-IN (not on disk)"}.get(
+        origin.get("kind"), f"{origin.get('path')}" + (" (embedded sample)" if origin.get("samples") else ""))
+    sizes = data.sizes()
+    return f"data: {origin.get('dataset', data.name)} from {where}: {sizes['train']:,} train / {sizes['test']:,} test images"
+
+
+def remove_leftover_temporaries(folder: Path) -> None:
+    """Delete the ``.*.tmp`` files that an interrupted atomic write left in ``folder``."""
+    if folder.is_dir():
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+def _load(spec: RunSpec, *, data_dir, download: bool, samples: bool, synthetic_stand_in: bool) -> ImageDataset:
     try:
-        return load_dataset(spec.dataset, data_dir=data_dir, download=download, **spec.dataset_options)
+        return load_dataset(spec.dataset, data_dir=data_dir, download=download, samples=samples,
+                            **spec.dataset_options)
     except DataNotFoundError:
         if not synthetic_stand_in:
             raise

@@ -13,17 +13,18 @@ from helpers.runs.spec import RunOutcome, RunSpec, load_run
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def torchrun_command(spec_path: Path, folder: Path, *, processes: int, data_dir=None, download: bool = False,
-                     force: bool = False) -> list[str]:
+                     samples: bool = False, force: bool = False) -> list[str]:
     """The ``torchrun`` command line that trains the run in ``spec_path`` into ``folder`` on one node."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
                "-m", "helpers.train", "--spec", str(spec_path), "--out", str(folder)]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
-    return command + (["--download"] if download else []) + (["--force"] if force else [])
+    command += ["--download" if download else "--no-download"]
+    return command + (["--samples"] if samples else []) + (["--force"] if force else [])
 
 
 def execute_run_with_torchrun(spec: RunSpec, folder: Path, *, processes: int, data_dir=None, download: bool = False,
-                              force: bool = False) -> RunOutcome:
+                              samples: bool = False, force: bool = False) -> RunOutcome:
     """Train ``spec`` with ``torchrun`` over ``processes`` processes and read the finished run back.
 
     The subprocess's output is passed through; a failure raises naming the command and the end
@@ -32,7 +33,7 @@ def execute_run_with_torchrun(spec: RunSpec, folder: Path, *, processes: int, da
     folder.mkdir(parents=True, exist_ok=True)
     spec_path = write_json(folder / "spec.json", spec.to_dict())
     command = torchrun_command(spec_path, folder, processes=processes, data_dir=data_dir, download=download,
-                               force=force)
+                               samples=samples, force=force)
     completed = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT)
     print(completed.stdout, end="")
     if completed.returncode != 0:

@@ -90,11 +90,11 @@ def run_cost(spec: RunSpec) -> dict[str, Any]:
 
 
 def study_specs(study_module: ModuleType, profile: str, *, seeds: tuple[int, ...] = (0,)) -> list[RunSpec]:
-    """Every run of ``profile`` in order (study 5: the grid's runs, then the final runs)."""
+    """Every run of ``profile`` in order: a study's tuning phase (study 5: the grid), then its plan."""
     parameters = StudyParameters(profile=profile, data_dir=None, device="cpu", seeds=seeds, epochs=None,
                                  batch_size=None, output_dir=Path("."))
-    grid = study_module.grid_plan(parameters) if hasattr(study_module, "grid_plan") else []
-    return [*grid, *study_module.plan(parameters)]
+    tuning = study_module.tuning_plan(parameters) if hasattr(study_module, "tuning_plan") else []
+    return [*tuning, *study_module.plan(parameters)]
 
 
 def estimate_study(study_module: ModuleType, profile: str, *, achieved_tflops: float,

@@ -5,16 +5,21 @@ mistyped papermill parameters. Importable without torch (the batch runner takes 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
+import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from helpers.config import DEVICES
+from helpers.config import DEVICES, PROGRESS_MODES
 from helpers.errors import InvalidConfigError, check_choice
 
 PROFILES = ("smoke", "quick", "paper")
+SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other profile needs the real data
+DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
@@ -23,7 +28,8 @@ INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cel
 
 @dataclass(frozen=True)
 class StudyParameters:
-    """A notebook's parameters, checked: the profile and the overrides every study accepts."""
+    """A notebook's parameters, checked: the profile and the overrides every study accepts, the
+    few that one study adds, and what a study's tuning phase chose."""
 
     profile: str
     data_dir: str | None
@@ -32,8 +38,20 @@ class StudyParameters:
     epochs: int | None
     batch_size: int | None
     output_dir: Path
-    download: bool = False
+    download: bool = False  # let torchvision fetch data that is not on disk
     torchrun_processes: int = 1  # > 1: each run trains under torchrun, data-parallel over this many processes
+    progress: str = "auto"  # TrainConfig.progress of every run: auto | bar | epoch | none
+    image_size: int | None = None  # study 4: the image side in pixels; None: the profile's
+    tuned: Mapping[str, Any] | None = None  # what a tuning phase chose (study 5: lr, momentum); None: not run
+
+    @property
+    def samples(self) -> bool:
+        """Whether the runs read the embedded samples (the smoke profile) instead of the real data."""
+        return self.profile in SAMPLE_PROFILES
+
+    def with_tuned(self, values: Mapping[str, Any]) -> StudyParameters:
+        """These parameters with ``values`` from the study's tuning phase (its ``tuned_values``)."""
+        return dataclasses.replace(self, tuned=dict(values))
 
 
 def check_parameters(
@@ -41,22 +59,32 @@ def check_parameters(
     profile: str,
     data_dir: str | None,
     device: str,
-    seeds: Sequence[int],
+    seeds: Sequence[int] | str,
     epochs: int | None,
     batch_size: int | None,
     output_dir: str | os.PathLike,
-    download: bool = False,
+    download: bool | None = None,
     torchrun_processes: int = 1,
+    progress: str = "auto",
+    image_size: int | None = None,
 ) -> StudyParameters:
-    """Validate a notebook's parameters before any data is read; raise naming the bad value."""
+    """Validate a notebook's parameters before any data is read; raise naming the bad value.
+
+    Every value is type-checked (``"False"`` is no bool). ``seeds`` may be the text of a list, as
+    papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
+    paper profiles fetch missing data, the others do not.
+    """
+    for name, value in (("profile", profile), ("device", device), ("progress", progress)):
+        _require_type(name, value, str, "a string")
     check_choice("profile", profile, PROFILES)
     check_choice("device", device, DEVICES)
-    seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
-    if not seeds or not all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds):
-        raise InvalidConfigError(f"invalid seeds {list(seeds)!r}: expected a non-empty list of integers")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+    check_choice("progress", progress, PROGRESS_MODES)
+    seeds = _seeds(seeds)
+    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("image_size", image_size)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise InvalidConfigError(f"invalid {name} {value!r}: expected a positive integer or None")
+    if download is not None and not isinstance(download, bool):
+        raise InvalidConfigError(f"invalid download {download!r}: expected True, False or None (the profile's choice)")
     if isinstance(torchrun_processes, bool) or not isinstance(torchrun_processes, int) or torchrun_processes < 1:
         raise InvalidConfigError(f"invalid torchrun_processes {torchrun_processes!r}: expected a positive integer")
     if torchrun_processes > 1 and device == "cuda":
@@ -66,14 +94,69 @@ def check_parameters(
         if visible < torchrun_processes:
             raise InvalidConfigError(f"invalid torchrun_processes {torchrun_processes}: only {visible} GPU(s) visible; "
                                      "one process per GPU")
-    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
-        raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: no such folder")
+    if data_dir is not None:
+        _require_type("data_dir", data_dir, (str, os.PathLike), "a folder path or None")
+        if Path(data_dir).expanduser().is_file():
+            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: it is a file, not a folder")
+        if not Path(data_dir).expanduser().is_dir():
+            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: no such folder")
+    _require_type("output_dir", output_dir, (str, os.PathLike), "a folder path")
     output_dir = Path(output_dir).expanduser()
     if not output_dir.is_absolute():  # notebooks run from notebooks/, the batch runner from anywhere
         output_dir = PROJECT_ROOT / output_dir
+    if download is None:
+        download = profile in DOWNLOADING_PROFILES
     return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
                            batch_size=batch_size, output_dir=output_dir, download=download,
-                           torchrun_processes=torchrun_processes)
+                           torchrun_processes=torchrun_processes, progress=progress, image_size=image_size)
+
+
+def check_parameter_values(values: Mapping[str, Any]) -> None:
+    """:func:`check_parameters` on a notebook's parameter values as papermill would inject them
+    (its defaults overlaid with the overrides); names it does not know are left to the notebook.
+    The batch runner calls this before any kernel starts."""
+    accepted = inspect.signature(check_parameters).parameters
+    known = {name: value for name, value in values.items() if name in accepted}
+    for name, parameter in accepted.items():
+        if parameter.default is inspect.Parameter.empty and name not in known:
+            known[name] = {"profile": "smoke", "device": "auto", "seeds": [0], "output_dir": "."}.get(name)
+    check_parameters(**known)
+
+
+def _require_type(name: str, value: Any, kinds: type | tuple[type, ...], expected: str) -> None:
+    if not isinstance(value, kinds) or isinstance(value, bool):
+        raise InvalidConfigError(f"invalid {name} {value!r}: a {type(value).__name__}, expected {expected}")
+
+
+def _seeds(seeds: Any) -> tuple[int, ...]:
+    if isinstance(seeds, str):  # papermill's -p passes a list as its text
+        try:
+            seeds = ast.literal_eval(seeds)
+        except (ValueError, SyntaxError):
+            raise InvalidConfigError(f"invalid seeds {seeds!r}: expected a non-empty list of integers") from None
+    seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
+    if not seeds or not all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds):
+        raise InvalidConfigError(f"invalid seeds {list(seeds)!r}: expected a non-empty list of integers")
+    return seeds
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p`` value as papermill's ``-p`` reads it (``True``, ``False``, ``None``, integers,
+    floats, else the string), and Python literals too (``[0, 1]``, ``'3'``), which papermill
+    leaves as text and the notebooks' checks also accept."""
+    named = {"True": True, "False": False, "None": None}
+    if text in named:
+        return named[text]
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return value if isinstance(value, (list, tuple, dict, str)) else text
 
 
 def reject_unknown_parameters(cell_sources: Sequence[str]) -> None:

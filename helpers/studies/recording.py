@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from helpers.io import write_csv, write_json
 from helpers.plots import save_figure
-from helpers.runs import RunOutcome
+from helpers.runs import RunOutcome, RunSpec
 from helpers.studies.parameters import StudyParameters
 from helpers.studies.summaries import data_notes, is_reduced_data
 
@@ -27,6 +27,31 @@ def data_banner(notes: Sequence[str], *, profile: str) -> str:
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     return (f'<div style="background:{colour};border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
             f"<b>{title}</b> (profile <code>{profile}</code>)<ul>{items}</ul></div>")
+
+
+def plan_banner(specs: Sequence[RunSpec], parameters: StudyParameters) -> str:
+    """The banner at the top of a report, before any run: what data the profile trains on.
+
+    Loud (yellow) when the runs will read the embedded samples, a per-class subset or a stand-in;
+    the banner after training lists what the runs actually loaded."""
+    subset = sorted({spec.dataset for spec in specs
+                     if spec.dataset_options.get("train_per_class") or spec.dataset_options.get("test_per_class")})
+    datasets = ", ".join(sorted({spec.dataset for spec in specs}))
+    items = []
+    if parameters.samples:
+        items.append(f"the <b>embedded samples</b> in data/samples (a few hundred to two thousand images per "
+                     f"dataset), not the full datasets ({html.escape(datasets)}); a dataset without a sample "
+                     "(CIFAR-100) is a synthetic stand-in")
+    if subset:
+        items.append(f"a class-balanced <b>subset</b> of {html.escape(', '.join(subset))} (see the settings)")
+    if not items:
+        return (f'<div style="background:#e7f1ff;border:1px solid #9ec5fe;padding:8px 12px;border-radius:4px">'
+                f"<b>Data</b> (profile <code>{parameters.profile}</code>): the full datasets on disk "
+                f"({html.escape(datasets)}); the banner after training lists what each run loaded.</div>")
+    listed = "".join(f"<li>{item}</li>" for item in items)
+    return (f'<div style="background:#fff3cd;border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
+            f"<b>Reduced data: these numbers do not test the paper's claim</b> (profile "
+            f"<code>{parameters.profile}</code>). The runs train on<ul>{listed}</ul></div>")
 
 
 def save_tables(output_dir: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> list[Path]:

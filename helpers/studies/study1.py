@@ -10,6 +10,7 @@ the report can say whether the stem, rather than the depth, explains ResNet-50's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,12 +18,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.compare import paper_vs_run
-from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import summaries
+from helpers.studies import recipes, run_id, summaries
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.study1_paper import (PAPER_EPOCHS, PAPER_EPOCHS_TOTAL, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
+                                          PAPER_TRAIN_TOP1)
 from helpers.studies.summaries import mean_history
 
 TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"
@@ -32,61 +34,36 @@ MODELS = {"ResNet-18": "resnet18", "ResNet-50": "resnet50"}  # display name -> r
 STEMS = {"imagenet": "ImageNet stem", "cifar": "CIFAR stem"}  # imagenet: the paper's description
 PAPER_STEM = "imagenet"
 
-# Tables 1 and 2: training loss and training accuracy every 10 epochs (100 epochs in all).
-PAPER_EPOCHS = (1, 11, 21, 31, 41, 51, 61, 71, 81, 91)
-PAPER_TRAIN_LOSS = {
-    "ResNet-18": (1.8464, 0.7212, 0.5342, 0.4382, 0.3681, 0.3245, 0.2831, 0.2503, 0.2249, 0.2006),
-    "ResNet-50": (5.3736, 1.8222, 1.3513, 1.0735, 0.8822, 0.7540, 0.6581, 0.5926, 0.5149, 0.4618),
-}
-PAPER_TRAIN_TOP1 = {
-    "ResNet-18": (0.3311, 0.7497, 0.8123, 0.8449, 0.8695, 0.8841, 0.8986, 0.9108, 0.9194, 0.9286),
-    "ResNet-50": (0.0989, 0.2828, 0.5106, 0.6174, 0.6905, 0.7358, 0.7689, 0.7924, 0.8192, 0.8377),
-}
-PAPER_TEST_TOP1 = {"ResNet-18": 0.8294, "ResNet-50": 0.7604}
-PAPER_EPOCHS_TOTAL = 100
-
-# Per profile: the training recipe (TrainConfig fields) and the data subset (load_dataset options).
-PROFILE_CONFIGS = {
-    # Two epochs so that every curve has a line; batch 50 cuts 200 images into 4 equal steps (each new
-    # batch shape costs the CPU kernels a slow first call). Measured on the 2-core CPU, one thread:
-    # ~60 CPU-seconds for the 4 runs, 33 of them the CIFAR-stem ResNet-50 (~8 images/s).
-    "smoke": dict(epochs=2, batch_size=50, optimizer="sgd", lr=0.02, momentum=0.9, weight_decay=5e-4,
-                  scheduler="cosine"),
-    # A modern fast recipe: one-cycle, Nesterov, label smoothing, large batches (bf16 on a GPU).
-    "quick": dict(epochs=18, batch_size=512, optimizer="sgd", lr=0.4, momentum=0.9, nesterov=True,
-                  weight_decay=5e-4, scheduler="onecycle", label_smoothing=0.1),
-    # The paper: 100 epochs; optimiser, learning rate, schedule and batch size are not stated.
-    "paper": dict(epochs=PAPER_EPOCHS_TOTAL, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
-                  weight_decay=5e-4, scheduler="cosine"),
-}
-PROFILE_DATA = {
-    "smoke": dict(train_per_class=20, test_per_class=10),
-    "quick": {},
-    "paper": {},
-}
-COMMON_CONFIG = dict(augmentation="crop_flip", crop_padding=4, label_smoothing=0.0)  # paper: crop + flip, plain CE
-
-
-def _config(parameters: StudyParameters, seed: int) -> TrainConfig:
-    values = {**COMMON_CONFIG, **PROFILE_CONFIGS[parameters.profile], "seed": seed, "device": parameters.device}
-    if parameters.epochs is not None:
-        values["epochs"] = parameters.epochs
-    if parameters.batch_size is not None:
-        values["batch_size"] = parameters.batch_size
-    return TrainConfig.from_dict(values)
+RECIPE = recipes.Recipe(
+    # The paper: 100 epochs of plain cross-entropy with random crops and flips; optimiser, learning
+    # rate, schedule and batch size are not stated (momentum is mentioned).
+    paper=dict(epochs=PAPER_EPOCHS_TOTAL, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
+               weight_decay=5e-4, scheduler="cosine", augmentation="crop_flip", crop_padding=4, label_smoothing=0.0),
+    stated=("epochs", "augmentation", "label_smoothing"),
+    profiles={
+        # Two epochs so that every curve has a line; batch 50 cuts 200 images into 4 equal steps (each new
+        # batch shape costs the CPU kernels a slow first call). Measured on the 2-core CPU, one thread:
+        # ~60 CPU-seconds for the 4 runs, 33 of them the CIFAR-stem ResNet-50 (~8 images/s).
+        "smoke": dict(epochs=2, batch_size=50, lr=0.02),
+        # A modern fast recipe: one-cycle, Nesterov, label smoothing, large batches (bf16 on a GPU).
+        "quick": dict(epochs=18, batch_size=512, lr=0.4, nesterov=True, scheduler="onecycle", label_smoothing=0.1),
+    },
+    data={"smoke": dict(train_per_class=20, test_per_class=10)},
+    notes={"momentum": "the paper mentions momentum, no value"},
+)
 
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Both models x both stems x each seed: 4 runs per seed, the paper's stem first."""
-    dataset_options = {"normalization": "half", **PROFILE_DATA[parameters.profile]}
+    dataset_options = {"normalization": "half", **RECIPE.dataset_options(parameters.profile)}
     return [
         RunSpec(
-            run_id=f"{registry_name}_{stem}_seed{seed}",
+            run_id=run_id(registry_name, stem, seed=seed),
             model=registry_name,
             dataset="cifar10",
-            config=_config(parameters, seed),
+            config=recipes.train_config(RECIPE, parameters, seed=seed),
             model_options={"stem": stem},
-            dataset_options=dataset_options,
+            dataset_options=dict(dataset_options),
             labels={"model": model, "stem": stem, "seed": seed},
         )
         for seed in parameters.seeds
@@ -97,31 +74,27 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
 
 def settings(parameters: StudyParameters) -> pd.DataFrame:
     """The profile's settings, each with its source (the paper or chosen here)."""
-    config = _config(parameters, parameters.seeds[0])
-    data = PROFILE_DATA[parameters.profile]
-    subset = (f"{data['train_per_class']} train / {data['test_per_class']} test images per class"
-              if data else "all (the paper: 50,000 train / 10,000 test)")
-    smoke_or_quick = f"{CHOSEN} ({parameters.profile} profile)"
-    subset_source = PAPER if parameters.profile == "paper" else smoke_or_quick
+    config = recipes.train_config(RECIPE, parameters, seed=parameters.seeds[0])
+    source = functools.partial(recipes.source, RECIPE, parameters)
+    optimizer = f"{config.optimizer.upper()}, momentum {config.momentum}" + (", Nesterov" if config.nesterov else "")
+    loss = "cross-entropy" + (f", label smoothing {config.label_smoothing}" if config.label_smoothing else "")
     return summaries.settings_table([
         ("dataset", "CIFAR-10", PAPER),
-        ("images used", subset, subset_source),
+        recipes.images_row(RECIPE, parameters, everything="all (the paper: 50,000 train / 10,000 test)"),
         ("image size", "32x32 (native)", PAPER),
         ("normalisation", "mean 0.5, std 0.5 per channel", PAPER),
         ("augmentation", f"random crop 32x32 (padding {config.crop_padding}) + horizontal flip",
-         f"{PAPER} (padding 4: {CHOSEN})"),
-        ("loss", "cross-entropy" + (f", label smoothing {config.label_smoothing}" if config.label_smoothing else ""),
-         PAPER if not config.label_smoothing else smoke_or_quick),
+         source("augmentation", "crop_padding")),
+        ("loss", loss, source("label_smoothing")),
         ("models", "ResNet-18 (BasicBlock [2,2,2,2]), ResNet-50 (Bottleneck [3,4,6,3])", PAPER),
         ("stem: imagenet", "7x7 conv stride 2 + 3x3 max pool stride 2", PAPER),
         ("stem: cifar", "3x3 conv stride 1, no max pool",
          "beyond the paper: tests whether the stem explains ResNet-50's result"),
-        ("epochs", config.epochs, PAPER if config.epochs == PAPER_EPOCHS_TOTAL else smoke_or_quick),
-        ("batch size", config.batch_size, CHOSEN),
-        ("optimizer", f"{config.optimizer.upper()}, momentum {config.momentum}"
-         + (", Nesterov" if config.nesterov else ""), f"{CHOSEN} (the paper mentions momentum, no value)"),
-        ("learning rate", f"{config.lr} ({config.scheduler} schedule, per step)", CHOSEN),
-        ("weight decay", config.weight_decay, CHOSEN),
+        ("epochs", config.epochs, source("epochs")),
+        ("batch size", config.batch_size, source("batch_size")),
+        ("optimizer", optimizer, source("optimizer", "momentum", "nesterov")),
+        ("learning rate", f"{config.lr} ({config.scheduler} schedule, per step)", source("lr", "scheduler")),
+        ("weight decay", config.weight_decay, source("weight_decay")),
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{config.device} / {config.precision}", "this machine"),
     ])
@@ -143,7 +116,8 @@ def model_table(num_classes: int = 10) -> pd.DataFrame:
 
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (model, stem), seeds together, in plan order."""
-    return summaries.group_outcomes(outcomes, lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
+    return summaries.group_outcomes(outcomes,
+                                    lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
 
 
 def run_name(model: str, stem: str) -> str:
@@ -230,16 +204,16 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     items = []
     for (model, stem), runs in groups.items():
         items.append(summaries.headline(f"{model} test top-1 ({STEMS[stem]})",
-                                     PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None,
-                                     summaries.mean_metric(runs, "test_top1")))
+                                        PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None,
+                                        summaries.mean_metric(runs, "test_top1")))
     for stem in STEMS:
         if all((model, stem) in groups for model in MODELS):
             gap = (summaries.mean_metric(groups["ResNet-18", stem], "test_top1")
                    - summaries.mean_metric(groups["ResNet-50", stem], "test_top1"))
             paper_gap = PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"]
             items.append(summaries.headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-                                         round(paper_gap, 4) if stem == PAPER_STEM else None, gap,
-                                         difference=True))
+                                            round(paper_gap, 4) if stem == PAPER_STEM else None, gap,
+                                            difference=True))
     return items
 
 
@@ -273,7 +247,7 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
     return result
 
 
-def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
+def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     """What this run says about the paper's claim (ResNet-18 beats ResNet-50), as markdown."""
     groups = _groups(outcomes)
     lines = []
@@ -292,5 +266,5 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
                         - summaries.mean_metric(groups["ResNet-50", "imagenet"], "test_top1"))
         lines.append(f"- Switching ResNet-50 to the CIFAR stem changed its test top-1 by {change:+.2f} points.")
     caveats = summaries.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS_TOTAL,
-                                            noise="differences of a point or two")
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)
+                                               noise="differences of a point or two")
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile)

@@ -11,6 +11,7 @@ which suits 28- and 32-px images.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,12 +19,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.compare import paper_vs_run, paper_vs_run_grid
-from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import summaries
+from helpers.studies import recipes, run_id, summaries
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.study2_paper import PAPER_BEST_PERCENT, PAPER_DIFFERENCES_POINTS, TABLE1_COLUMNS
 from helpers.studies.summaries import mean_history
 
 TITLE = "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10"
@@ -34,68 +35,38 @@ MODELS = {"ResNet": "resnet18", "LeNet": "lenet5", "AlexNet": "alexnet"}  # disp
 MODEL_OPTIONS = {"ResNet": {"stem": "cifar"}, "LeNet": {}, "AlexNet": {}}  # AlexNet keeps dropout 0.5
 IN_CHANNELS = {"MNIST": 1, "CIFAR-10": 3}
 
-# Table 1: the highest accuracy reached during training, in percent.
-TABLE1_COLUMNS = ("MNIST train", "MNIST test", "CIFAR-10 train", "CIFAR-10 test")
-PAPER_BEST_PERCENT = {
-    "ResNet": (100.000, 99.665, 92.890, 86.600),
-    "LeNet": (99.523, 99.110, 80.594, 63.470),
-    "AlexNet": (100.000, 99.440, 99.974, 84.140),
-}
-# The abstract: the ResNet's highest test accuracy minus the other network's, in points.
-PAPER_DIFFERENCES_POINTS = {
-    ("LeNet", "MNIST"): 0.555, ("AlexNet", "MNIST"): 0.225,
-    ("LeNet", "CIFAR-10"): 23.13, ("AlexNet", "CIFAR-10"): 2.46,
-}
-
-PROFILE_CONFIGS = {
-    # Two epochs so that every curve has a line; batch 50 cuts 200 images into 4 equal steps.
-    # lr 0.01 as in `paper`: AlexNet has no BatchNorm and diverges at much higher rates.
-    "smoke": dict(epochs=2, batch_size=50, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4,
-                  scheduler="cosine"),
-    # A modern fast recipe: one-cycle, Nesterov, label smoothing, larger batches (bf16 on a GPU).
-    "quick": dict(epochs=12, batch_size=256, optimizer="sgd", lr=0.05, momentum=0.9, nesterov=True,
-                  weight_decay=5e-4, scheduler="onecycle", label_smoothing=0.1),
-    # Nothing is stated: a plain recipe that all three networks train with.
-    "paper": dict(epochs=20, batch_size=128, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4,
-                  scheduler="cosine"),
-}
-PROFILE_DATA = {
+RECIPE = recipes.Recipe(
+    # Nothing is stated: a plain recipe that all three networks train with. No augmentation, since
+    # the paper's AlexNet reaches 99.97 % train accuracy on CIFAR-10, which random crops and flips
+    # would hardly allow.
+    paper=dict(epochs=20, batch_size=128, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4,
+               scheduler="cosine", augmentation="none"),
+    profiles={
+        # Two epochs so that every curve has a line; batch 50 cuts 200 images into 4 equal steps.
+        # lr 0.01 as in `paper`: AlexNet has no BatchNorm and diverges at much higher rates.
+        "smoke": dict(epochs=2, batch_size=50, augmentation="crop_flip"),
+        # A modern fast recipe: one-cycle, Nesterov, label smoothing, larger batches (bf16 on a GPU).
+        "quick": dict(epochs=12, batch_size=256, lr=0.05, nesterov=True, scheduler="onecycle", label_smoothing=0.1,
+                      augmentation="crop_flip"),
+    },
     # Measured on the 2-core CPU, one thread: ~40 CPU-seconds for the 6 runs (ResNet-18 ~11 s and
     # AlexNet ~8 s per dataset, LeNet-5 ~1 s).
-    "smoke": dict(train_per_class=20, test_per_class=10),
-    "quick": {},
-    "paper": {},
-}
-# Augmentation per profile and dataset. `paper`: none, since the paper's AlexNet reaches 99.97 %
-# train accuracy on CIFAR-10, which random crops and flips would hardly allow. Flips would turn
-# digits into other shapes, so MNIST is never augmented.
-AUGMENTATION = {
-    "smoke": {"MNIST": "none", "CIFAR-10": "crop_flip"},
-    "quick": {"MNIST": "none", "CIFAR-10": "crop_flip"},
-    "paper": {"MNIST": "none", "CIFAR-10": "none"},
-}
-
-
-def _config(parameters: StudyParameters, dataset: str, seed: int) -> TrainConfig:
-    values = {**PROFILE_CONFIGS[parameters.profile], "augmentation": AUGMENTATION[parameters.profile][dataset],
-              "seed": seed, "device": parameters.device}
-    if parameters.epochs is not None:
-        values["epochs"] = parameters.epochs
-    if parameters.batch_size is not None:
-        values["batch_size"] = parameters.batch_size
-    return TrainConfig.from_dict(values)
+    data={"smoke": dict(train_per_class=20, test_per_class=10)},
+)
+# Flips would turn digits into other shapes, so MNIST is never augmented.
+RECIPES = {"MNIST": RECIPE.variant(augmentation="none"), "CIFAR-10": RECIPE}
 
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Three networks x two datasets x each seed: 6 runs per seed, MNIST first."""
     return [
         RunSpec(
-            run_id=f"{DATASETS[dataset]}_{registry_name}_seed{seed}",
+            run_id=run_id(DATASETS[dataset], registry_name, seed=seed),
             model=registry_name,
             dataset=DATASETS[dataset],
-            config=_config(parameters, dataset, seed),
+            config=recipes.train_config(RECIPES[dataset], parameters, seed=seed),
             model_options=dict(MODEL_OPTIONS[model]),
-            dataset_options=dict(PROFILE_DATA[parameters.profile]),
+            dataset_options=RECIPE.dataset_options(parameters.profile),
             labels={"dataset": dataset, "model": model, "seed": seed},
         )
         for seed in parameters.seeds
@@ -106,33 +77,29 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
 
 def settings(parameters: StudyParameters) -> pd.DataFrame:
     """The profile's settings, each with its source (nearly all chosen: the paper states few)."""
-    config = _config(parameters, "CIFAR-10", parameters.seeds[0])
-    data = PROFILE_DATA[parameters.profile]
-    profile_choice = f"{CHOSEN} ({parameters.profile} profile)"
-    subset = (f"{data['train_per_class']} train / {data['test_per_class']} test images per class"
-              if data else "all (MNIST 60,000 / 10,000; CIFAR-10 50,000 / 10,000)")
-    size = (f"{data['image_size']}x{data['image_size']}" if "image_size" in data
-            else "native: MNIST 28x28 grey, CIFAR-10 32x32 colour")
-    augmentation = ", ".join(f"{name}: {policy}" for name, policy in AUGMENTATION[parameters.profile].items())
+    config = recipes.train_config(RECIPE, parameters, seed=parameters.seeds[0])
+    source = functools.partial(recipes.source, RECIPE, parameters)
+    augmentation = ", ".join(f"{dataset}: {recipes.train_config(recipe, parameters, seed=0).augmentation}"
+                             for dataset, recipe in RECIPES.items())
     return summaries.settings_table([
         ("datasets", "MNIST (1 channel), CIFAR-10 (3 channels)", PAPER),
-        ("images used", subset, PAPER if not data else profile_choice),
-        ("image size", size, PAPER if not data else profile_choice),
+        recipes.images_row(RECIPE, parameters, everything="all (MNIST 60,000 / 10,000; CIFAR-10 50,000 / 10,000)"),
+        ("image size", "native: MNIST 28x28 grey, CIFAR-10 32x32 colour", PAPER),
         ("normalisation", "per-channel mean / std of each training set", CHOSEN),
         ("ResNet", "ResNet-18, CIFAR stem (3x3 conv stride 1, no max pool)", f"{CHOSEN} (depth not stated)"),
         ("LeNet", "LeNet-5 with ReLU and max pooling", f"{PAPER} (LeNet); ReLU/max pool: {CHOSEN}"),
         ("AlexNet", "5 convs + 3 linear layers, 3x3 first conv for small images, dropout 0.5",
          f"{PAPER} (AlexNet); small-image adaptation: {CHOSEN}"),
         ("metric", "highest train / test accuracy over the epochs", PAPER),
-        ("epochs", config.epochs, profile_choice),
-        ("batch size", config.batch_size, profile_choice),
+        ("epochs", config.epochs, source("epochs")),
+        ("batch size", config.batch_size, source("batch_size")),
         ("optimizer", f"{config.optimizer.upper()}, momentum {config.momentum}"
-         + (", Nesterov" if config.nesterov else ""), profile_choice),
-        ("learning rate", f"{config.lr} ({config.scheduler} schedule, per step)", profile_choice),
-        ("weight decay", config.weight_decay, profile_choice),
+         + (", Nesterov" if config.nesterov else ""), source("optimizer", "momentum", "nesterov")),
+        ("learning rate", f"{config.lr} ({config.scheduler} schedule, per step)", source("lr", "scheduler")),
+        ("weight decay", config.weight_decay, source("weight_decay")),
         ("loss", "cross-entropy" + (f", label smoothing {config.label_smoothing}" if config.label_smoothing else ""),
-         profile_choice),
-        ("augmentation", augmentation, profile_choice),
+         source("label_smoothing")),
+        ("augmentation", augmentation, source("augmentation")),
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{config.device} / {config.precision}", "this machine"),
     ])
@@ -154,7 +121,7 @@ def model_table() -> pd.DataFrame:
 def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
     """Outcomes by (dataset, model), seeds together, in plan order."""
     return summaries.group_outcomes(outcomes,
-                                 lambda outcome: (outcome.spec.labels["dataset"], outcome.spec.labels["model"]))
+                                    lambda outcome: (outcome.spec.labels["dataset"], outcome.spec.labels["model"]))
 
 
 def best_accuracy(runs: Sequence[RunOutcome], split: str) -> float:
@@ -208,13 +175,13 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     items = []
     for (dataset, model), runs in groups.items():
         paper = PAPER_BEST_PERCENT[model][TABLE1_COLUMNS.index(f"{dataset} test")]
-        items.append(summaries.headline(f"{model} highest test top-1, {dataset}", paper, 100 * best_accuracy(runs, "test"),
-                                     unit="percent"))
+        items.append(summaries.headline(f"{model} highest test top-1, {dataset}", paper,
+                                        100 * best_accuracy(runs, "test"), unit="percent"))
     differences = differences_table(outcomes)
     for label, paper, this_run in zip(differences["difference"], differences["paper"], differences["this run"]):
         items.append(summaries.headline(f"{label} (points)", float(paper),
-                                     None if np.isnan(this_run) else float(this_run), unit="percent",
-                                     difference=True))
+                                        None if np.isnan(this_run) else float(this_run), unit="percent",
+                                        difference=True))
     return items
 
 
@@ -244,7 +211,7 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
     return result
 
 
-def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
+def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     """What this run says about the paper's claim (the ResNet beats LeNet and AlexNet), as markdown."""
     groups = _groups(outcomes)
     lines = []
@@ -262,4 +229,4 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str) -> str:
                "tenths of a point are within seed-to-seed noise" if seeds < 3 else f"means over {seeds} seeds",
                "the highest test accuracy over the epochs is selected on the test set itself (the paper's metric), "
                "so it is optimistic"]
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile)
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile)

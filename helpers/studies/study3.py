@@ -4,11 +4,13 @@ CIFAR-100 (Kittipipatthanapong 2023, ``../shared/papers/study3_cross_dataset.txt
 The paper's only result is its Table 1 (test accuracy of five models on three datasets, with
 layer and parameter counts); its five figures are illustrations reproduced from He et al. 2016
 and Li et al. 2018, not results. This module plans the 15 runs (x seeds) of a profile and builds
-Table 1, the paper-vs-run comparison, the ranking check and the figures from the outcomes.
+Table 1, the paper-vs-run comparison, the ranking check and the conclusion from the outcomes
+(the figures: :mod:`helpers.studies.study3_figures`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,60 +19,40 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from helpers import plots
 from helpers.compare import paper_vs_run_grid
-from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
+from helpers.studies import recipes, run_id, summaries
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.summaries import headline, is_reduced_data, settings_table
+from helpers.studies.study3_figures import confusion_figures, params_by_model, summary_figures
+from helpers.studies.study3_paper import (DATASETS, MODELS, PAPER_ABSTRACT_RESNET18, PAPER_LAYERS, PAPER_PARAMS,
+                                          PAPER_TEST_TOP1, PAPER_TEXT_RESNET18, PLAIN_NETWORKS, RESNETS)
+from helpers.studies.summaries import data_kind, dataset_label, headline, settings_table
 
 TITLE = "AlexNet, VGG19 and ResNet-18/34/50 from scratch on Fashion-MNIST, CIFAR-10 and CIFAR-100"
 STUDY_ID = "03"
-
-# Display name -> (registry name, model options). AlexNet without dropout: "dropout techniques
-# were not utilized" (Section 3.3). ResNets use the library's default CIFAR stem (chosen).
-MODELS: dict[str, tuple[str, dict[str, Any]]] = {
-    "AlexNet": ("alexnet", {"dropout": 0.0}),
-    "VGG19": ("vgg19", {}),
-    "ResNet-18": ("resnet18", {}),
-    "ResNet-34": ("resnet34", {}),
-    "ResNet-50": ("resnet50", {}),
-}
-DATASETS = {"Fashion-MNIST": "fashion_mnist", "CIFAR-10": "cifar10", "CIFAR-100": "cifar100"}
-RESNETS = ("ResNet-18", "ResNet-34", "ResNet-50")
-PLAIN_NETWORKS = ("AlexNet", "VGG19")
-
-# Table 1 of the paper. Accuracies as fractions; parameter counts as printed (rounded to millions).
-PAPER_LAYERS = {"AlexNet": 9, "VGG19": 19, "ResNet-18": 18, "ResNet-34": 34, "ResNet-50": 50}
-PAPER_PARAMS = {"AlexNet": 56_000_000, "VGG19": 20_000_000, "ResNet-18": 11_000_000,
-                "ResNet-34": 21_000_000, "ResNet-50": 23_000_000}
-PAPER_TEST_TOP1 = {
-    "Fashion-MNIST": {"AlexNet": 0.894, "VGG19": 0.896, "ResNet-18": 0.934, "ResNet-34": 0.937, "ResNet-50": 0.933},
-    "CIFAR-10": {"AlexNet": 0.776, "VGG19": 0.747, "ResNet-18": 0.893, "ResNet-34": 0.896, "ResNet-50": 0.892},
-    "CIFAR-100": {"AlexNet": 0.400, "VGG19": 0.479, "ResNet-18": 0.657, "ResNet-34": 0.652, "ResNet-50": 0.656},
-}
-# The abstract's ResNet-18 numbers disagree with Table 1 (they are Table 1's ResNet-34 column on
-# Fashion-MNIST and CIFAR-10, and its ResNet-34 CIFAR-100 cell); Section 4.2 gives a third value.
-PAPER_ABSTRACT_RESNET18 = {"Fashion-MNIST": 0.937, "CIFAR-10": 0.896, "CIFAR-100": 0.652}
-PAPER_TEXT_RESNET18 = {"Fashion-MNIST": 0.936}
 
 SPLIT_SEED = 0  # "a specific seed for reproducibility" (Section 3.1); its value is not given
 VAL_FRACTION = 0.2  # "a ratio of 0.8:0.2" (Section 3.1)
 IMAGE_SIZE = 32  # "all images were resized to 32x32 pixels" (Section 3.1)
 
-# The paper's training recipe (Section 3.3). Precision is not stated: PyTorch's default, fp32.
-PAPER_CONFIG = TrainConfig(epochs=20, batch_size=16, optimizer="sgd", lr=0.001, momentum=0.9, weight_decay=0.001,
-                           scheduler="cosine", augmentation="crop_flip", crop_padding=4, restore_best=True,
-                           precision="fp32")
-STATED_FIELDS = ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "scheduler",
-                 "augmentation", "crop_padding", "restore_best")
-# quick: a modern recipe (large batch, warm-up + cosine, Nesterov, label smoothing, mixed precision).
-QUICK_CONFIG = PAPER_CONFIG.replace(epochs=15, batch_size=256, lr=0.1, nesterov=True, weight_decay=5e-4,
-                                    warmup_epochs=1.0, label_smoothing=0.1, precision="auto")
+RECIPE = recipes.Recipe(
+    # The paper's training recipe (Section 3.3). Precision is not stated: PyTorch's default, fp32.
+    paper=dict(epochs=20, batch_size=16, optimizer="sgd", lr=0.001, momentum=0.9, weight_decay=0.001,
+               scheduler="cosine", augmentation="crop_flip", crop_padding=4, restore_best=True, precision="fp32"),
+    stated=("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "scheduler", "augmentation",
+            "crop_padding", "restore_best"),
+    profiles={
+        # The paper's optimiser on a tiny class-balanced subset, one epoch, on a shared 2-core CPU.
+        "smoke": dict(epochs=1, batch_size=32, precision="auto"),
+        # A modern recipe: large batch, warm-up + cosine, Nesterov, label smoothing, mixed precision.
+        "quick": dict(epochs=15, batch_size=256, lr=0.1, nesterov=True, weight_decay=5e-4, warmup_epochs=1.0,
+                      label_smoothing=0.1, precision="auto"),
+    },
+    notes={"precision": "the paper profile's fp32 is PyTorch's default"},
+)
 QUICK_ALEXNET_LR = 0.01  # AlexNet has no BatchNorm, so 0.1 risks divergence; Krizhevsky et al. trained it at 0.01
-# smoke: the paper's optimiser on a tiny class-balanced subset, one epoch, on a shared 2-core CPU.
-SMOKE_CONFIG = PAPER_CONFIG.replace(epochs=1, batch_size=32, precision="auto")
+ALEXNET_RECIPE = RECIPE.variant("quick", lr=QUICK_ALEXNET_LR)
 SMOKE_PER_CLASS = {  # (train, test) images per class; measured: 15 runs take 93 s of CPU time (1 thread)
     "fashion_mnist": (8, 4),
     "cifar10": (8, 4),
@@ -80,25 +62,15 @@ SMOKE_PER_CLASS = {  # (train, test) images per class; measured: 15 runs take 93
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """The runs of ``parameters.profile``: every dataset x model x seed, dataset-major."""
-    base = {"smoke": SMOKE_CONFIG, "quick": QUICK_CONFIG, "paper": PAPER_CONFIG}[parameters.profile]
-    overrides = {key: value for key, value in (("epochs", parameters.epochs), ("batch_size", parameters.batch_size))
-                 if value is not None}
-    base = base.replace(**overrides, device=parameters.device)
-    if base.warmup_epochs > base.epochs:  # quick with epochs=1 override: warm up over the one epoch
-        base = base.replace(warmup_epochs=float(base.epochs))
-    specs = []
-    for dataset_label, dataset in DATASETS.items():
-        for model_label, (model, model_options) in MODELS.items():
-            for seed in parameters.seeds:
-                config = base.replace(seed=seed)
-                if parameters.profile == "quick" and model == "alexnet":
-                    config = config.replace(lr=QUICK_ALEXNET_LR)
-                specs.append(RunSpec(
-                    run_id=f"{dataset}-{model}-seed{seed}", model=model, dataset=dataset, config=config,
-                    model_options=dict(model_options), dataset_options=dataset_options(dataset, parameters.profile),
-                    labels={"model": model_label, "dataset": dataset_label, "seed": seed},
-                ))
-    return specs
+    return [
+        RunSpec(run_id=run_id(dataset, model, seed=seed), model=model, dataset=dataset,
+                config=recipes.train_config(ALEXNET_RECIPE if model == "alexnet" else RECIPE, parameters, seed=seed),
+                model_options=dict(model_options), dataset_options=dataset_options(dataset, parameters.profile),
+                labels={"model": model_label, "dataset": dataset_title, "seed": seed})
+        for dataset_title, dataset in DATASETS.items()
+        for model_label, (model, model_options) in MODELS.items()
+        for seed in parameters.seeds
+    ]
 
 
 def dataset_options(dataset: str, profile: str) -> dict[str, Any]:
@@ -113,23 +85,17 @@ def dataset_options(dataset: str, profile: str) -> dict[str, Any]:
 
 def settings(parameters: StudyParameters) -> pd.DataFrame:
     """The settings of the profile, each with its source (the paper, or chosen and why)."""
-    specs = plan(parameters)
-    config = next(spec.config for spec in specs if spec.model != "alexnet")
-    profile = parameters.profile
-
-    def source(name: str) -> str:
-        paper_value = getattr(PAPER_CONFIG, name)
-        if getattr(config, name) != paper_value:
-            return f"{profile} profile (paper profile: {paper_value})"
-        return PAPER if name in STATED_FIELDS else f"{CHOSEN}: PyTorch's default" if name == "precision" else CHOSEN
-
+    config = recipes.train_config(RECIPE, parameters, seed=parameters.seeds[0])
+    alexnet = recipes.train_config(ALEXNET_RECIPE, parameters, seed=parameters.seeds[0])
+    source = functools.partial(recipes.source, RECIPE, parameters)
     fields = ("epochs", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "scheduler",
               "warmup_epochs", "label_smoothing", "augmentation", "crop_padding", "restore_best", "precision")
-    rows = [("profile", profile, "notebook parameter"), ("models", ", ".join(MODELS), PAPER),
+    rows = [("profile", parameters.profile, "notebook parameter"), ("models", ", ".join(MODELS), PAPER),
             ("datasets", ", ".join(DATASETS), PAPER)]
     rows += [(name, getattr(config, name), source(name)) for name in fields]
-    if profile == "quick":
-        rows.append(("lr (AlexNet)", QUICK_ALEXNET_LR, "quick profile: AlexNet has no BatchNorm; 0.1 risks divergence"))
+    if alexnet.lr != config.lr:
+        rows.append(("lr (AlexNet)", alexnet.lr, recipes.source(ALEXNET_RECIPE, parameters, "lr")
+                     + ": AlexNet has no BatchNorm, and 0.1 risks divergence"))
     rows += [
         ("schedule shape", "half-cosine to 0 over all steps (CosineAnnealingLR, T_max = the run)",
          f"{CHOSEN}: the paper names CosineAnnealingLR, not its T_max"),
@@ -148,7 +114,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
          f"{CHOSEN}: small-image variant with the original's parameter count"),
         ("seeds", list(parameters.seeds), "notebook parameter (the paper reports one run)"),
     ]
-    if profile == "smoke":
+    if parameters.profile == "smoke":
         per_class = ", ".join(f"{name}: {train} train / {test} test" for name, (train, test) in SMOKE_PER_CLASS.items())
         rows.append(("images per class", per_class, "smoke profile (paper profile: all)"))
         rows.append(("CIFAR-100", "synthetic stand-in when not on disk", "smoke profile: CIFAR-100 is not embedded"))
@@ -183,19 +149,6 @@ def model_summary(num_classes: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _data_kind(outcomes: Sequence[RunOutcome]) -> str:
-    notes = [note for outcome in outcomes for note in outcome.metrics.get("data_notes", [])]
-    if any("synthetic" in note.lower() for note in notes):
-        return "synthetic stand-in"
-    return "reduced" if is_reduced_data(notes) else "full"
-
-
-def _dataset_label(label: str, outcomes: Sequence[RunOutcome]) -> str:
-    """The dataset's name, marked when this run's data for it was synthetic."""
-    kind = _data_kind([outcome for outcome in outcomes if outcome.spec.labels["dataset"] == label])
-    return f"{label} (synthetic)" if kind == "synthetic stand-in" else label
-
-
 def run_grid(outcomes: Sequence[RunOutcome], metric: str = "test_top1") -> pd.DataFrame:
     """``metric`` per dataset (rows) and model (columns), the mean over seeds; NaN where not run."""
     frame = pd.DataFrame([{"dataset": o.spec.labels["dataset"], "model": o.spec.labels["model"],
@@ -208,22 +161,14 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Table 1's accuracies, long: dataset, model, paper %, this run %, difference in points, data."""
     paper = pd.DataFrame(PAPER_TEST_TOP1).T.rename_axis(index="dataset", columns="model") * 100
     table = paper_vs_run_grid(paper, run_grid(outcomes), unit="percent", run_unit="fraction")
-    kinds = {label: _data_kind([o for o in outcomes if o.spec.labels["dataset"] == label]) for label in DATASETS}
+    kinds = {label: data_kind([o for o in outcomes if o.spec.labels["dataset"] == label]) for label in DATASETS}
     return table.assign(**{"this run's data": table["dataset"].map(kinds)})
-
-
-def _params_this_run(outcomes: Sequence[RunOutcome]) -> dict[str, int]:
-    """Parameters per model, from a 10-class run where there is one (the paper's counts are 10-class)."""
-    counts: dict[str, int] = {}
-    for outcome in sorted(outcomes, key=lambda o: len(o.metrics.get("classes", [])) != 10):
-        counts.setdefault(outcome.spec.labels["model"], int(outcome.metrics["params"]))
-    return counts
 
 
 def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """The paper's Table 1 as printed, with this run's row under each of the paper's (display strings)."""
     layers = model_summary().set_index("model")["weight layers"]
-    params = _params_this_run(outcomes)
+    params = params_by_model(outcomes)
     accuracy = accuracy_table(outcomes)
     rows = {("# layers", "paper"): {m: str(PAPER_LAYERS[m]) for m in MODELS},
             ("# layers", "this implementation"): {m: str(layers[m]) for m in MODELS},
@@ -233,7 +178,7 @@ def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     for label in DATASETS:
         cells = accuracy[accuracy["dataset"] == label].set_index("model")
         rows[(label, "paper")] = {m: f"{cells.at[m, 'paper']:.1f}" for m in MODELS}
-        rows[(label, f"this run{' (synthetic)' if _dataset_label(label, outcomes) != label else ''}")] = {
+        rows[(label, f"this run{' (synthetic)' if dataset_label(label, outcomes) != label else ''}")] = {
             m: _format(cells.at[m, "this run"], "{:.1f}") for m in MODELS}
         rows[(label, "difference (points)")] = {m: _format(cells.at[m, "difference (points)"], "{:+.1f}")
                                                  for m in MODELS}
@@ -252,7 +197,7 @@ def resnet18_sources(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     return pd.DataFrame([{"dataset": label, "Table 1": PAPER_TEST_TOP1[label]["ResNet-18"] * 100,
                           "abstract": PAPER_ABSTRACT_RESNET18[label] * 100,
                           "Section 4.2 text": PAPER_TEXT_RESNET18.get(label, float("nan")) * 100,
-                          "this run": run[label], "this run's data": _data_kind(
+                          "this run": run[label], "this run's data": data_kind(
                               [o for o in outcomes if o.spec.labels["dataset"] == label])} for label in DATASETS])
 
 
@@ -277,7 +222,7 @@ def ranking_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         winners = list(run.index[run == run.max()])
         resnets_above = (bool(run[list(RESNETS)].min() > run[list(PLAIN_NETWORKS)].max())
                          if set(MODELS) <= set(run.index) else None)
-        rows.append({"dataset": _dataset_label(label, outcomes),
+        rows.append({"dataset": dataset_label(label, outcomes),
                      "paper winner": paper.idxmax(), "paper winner %": paper.max() * 100,
                      "this run winner": " = ".join(winners), "this run winner %": run.max() * 100,
                      "same winner": winners == [paper.idxmax()],
@@ -286,10 +231,39 @@ def ranking_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by the file name it is saved under (the runs, the models as
+    built here, Table 1 and its long form, the ranking, ResNet-18's three sources, every run)."""
+    return {"plan": plan_table([outcome.spec for outcome in outcomes]), "models": model_summary(),
+            "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes),
+            "ranking": ranking_table(outcomes), "resnet18_sources": resnet18_sources(outcomes),
+            "runs": summaries.runs_table(outcomes)}
+
+
+def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
+    """Table 1 as bars (paper marks), parameter counts, cost per run, per-dataset curves, and every
+    run's test confusion matrix (``confusion_<run id>``)."""
+    return {**summary_figures(outcomes), **confusion_figures(outcomes)}
+
+
+def best_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
+    """The run with the highest test top-1 on each dataset, in dataset order."""
+    best = []
+    for label in DATASETS:
+        runs = [o for o in outcomes if o.spec.labels["dataset"] == label]
+        best += [max(runs, key=lambda o: o.metrics["test_top1"])] if runs else []
+    return best
+
+
+def best_confusions(confusions: dict[str, Figure], outcomes: Sequence[RunOutcome]) -> list[Figure]:
+    """From :func:`figures` (or :func:`confusion_figures`), the matrix of each dataset's best run."""
+    return [confusions[f"confusion_{outcome.spec.run_id}"] for outcome in best_runs(outcomes)]
+
+
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:
     """ResNet-18's test top-1 on each dataset beside Table 1's value."""
     grid = run_grid(outcomes)
-    return [headline(f"ResNet-18 test top-1, {_dataset_label(label, outcomes)}", PAPER_TEST_TOP1[label]["ResNet-18"],
+    return [headline(f"ResNet-18 test top-1, {dataset_label(label, outcomes)}", PAPER_TEST_TOP1[label]["ResNet-18"],
                      None if pd.isna(grid.at[label, "ResNet-18"]) else float(grid.at[label, "ResNet-18"]))
             for label in DATASETS]
 
@@ -297,7 +271,7 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:
 CLAIM_WORDS = {True: "yes", False: "no", None: "not checked (a model is missing)"}
 
 
-def conclusion(outcomes: Sequence[RunOutcome]) -> str:
+def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     """Markdown: which model won on each dataset in this run and whether the paper's ranking holds."""
     ranking = ranking_table(outcomes)
     notes = [note for outcome in outcomes for note in outcome.metrics.get("data_notes", [])]
@@ -318,91 +292,8 @@ def conclusion(outcomes: Sequence[RunOutcome]) -> str:
     if any("synthetic" in note.lower() for note in notes):
         lines.append("Datasets marked *(synthetic)* were synthetic stand-ins: their numbers say nothing about "
                      "the real dataset.")
-    if is_reduced_data(notes) or epochs[-1] < PAPER_CONFIG.epochs:
+    paper_epochs = RECIPE.paper["epochs"]
+    if parameters.profile == "smoke" or summaries.is_reduced_data(notes) or epochs[-1] < paper_epochs:
         lines.append(f"These runs used reduced data and/or {', '.join(map(str, epochs))} epoch(s) instead of the "
-                     f"paper's full data and {PAPER_CONFIG.epochs} epochs: they prove the pipeline, not the claim.")
+                     f"paper's full data and {paper_epochs} epochs: they prove the pipeline, not the claim.")
     return "\n".join(lines)
-
-
-def _show_points(figure: Figure) -> Figure:
-    """Mark every point, so that one-epoch runs still show up as curves of a single point."""
-    for line in figure.axes[0].lines:
-        if line.get_marker() in (None, "None", ""):
-            line.set_marker(".")
-    return figure
-
-
-def _bar_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    return pd.DataFrame([{"dataset": _dataset_label(o.spec.labels["dataset"], outcomes),
-                          "model": o.spec.labels["model"],
-                          "test top-1 (%)": o.metrics["test_top1"] * 100,
-                          "paper (%)": PAPER_TEST_TOP1[o.spec.labels["dataset"]][o.spec.labels["model"]] * 100,
-                          "wall seconds": o.metrics["wall_seconds"],
-                          "train images/s": o.metrics["train_images_per_second"]} for o in outcomes])
-
-
-def _histories(outcomes: Sequence[RunOutcome], dataset_label: str) -> dict[str, pd.DataFrame]:
-    chosen = [o for o in outcomes if o.spec.labels["dataset"] == dataset_label]
-    several_seeds = len({o.spec.config.seed for o in chosen}) > 1
-    return {o.spec.labels["model"] + (f" seed {o.spec.config.seed}" if several_seeds else ""): o.history
-            for o in chosen}
-
-
-CURVE_TITLES = {"top1": "top-1 accuracy", "loss": "cross-entropy loss"}
-
-
-def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """Table 1 as bars (paper marks), parameter counts, cost per run, and per-dataset curves."""
-    bars = _bar_frame(outcomes)
-    params = _params_this_run(outcomes)
-    params_frame = pd.DataFrame([{"model": m, "count": "this run (10 classes)",
-                                  "parameters (millions)": params[m] / 1e6, "paper": PAPER_PARAMS[m] / 1e6}
-                                 for m in MODELS if m in params])
-    result = {
-        "table1_accuracy_bars": plots.plot_grouped_bars(
-            bars, group="dataset", category="model", value="test top-1 (%)", paper_value="paper (%)",
-            title="Table 1: test top-1, this run (bars) and the paper (black marks)"),
-        "parameters": plots.plot_grouped_bars(
-            params_frame, group="model", category="count", value="parameters (millions)", paper_value="paper",
-            title="Parameters: this run (bars) and the paper (black marks)"),
-        "wall_time": plots.plot_grouped_bars(bars, group="dataset", category="model", value="wall seconds",
-                                             title="Wall time per run (training and evaluation)"),
-        "throughput": plots.plot_grouped_bars(bars, group="dataset", category="model", value="train images/s",
-                                              title="Training throughput"),
-    }
-    for label, dataset in DATASETS.items():
-        histories = _histories(outcomes, label)
-        shown = _dataset_label(label, outcomes)
-        for metric in ("top1", "loss") if histories else ():
-            result[f"curves_{metric}_{dataset}"] = _show_points(plots.plot_curves(
-                histories, metric, splits=("train", "val"),
-                title=f"{shown}: {CURVE_TITLES[metric]} per epoch (train solid, validation dashed)"))
-    return result
-
-
-def confusion_figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """A test-set confusion matrix for every run, named ``confusion_<run id>`` (rows normalised
-    beyond 20 classes)."""
-    result = {}
-    for outcome in outcomes:
-        labels, classes = outcome.spec.labels, outcome.metrics["classes"]
-        figure = plots.plot_confusion_matrix(
-            outcome.confusion, classes, normalize=len(classes) > 20,
-            title=f"{labels['model']} on {_dataset_label(labels['dataset'], outcomes)} (seed {labels['seed']}): "
-                  f"test top-1 {outcome.metrics['test_top1']:.1%}")
-        result[f"confusion_{outcome.spec.run_id}"] = figure
-    return result
-
-
-def best_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
-    """The run with the highest test top-1 on each dataset, in dataset order."""
-    best = []
-    for label in DATASETS:
-        runs = [o for o in outcomes if o.spec.labels["dataset"] == label]
-        best += [max(runs, key=lambda o: o.metrics["test_top1"])] if runs else []
-    return best
-
-
-def best_confusions(confusions: dict[str, Figure], outcomes: Sequence[RunOutcome]) -> list[Figure]:
-    """From :func:`confusion_figures`, the matrix of each dataset's best run (the ones to show)."""
-    return [confusions[f"confusion_{outcome.spec.run_id}"] for outcome in best_runs(outcomes)]

@@ -15,28 +15,26 @@ starts from scratch (random initialisation), and the report says so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.compare import format_mean_spread, paper_vs_run_grid
-from helpers.config import TrainConfig
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import summaries
+from helpers.studies import recipes, run_id, summaries
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.study4_paper import (PAPER_BATCH_SIZE, PAPER_BEST_TOP1, PAPER_EPOCHS, PAPER_LABEL_SMOOTHING,
+                                          PAPER_LR, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
+                                          run_name)
+from helpers.studies.study4_tables import (best_run, confusion_tables, groups_by_run, refinement_effects,
+                                           refinement_table, tweak_table)
 
 TITLE = "Study 4: ResNet-50 tweaks and training refinements on Caltech-101"
 STUDY_ID = "04"
-
-PAPER_EPOCHS = 10
-PAPER_BATCH_SIZE = 64
-PAPER_LR = 0.001  # "we set the cosine decay learning rate to 0.001"
-PAPER_LABEL_SMOOTHING = 0.1
-MIXUP_ALPHA = 0.2  # not stated in the paper; Bag of Tricks uses 0.2
 
 # Model-X -> create_model("resnet50", **flags). Each tweak is one independent switch on Model-A.
 MODELS = {
@@ -51,99 +49,85 @@ MODEL_DESCRIPTIONS = {
     "C": "stem: three 3x3 convs (32, 32, 64 channels) instead of the 7x7 conv",
     "D": "shortcut of a downsampling block: 2x2 average pool (stride 2), then 1x1 conv stride 1",
 }
-REFINEMENTS = ("c", "l", "m", "c+l", "c+m", "l+m", "c+l+m")  # the paper's table order
-REFINED_MODELS = ("A", "B")
-
-# Table 1 and Tables 2-3 (top-1, top-5 on the validation split).
-PAPER_TWEAKS = {"A": (0.66, 0.88), "B": (0.79, 0.95), "C": (0.63, 0.83), "D": (0.63, 0.84)}
-PAPER_REFINED = {
-    "A": {"c": (0.90, 0.98), "l": (0.82, 0.95), "m": (0.83, 0.95), "c+l": (0.93, 0.99),
-          "c+m": (0.92, 0.98), "l+m": (0.81, 0.94), "c+l+m": (0.91, 0.98)},
-    "B": {"c": (0.90, 0.98), "l": (0.84, 0.97), "m": (0.78, 0.91), "c+l": (0.93, 0.99),
-          "c+m": (0.91, 0.98), "l+m": (0.79, 0.94), "c+l+m": (0.92, 0.99)},
-}
-PAPER_BEST_TOP1 = 0.93  # A+c+l and B+c+l
+MIXUP_ALPHA = 0.2  # not stated in the paper; Bag of Tricks uses 0.2
+# The refinements as TrainConfig changes: c cosine decay, l label smoothing, m mixup.
+REFINEMENT_CHANGES = {"c": {"scheduler": "cosine"}, "l": {"label_smoothing": PAPER_LABEL_SMOOTHING},
+                      "m": {"mixup_alpha": MIXUP_ALPHA}}
 CURVE_FIGURES = {"fig4_model_b_curves": ("B", 4), "fig5_a_c_l_curves": ("A+c+l", 5), "fig6_b_c_l_curves": ("B+c+l", 6)}
 
-# Per profile. smoke: 32-px images (ResNet-50 with the ImageNet stem is cheap there), 2 training
-# and 2 test images per class, 1 epoch: 4-5 s per run on 2 CPU cores, 18 runs in about 80 s (measured).
-PROFILE_CONFIGS = {"smoke": dict(epochs=1), "quick": dict(epochs=5), "paper": dict(epochs=PAPER_EPOCHS)}
+RECIPE = recipes.Recipe(
+    # Optimiser and augmentation are not stated. Adam at the paper's lr 0.001 (no weight decay) learns
+    # from scratch in 10 epochs where SGD at 0.001 barely moves; random crop + flip is the usual minimum.
+    paper=dict(epochs=PAPER_EPOCHS, batch_size=PAPER_BATCH_SIZE, optimizer="adam", lr=PAPER_LR, weight_decay=0.0,
+               augmentation="crop_flip", scheduler="none"),
+    stated=("epochs", "batch_size", "lr"),
+    # smoke: 32-px images (ResNet-50 with the ImageNet stem is cheap there), 2 training and 2 test
+    # images per class, 1 epoch: 4-5 s per run on 2 CPU cores, 18 runs in about 80 s (measured).
+    profiles={"smoke": dict(epochs=1), "quick": dict(epochs=5)},
+    data={"smoke": dict(train_per_class=2, test_per_class=2)},
+    notes={"scheduler": "without the refinement c the learning rate stays constant"},
+)
 PROFILE_IMAGE_SIZE = {"smoke": 32, "quick": 64, "paper": 64}  # 64: the side of ../shared/data's copy
-PROFILE_DATA = {"smoke": dict(train_per_class=2, test_per_class=2), "quick": {}, "paper": {}}
-# Optimiser and augmentation: not stated. Adam at the paper's lr 0.001 (no weight decay) learns from
-# scratch in 10 epochs where SGD at 0.001 barely moves; random crop + flip is the usual minimum.
-BASE_CONFIG = dict(batch_size=PAPER_BATCH_SIZE, optimizer="adam", lr=PAPER_LR, weight_decay=0.0,
-                   augmentation="crop_flip", scheduler="none")
 
 
-def run_name(model: str, refinements: str) -> str:
-    """'B' for a plain model, 'A+c+l' for a refined one (the paper's names)."""
-    return model if refinements == "none" else f"{model}+{refinements}"
+def image_size_for(parameters: StudyParameters) -> int:
+    """The image side used: the notebook's ``image_size`` if given, else the profile's."""
+    return parameters.image_size or PROFILE_IMAGE_SIZE[parameters.profile]
 
 
-def image_size_for(parameters: StudyParameters, image_size: int | None = None) -> int:
-    """The image side used: ``image_size`` if given, else the profile's."""
-    return image_size or PROFILE_IMAGE_SIZE[parameters.profile]
+def changes_for(refinements: str, image_size: int) -> dict[str, Any]:
+    """The TrainConfig changes of a run with ``refinements`` ('none', 'c', 'c+l', ...) at ``image_size``."""
+    changes: dict[str, Any] = {"crop_padding": max(1, image_size // 8)}
+    for refinement in () if refinements == "none" else refinements.split("+"):
+        changes.update(REFINEMENT_CHANGES[refinement])
+    return changes
 
 
-def _config(parameters: StudyParameters, refinements: str, seed: int, image_size: int) -> TrainConfig:
-    parts = set(refinements.split("+"))
-    values = {**BASE_CONFIG, **PROFILE_CONFIGS[parameters.profile], "crop_padding": max(1, image_size // 8),
-              "seed": seed, "device": parameters.device,
-              "scheduler": "cosine" if "c" in parts else "none",  # without c: constant lr
-              "label_smoothing": PAPER_LABEL_SMOOTHING if "l" in parts else 0.0,
-              "mixup_alpha": MIXUP_ALPHA if "m" in parts else 0.0}
-    if parameters.epochs is not None:
-        values["epochs"] = parameters.epochs
-    if parameters.batch_size is not None:
-        values["batch_size"] = parameters.batch_size
-    return TrainConfig.from_dict(values)
-
-
-def plan(parameters: StudyParameters, *, image_size: int | None = None) -> list[RunSpec]:
+def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Per seed: Models A-D plain (Table 1), then A and B with each of the 7 refinement
     combinations (Tables 2-3): 18 runs per seed at every profile."""
-    size = image_size_for(parameters, image_size)
-    dataset_options = {"image_size": size, **PROFILE_DATA[parameters.profile]}
+    size = image_size_for(parameters)
     pairs = [(model, "none") for model in MODELS] + [(m, r) for m in REFINED_MODELS for r in REFINEMENTS]
     return [
-        RunSpec(run_id=f"{run_name(model, refinements).replace('+', '_')}_seed{seed}", model="resnet50",
-                dataset="caltech101", config=_config(parameters, refinements, seed, size),
-                model_options=dict(MODELS[model]), dataset_options=dataset_options,
+        RunSpec(run_id=run_id("model", run_name(model, refinements), seed=seed), model="resnet50",
+                dataset="caltech101",
+                config=recipes.train_config(RECIPE, parameters, seed=seed, changes=changes_for(refinements, size)),
+                model_options=dict(MODELS[model]),
+                dataset_options={"image_size": size, **RECIPE.dataset_options(parameters.profile)},
                 labels={"model": f"Model-{model}", "refinements": refinements, "seed": seed})
         for seed in parameters.seeds for model, refinements in pairs
     ]
 
 
-def settings(parameters: StudyParameters, *, image_size: int | None = None) -> pd.DataFrame:
+def settings(parameters: StudyParameters) -> pd.DataFrame:
     """The profile's settings, each with its source (the paper or chosen here)."""
-    size = image_size_for(parameters, image_size)
-    config = _config(parameters, "none", parameters.seeds[0], size)
-    data = PROFILE_DATA[parameters.profile]
-    profile_choice = f"{CHOSEN} ({parameters.profile} profile)"
-    subset = (f"{data['train_per_class']} train / {data['test_per_class']} validation images per class"
-              if data else "all (about 6,900 train / 1,740 validation)")
+    size = image_size_for(parameters)
+    changes = changes_for("none", size)
+    config = recipes.train_config(RECIPE, parameters, seed=parameters.seeds[0], changes=changes)
+    source = functools.partial(recipes.source, RECIPE, parameters, changes=changes)
     return summaries.settings_table([
         ("dataset", "Caltech-101, 101 categories (BACKGROUND_Google excluded)", PAPER),
         ("split", "stratified random 0.8 / 0.2 train / validation (fixed seed 0); the validation part is "
          "this report's 'test' split", f"{PAPER} (0.8 / 0.2; seed and stratification: {CHOSEN})"),
-        ("images used", subset, PAPER if not data else profile_choice),
+        recipes.images_row(RECIPE, parameters, everything="all (about 6,900 train / 1,740 validation)",
+                           test_word="validation"),
         ("image size", f"{size}x{size} px (shorter side resized, centre crop)",
          f"{CHOSEN}: 64 px is the resolution of the available copy; 224 with full-resolution data"),
         ("pretrained weights", "none: every run trains from scratch",
          f"{CHOSEN}: from scratch. The paper's 0.93 top-1 after 10 epochs is in the range of ImageNet-pretrained, "
          "fine-tuned ResNet-50s, not of from-scratch training, so expect far lower numbers here"),
         ("models", "ResNet-50 Model-A (original), B (stride on 3x3), C (deep stem), D (avg-pool shortcut)", PAPER),
-        ("epochs", config.epochs, PAPER if config.epochs == PAPER_EPOCHS else profile_choice),
-        ("batch size", config.batch_size,
-         PAPER if config.batch_size == PAPER_BATCH_SIZE else "override (notebook parameter)"),
-        ("optimizer", f"{config.optimizer.capitalize()}, weight decay {config.weight_decay}", CHOSEN),
-        ("learning rate", f"{config.lr}", PAPER),
-        ("lr schedule without c", "constant", f"{CHOSEN} (cosine is the refinement)"),
+        ("epochs", config.epochs, source("epochs")),
+        ("batch size", config.batch_size, source("batch_size")),
+        ("optimizer", f"{config.optimizer.capitalize()}, weight decay {config.weight_decay}",
+         source("optimizer", "weight_decay")),
+        ("learning rate", f"{config.lr}", source("lr")),
+        ("lr schedule without c", "constant" if config.scheduler == "none" else config.scheduler, source("scheduler")),
         ("c: cosine decay", f"from {config.lr} to 0 over all steps, no warm-up", f"{PAPER} (no warm-up: {CHOSEN})"),
         ("l: label smoothing", PAPER_LABEL_SMOOTHING, PAPER),
         ("m: mixup", f"alpha {MIXUP_ALPHA} (one lambda and one pairing per batch)", f"{CHOSEN} (alpha not stated)"),
-        ("augmentation", f"random crop (padding {config.crop_padding}) + horizontal flip", CHOSEN),
+        ("augmentation", f"random crop (padding {config.crop_padding}) + horizontal flip",
+         source("augmentation", "crop_padding")),
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{config.device} / {config.precision}", "this machine"),
     ])
@@ -159,74 +143,6 @@ def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
     ])
 
 
-def _groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
-    """Outcomes by run name ('A', 'A+c+l', ...), seeds together, in plan order."""
-    return summaries.group_outcomes(outcomes, lambda outcome: run_name(
-        outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
-
-
-def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOutcome]],
-             names: dict[str, str], label: str) -> pd.DataFrame:
-    """Paper vs this run (mean over seeds) for top-1 and top-5 of ``names`` (row -> run name)."""
-    paper_frame = pd.DataFrame(paper, index=["top-1", "top-5"]).T
-    run_frame = pd.DataFrame({row: {"top-1": summaries.mean_metric(groups[name], "test_top1"),
-                                    "top-5": summaries.mean_metric(groups[name], "test_top5")}
-                              for row, name in names.items() if name in groups}).T
-    table = paper_vs_run_grid(paper_frame, run_frame, row_label=label, column_label="metric")
-    spreads = {(row, metric): format_mean_spread([run.metrics[key] for run in groups.get(names[row], [])])
-               for row in paper for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))}
-    table["this run, % (mean ± sd, seeds)"] = [spreads[row, metric]
-                                               for row, metric in zip(table[label], table["metric"])]
-    return table
-
-
-def tweak_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Table 1: Models A-D, top-1 and top-5 on validation, paper vs this run, in points."""
-    paper = {f"Model-{name}": values for name, values in PAPER_TWEAKS.items()}
-    return _compare(paper, _groups(outcomes), {f"Model-{name}": name for name in PAPER_TWEAKS}, "model")
-
-
-def refinement_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame:
-    """Table 2 (``model='A'``) or 3 (``'B'``): the 7 refinement combinations, paper vs this run."""
-    return _compare(PAPER_REFINED[model], _groups(outcomes), {r: run_name(model, r) for r in REFINEMENTS},
-                    "refinements")
-
-
-def refinement_effects(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Per model (A, B) and refinement (c, l, m): mean top-1 of the runs with it minus the mean of
-    those without it (the plain model counts as 'without'), in points, here and in the paper."""
-    groups = _groups(outcomes)
-    rows = []
-    for model in REFINED_MODELS:
-        paper = {"none": PAPER_TWEAKS[model][0], **{r: v[0] for r, v in PAPER_REFINED[model].items()}}
-        run = {r: summaries.mean_metric(groups[run_name(model, r)], "test_top1") for r in paper if run_name(model, r) in groups}
-        for refinement in ("c", "l", "m"):
-            rows.append({"model": f"Model-{model}", "refinement": refinement,
-                         "paper effect (points)": _effect(paper, refinement),
-                         "this run effect (points)": _effect(run, refinement)})
-    return pd.DataFrame(rows)
-
-
-def _effect(top1_by_refinements: dict[str, float], refinement: str) -> float:
-    """Mean top-1 of the combinations containing ``refinement`` minus the rest, in points."""
-    with_it = [value for name, value in top1_by_refinements.items() if refinement in name.split("+")]
-    without = [value for name, value in top1_by_refinements.items() if refinement not in name.split("+")]
-    return float(100 * (np.mean(with_it) - np.mean(without))) if with_it and without else np.nan
-
-
-def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
-    """Every run's validation confusion matrix (rows true, columns predicted) as a named table."""
-    return {f"confusion_{outcome.spec.run_id}": pd.DataFrame(outcome.confusion, index=outcome.metrics["classes"],
-                                                             columns=outcome.metrics["classes"])
-            for outcome in outcomes}
-
-
-def best_run(outcomes: Sequence[RunOutcome]) -> str:
-    """The run name with the highest mean validation top-1 (first in plan order on ties)."""
-    groups = _groups(outcomes)
-    return max(groups, key=lambda name: summaries.mean_metric(groups[name], "test_top1"))
-
-
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by file name (confusion matrices included)."""
     return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
@@ -237,19 +153,19 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     """Top-1 of Models A and B, of A+c+l and B+c+l (the paper's best) and of the best run here."""
-    groups = _groups(outcomes)
+    groups = groups_by_run(outcomes)
     paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
              "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
     items = [summaries.headline(f"{name} top-1 (validation)", value, summaries.mean_metric(groups[name], "test_top1"))
              for name, value in paper.items() if name in groups]
     if "A" in groups and "B" in groups:
-        items.append(summaries.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4),
-                                     summaries.mean_metric(groups["B"], "test_top1") - summaries.mean_metric(groups["A"], "test_top1"),
-                                     difference=True))
+        gap = summaries.mean_metric(groups["B"], "test_top1") - summaries.mean_metric(groups["A"], "test_top1")
+        items.append(summaries.headline("Model-B minus Model-A top-1", round(paper["B"] - paper["A"], 4), gap,
+                                        difference=True))
     if groups:
         best = best_run(outcomes)
         items.append(summaries.headline(f"best run here ({best}) vs the paper's best (c+l) top-1", PAPER_BEST_TOP1,
-                                     summaries.mean_metric(groups[best], "test_top1")))
+                                        summaries.mean_metric(groups[best], "test_top1")))
     return items
 
 
@@ -264,11 +180,12 @@ def _named_refinements(table: pd.DataFrame, model: str) -> pd.DataFrame:
     return table.assign(run=[run_name(model, refinements) for refinements in table["refinements"]])
 
 
-def figures(outcomes: Sequence[RunOutcome], *, all_confusions: bool = False) -> dict[str, Figure]:
+def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
     """Figures 4-6 (train and validation top-1 per epoch of B, A+c+l, B+c+l, the paper's final
     value as a circle at epoch 10), bars of Tables 1-3, and the validation confusion matrix of the
-    best run (of every run, first seed, with ``all_confusions``)."""
-    groups = _groups(outcomes)
+    best run, and of every run unless they trained on a few images per class (smoke: 101-class
+    matrices of 2 images per class say nothing and take seconds each to save)."""
+    groups = groups_by_run(outcomes)
     result: dict[str, Figure] = {}
     paper_final = {"B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
                    "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
@@ -290,7 +207,7 @@ def figures(outcomes: Sequence[RunOutcome], *, all_confusions: bool = False) -> 
         result["confusion_best"] = plot_confusion_matrix(
             first.confusion, first.metrics["classes"], normalize=True,
             title=f"Best run {best} (seed {first.spec.labels['seed']}): validation confusion, row-normalised")
-    if all_confusions:
+    if not any("train_per_class" in outcome.spec.dataset_options for outcome in outcomes):
         for outcome in outcomes:
             result[f"confusion_{outcome.spec.run_id}"] = plot_confusion_matrix(
                 outcome.confusion, outcome.metrics["classes"], normalize=True,
@@ -304,9 +221,9 @@ def _leaders(top1_by_name: dict[str, float]) -> list[str]:
     return [name for name, value in top1_by_name.items() if round(100 * (best - value), 1) == 0]
 
 
-def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) -> str:
+def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     """What this run says about the paper's findings, as markdown, from the numbers themselves."""
-    groups = _groups(outcomes)
+    groups = groups_by_run(outcomes)
     top1 = {name: summaries.mean_metric(runs, "test_top1") for name, runs in groups.items()}
     lines = []
     tweaks = {name: top1[name] for name in MODELS if name in top1}
@@ -344,5 +261,6 @@ def conclusion(outcomes: Sequence[RunOutcome], *, profile: str | None = None) ->
         lines.append(f"- Every run is at or near chance (1/{round(1 / chance)} = {100 * chance:.1f} %): the "
                      "ordering above is noise, not evidence for or against the paper.")
     caveats = summaries.seed_and_epoch_caveats(outcomes, groups, paper_epochs=PAPER_EPOCHS,
-                                            noise="differences of a few points")
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=profile, claim="the paper's claims")
+                                               noise="differences of a few points")
+    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile,
+                                         claim="the paper's claims")

@@ -62,6 +62,20 @@ def data_notes(outcomes: Sequence[RunOutcome]) -> list[str]:
     return notes
 
 
+def data_kind(outcomes: Sequence[RunOutcome]) -> str:
+    """'synthetic stand-in', 'reduced' or 'full': the data behind ``outcomes``, from their notes."""
+    notes = data_notes(outcomes)
+    if any("synthetic" in note.lower() for note in notes):
+        return "synthetic stand-in"
+    return "reduced" if is_reduced_data(notes) else "full"
+
+
+def dataset_label(label: str, outcomes: Sequence[RunOutcome]) -> str:
+    """A dataset's display name (``labels['dataset']``), marked when its runs used a synthetic stand-in."""
+    runs = [outcome for outcome in outcomes if outcome.spec.labels["dataset"] == label]
+    return f"{label} (synthetic)" if data_kind(runs) == "synthetic stand-in" else label
+
+
 def is_reduced_data(notes: Sequence[str]) -> bool:
     """Whether the notes say the data is a sample, a subset or synthetic (not the full dataset)."""
     # "the official split has" marks a copy smaller than the official dataset (e.g. 25,000 CIFAR-10 images).
@@ -88,7 +102,8 @@ def headline(label: str, paper: float | None, this_run: float | None, unit: str 
     return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference}
 
 
-def group_outcomes(outcomes: Sequence[RunOutcome], key: Callable[[RunOutcome], Hashable]) -> dict[Any, list[RunOutcome]]:
+def group_outcomes(outcomes: Sequence[RunOutcome],
+                   key: Callable[[RunOutcome], Hashable]) -> dict[Any, list[RunOutcome]]:
     """Outcomes grouped by ``key(outcome)`` (for example model and stem), seeds together, in plan order."""
     groups: dict[Any, list[RunOutcome]] = {}
     for outcome in outcomes:

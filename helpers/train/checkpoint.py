@@ -15,13 +15,15 @@ from typing import Any
 
 import torch
 
-from helpers.config import nested_differences
-from helpers.errors import CheckpointMismatchError, CorruptDataError, InvalidConfigError
+from helpers.config import DISPLAY_ONLY_FIELDS, nested_differences
+from helpers.errors import CheckpointMismatchError, CorruptDataError
 from helpers.io import write_atomic
 
 CHECKPOINT_FORMAT = 1
-# Config fields that change how a run is watched, not what it computes: a resume may change them.
-IGNORED_FOR_RESUME = ("progress", "eval_batch_size")
+# What a resume reads: a checkpoint without one of these is refused, not half-loaded.
+CHECKPOINT_KEYS = ("identity", "model", "optimizer", "scheduler", "scaler", "rng", "history", "best_val_top1",
+                   "best_state", "train_seconds", "train_images", "wall_seconds")
+IGNORED_FOR_RESUME = DISPLAY_ONLY_FIELDS  # a resume may change them
 
 
 def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> dict[str, Any]:
@@ -48,7 +50,12 @@ def load_checkpoint(path: str | os.PathLike, identity: dict[str, Any]) -> dict[s
         raise CorruptDataError(f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); "
                                "delete it to start the run afresh") from error
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CorruptDataError(f"{path} is not a checkpoint of this library (format {CHECKPOINT_FORMAT})")
+        found = state.get("format") if isinstance(state, dict) else None
+        raise CorruptDataError(f"{path} is not a checkpoint of this version of the library (format {found!r}, "
+                               f"expected {CHECKPOINT_FORMAT}); delete it to start the run afresh")
+    missing = [key for key in CHECKPOINT_KEYS if key not in state]
+    if missing:
+        raise CorruptDataError(f"checkpoint {path} lacks {', '.join(missing)}; delete it to start the run afresh")
     differences = nested_differences(state["identity"], identity)
     if differences:
         listed = "; ".join(f"{name}: {old!r} in the checkpoint, {new!r} now" for name, (old, new) in differences.items())

@@ -17,7 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
-from helpers.data.augment import augment_batch, mixup, normalize
+from helpers.data.augment import augment_batch, mixup, normalize, resolve_augmentation
 from helpers.device import autocast_dtype
 from helpers.errors import InvalidConfigError
 from helpers.train.checkpoint import restore_rng_states, rng_states
@@ -40,6 +40,7 @@ class TrainingEngine:
         self.precision = precision
         self.mean, self.std = data.mean, data.std
         self.generator = torch.Generator(device=device).manual_seed(config.seed)
+        self.augmentation = resolve_augmentation(config.augmentation, data.name)  # "auto" -> by dataset
         # uint8 on the device: 4x smaller than float, and no host-to-device copy per step.
         self.x_train = data.x_train.to(device)
         self.y_train = data.y_train.to(device)
@@ -110,7 +111,7 @@ class TrainingEngine:
         config = self.config
         labels = self.y_train[indices % self.num_train]
         raw = self.x_train[indices % self.num_train]
-        images = augment_batch(raw, config.augmentation, crop_padding=config.crop_padding, generator=self.generator)
+        images = augment_batch(raw, self.augmentation, crop_padding=config.crop_padding, generator=self.generator)
         if config.concat_original:
             keep_original = (indices >= self.num_train).view(-1, 1, 1, 1)
             images = torch.where(keep_original, raw.float() / 255, images)

@@ -23,7 +23,7 @@ import helpers
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
 from helpers.device import resolve_device, resolve_precision
-from helpers.errors import HelpersError, NonFiniteLossError, TrainingOutOfMemoryError
+from helpers.errors import NonFiniteLossError, TrainingOutOfMemoryError
 from helpers.evaluate import predict_logits, topk_accuracy
 from helpers.train.checkpoint import load_checkpoint, run_identity, save_checkpoint
 from helpers.train.distributed import DistributedContext, context_from_environment, distributed_device
@@ -72,107 +72,32 @@ def train(
     torch.manual_seed(config.seed)
     engine = TrainingEngine(model, data, config, device=device, precision=precision, distributed=distributed)
     model = engine.model  # (with SyncBatchNorm layers when asked)
-    dtype = engine.autocast_dtype
     run_identity_ = run_identity(config.to_dict(), identity if identity is not None else run_labels)
+    record = _RunRecord.resume(engine, checkpoint_path, run_identity_)
 
-    history: list[dict[str, Any]] = []
-    best_val_top1, best_state = -1.0, None
-    train_seconds_total, train_images_total, earlier_wall_seconds = 0.0, 0, 0.0
-    if checkpoint_path is not None and Path(checkpoint_path).is_file():
-        state = load_checkpoint(checkpoint_path, run_identity_)
-        engine.load_state(state)
-        history, best_val_top1, best_state = state["history"], state["best_val_top1"], state["best_state"]
-        train_seconds_total, train_images_total = state["train_seconds"], state["train_images"]
-        earlier_wall_seconds = state["wall_seconds"]
-    run_start = time.perf_counter()
     test_logits = None
-    for epoch in range(len(history) + 1, config.epochs + 1):
-        model.train()
+    for epoch in range(len(record.history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        progress = EpochProgress(
-            progress_mode, epoch=epoch, num_epochs=config.epochs, num_steps=engine.steps_per_epoch,
-            label=str((run_labels or {}).get("model", "")),
-        )
-        engine.reset_totals()
-        order = engine.epoch_order()
-        try:
-            for step in range(engine.steps_per_epoch):
-                engine.step(engine.batch_indices(order, step), step)
-                progress.step()
-            train_loss, train_top1, images_seen, first_bad_step = engine.epoch_totals()
-        except torch.OutOfMemoryError as error:
-            raise TrainingOutOfMemoryError(
-                f"{device} ran out of memory in epoch {epoch} at batch size {config.batch_size}; "
-                f"try a smaller batch size (for example {max(1, config.batch_size // 2)}): {error}"
-            ) from error
+        progress = EpochProgress(progress_mode, epoch=epoch, num_epochs=config.epochs,
+                                 num_steps=engine.steps_per_epoch, label=str((run_labels or {}).get("model", "")))
+        train_loss, train_top1, images_seen = _train_epoch(engine, epoch, progress, checkpoint_path=checkpoint_path)
         train_seconds = time.perf_counter() - epoch_start
-        if first_bad_step >= 0 or not math.isfinite(train_loss):
-            kept = (f"; the checkpoint of epoch {epoch - 1} is kept in {checkpoint_path}"
-                    if checkpoint_path is not None and epoch > 1 else "")
-            raise NonFiniteLossError(
-                f"the training loss became NaN or infinite at epoch {epoch}, step {first_bad_step + 1} "
-                f"of {engine.steps_per_epoch}; try a lower learning rate (lr={config.lr}) or gradient clipping{kept}"
-            )
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "train_top1": train_top1,
-            "lr": engine.optimizer.param_groups[0]["lr"],
-        }
-        if data.x_val is not None:
-            row.update(_scores(_logits(model, data.x_val, data, config, device, dtype), data.y_val, prefix="val"))
-            if row["val_top1"] > best_val_top1:
-                best_val_top1 = row["val_top1"]
-                if config.restore_best:
-                    best_state = copy.deepcopy(model.state_dict())
-        test_logits = _logits(model, data.x_test, data, config, device, dtype)
-        row.update(_scores(test_logits, data.y_test, prefix="test"))
+        row = {"epoch": epoch, "train_loss": train_loss, "train_top1": train_top1,
+               "lr": engine.optimizer.param_groups[0]["lr"]}
+        test_logits = _evaluate_epoch(engine, data, record, row)
         row["seconds"] = time.perf_counter() - epoch_start
         row["images_per_second"] = images_seen / train_seconds
-        train_seconds_total += train_seconds
-        train_images_total += images_seen
-        history.append(row)
+        record.add_epoch(row, train_seconds=train_seconds, images_seen=images_seen)
         if checkpoint_path is not None and distributed.is_main:
-            save_checkpoint(checkpoint_path, {
-                **engine.state(), "identity": run_identity_, "history": history, "best_val_top1": best_val_top1,
-                "best_state": best_state, "train_seconds": train_seconds_total, "train_images": train_images_total,
-                "wall_seconds": earlier_wall_seconds + time.perf_counter() - run_start,
-            })
+            save_checkpoint(checkpoint_path, record.checkpoint(engine, run_identity_))
         progress.finish({key: row[key] for key in row if key not in ("epoch", "seconds")})
 
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    if test_logits is None or best_state is not None or config.tta_flip:  # else the last epoch's are final
-        test_logits = _logits(model, data.x_test, data, config, device, dtype, tta_flip=config.tta_flip)
-    final = _scores(test_logits, data.y_test, prefix="test")
-    metrics = {
-        **(run_labels or {}),
-        "dataset_name": data.name,
-        "params": sum(parameter.numel() for parameter in model.parameters()),
-        "epochs": config.epochs,
-        **final,
-        "best_val_top1": best_val_top1 if best_val_top1 >= 0 else None,
-        "best_test_top1": max(row["test_top1"] for row in history),
-        "final_train_top1": history[-1]["train_top1"],
-        "final_train_loss": history[-1]["train_loss"],
-        "wall_seconds": earlier_wall_seconds + time.perf_counter() - run_start,
-        "train_seconds": train_seconds_total,
-        "train_images_per_second": train_images_total / train_seconds_total,
-        "device": str(device),
-        "precision": precision,
-        "channels_last": config.channels_last,
-        "compiled": engine.compiled,
-        "small_map_convs": engine.small_map_convs,
-        "processes": distributed.world_size,
-        "sync_batchnorm": config.sync_batchnorm and distributed.enabled,
-        "num_train": engine.num_train,
-        "num_val": data.sizes()["val"],
-        "num_test": len(data.y_test),
-        "data_notes": list(data.notes),
-        "config": config.to_dict(),
-        "versions": library_versions(),
-    }
-    return TrainResult(history=pd.DataFrame(history), metrics=metrics, model=model, test_logits=test_logits)
+    if record.best_state is not None:
+        model.load_state_dict(record.best_state)
+    if test_logits is None or record.best_state is not None or config.tta_flip:  # else the last epoch's are final
+        test_logits = _logits(engine, data.x_test, tta_flip=config.tta_flip)
+    metrics = _final_metrics(engine, data, record, test_logits, run_labels=run_labels)
+    return TrainResult(history=pd.DataFrame(record.history), metrics=metrics, model=model, test_logits=test_logits)
 
 
 def library_versions() -> dict[str, str]:
@@ -188,10 +113,141 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _logits(model, images, data, config, device, dtype, *, tta_flip: bool = False) -> torch.Tensor:
+@dataclass
+class _RunRecord:
+    """What a run has gathered besides the engine's state; checkpointed after every epoch.
+
+    The totals cover every finished epoch, including those of the runs this one resumes.
+    """
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_val_top1: float = -1.0  # -1: no validation split (or no epoch yet)
+    best_state: dict[str, torch.Tensor] | None = None  # the best validation epoch's weights (restore_best)
+    train_seconds: float = 0.0
+    train_images: int = 0
+    earlier_wall_seconds: float = 0.0  # wall time of the runs this one resumes
+    started: float = field(default_factory=time.perf_counter)  # when this process's part of the run began
+
+    @classmethod
+    def resume(cls, engine: TrainingEngine, checkpoint_path: str | os.PathLike | None,
+               identity: dict[str, Any]) -> _RunRecord:
+        """A fresh record, or the one in the checkpoint at ``checkpoint_path`` (whose model,
+        optimizer and random states are loaded into ``engine``) when there is one."""
+        if checkpoint_path is None or not Path(checkpoint_path).is_file():
+            return cls()
+        state = load_checkpoint(checkpoint_path, identity)
+        engine.load_state(state)
+        return cls(history=state["history"], best_val_top1=state["best_val_top1"], best_state=state["best_state"],
+                   train_seconds=state["train_seconds"], train_images=state["train_images"],
+                   earlier_wall_seconds=state["wall_seconds"])
+
+    def add_epoch(self, row: dict[str, Any], *, train_seconds: float, images_seen: int) -> None:
+        """Append a finished epoch's history row and add its training time and images to the totals."""
+        self.train_seconds += train_seconds
+        self.train_images += images_seen
+        self.history.append(row)
+
+    def wall_seconds(self) -> float:
+        """Wall time of the whole run so far, resumed parts included."""
+        return self.earlier_wall_seconds + time.perf_counter() - self.started
+
+    def checkpoint(self, engine: TrainingEngine, identity: dict[str, Any]) -> dict[str, Any]:
+        """The checkpoint contents: the engine's state, this record and the run's ``identity``."""
+        return {
+            **engine.state(), "identity": identity, "history": self.history, "best_val_top1": self.best_val_top1,
+            "best_state": self.best_state, "train_seconds": self.train_seconds, "train_images": self.train_images,
+            "wall_seconds": self.wall_seconds(),
+        }
+
+
+def _train_epoch(engine: TrainingEngine, epoch: int, progress: EpochProgress, *,
+                 checkpoint_path: str | os.PathLike | None) -> tuple[float, float, int]:
+    """One epoch of optimizer steps; returns its mean train loss, train top-1 and images seen.
+
+    Out of device memory raises :class:`TrainingOutOfMemoryError` with a smaller batch size to try;
+    a NaN or infinite loss raises :class:`NonFiniteLossError` naming the epoch, the first bad step
+    and the checkpoint that is kept (the last one written, of the epoch before).
+    """
+    engine.model.train()
+    engine.reset_totals()
+    order = engine.epoch_order()
+    try:
+        for step in range(engine.steps_per_epoch):
+            engine.step(engine.batch_indices(order, step), step)
+            progress.step()
+        train_loss, train_top1, images_seen, first_bad_step = engine.epoch_totals()
+    except torch.OutOfMemoryError as error:
+        batch_size = engine.config.batch_size
+        raise TrainingOutOfMemoryError(
+            f"{engine.device} ran out of memory in epoch {epoch} at batch size {batch_size}; "
+            f"try a smaller batch size (for example {max(1, batch_size // 2)}): {error}"
+        ) from error
+    if first_bad_step >= 0 or not math.isfinite(train_loss):
+        kept = (f"; the checkpoint of epoch {epoch - 1} is kept in {checkpoint_path}"
+                if checkpoint_path is not None and epoch > 1 else "")
+        raise NonFiniteLossError(
+            f"the training loss became NaN or infinite at epoch {epoch}, step {first_bad_step + 1} "
+            f"of {engine.steps_per_epoch}; try a lower learning rate (lr={engine.config.lr}) or gradient "
+            f"clipping{kept}"
+        )
+    return train_loss, train_top1, images_seen
+
+
+def _evaluate_epoch(engine: TrainingEngine, data: ImageDataset, record: _RunRecord, row: dict[str, Any]) -> torch.Tensor:
+    """Add the validation (if any) and test scores to ``row``; keep the best validation epoch's
+    weights when ``restore_best`` asks for them. Returns the test logits."""
+    if data.x_val is not None:
+        row.update(_scores(_logits(engine, data.x_val), data.y_val, prefix="val"))
+        if row["val_top1"] > record.best_val_top1:
+            record.best_val_top1 = row["val_top1"]
+            if engine.config.restore_best:
+                record.best_state = copy.deepcopy(engine.model.state_dict())
+    test_logits = _logits(engine, data.x_test)
+    row.update(_scores(test_logits, data.y_test, prefix="test"))
+    return test_logits
+
+
+def _final_metrics(engine: TrainingEngine, data: ImageDataset, record: _RunRecord, test_logits: torch.Tensor, *,
+                   run_labels: dict[str, Any] | None) -> dict[str, Any]:
+    """The run's metrics (plain data): labels, final test scores, best scores, timings, and the
+    settings, data sizes and library versions behind the numbers."""
+    config, history, model = engine.config, record.history, engine.model
+    final = _scores(test_logits, data.y_test, prefix="test")
+    return {
+        **(run_labels or {}),
+        "dataset_name": data.name,
+        "params": sum(parameter.numel() for parameter in model.parameters()),
+        "epochs": config.epochs,
+        **final,
+        "best_val_top1": record.best_val_top1 if record.best_val_top1 >= 0 else None,
+        "best_test_top1": max(row["test_top1"] for row in history),
+        "final_train_top1": history[-1]["train_top1"],
+        "final_train_loss": history[-1]["train_loss"],
+        "wall_seconds": record.wall_seconds(),
+        "train_seconds": record.train_seconds,
+        "train_images_per_second": record.train_images / record.train_seconds,
+        "device": str(engine.device),
+        "precision": engine.precision,
+        "augmentation": engine.augmentation,  # what "auto" became for this dataset
+        "channels_last": config.channels_last,
+        "compiled": engine.compiled,
+        "small_map_convs": engine.small_map_convs,
+        "processes": engine.distributed.world_size,
+        "sync_batchnorm": config.sync_batchnorm and engine.distributed.enabled,
+        "num_train": engine.num_train,
+        "num_val": data.sizes()["val"],
+        "num_test": len(data.y_test),
+        "data_notes": list(data.notes),
+        "config": config.to_dict(),
+        "versions": library_versions(),
+    }
+
+
+def _logits(engine: TrainingEngine, images: torch.Tensor, *, tta_flip: bool = False) -> torch.Tensor:
     return predict_logits(
-        model, images, mean=data.mean, std=data.std, batch_size=config.eval_batch_size, device=device,
-        autocast_dtype=dtype, channels_last=config.channels_last, tta_flip=tta_flip,
+        engine.model, images, mean=engine.mean, std=engine.std, batch_size=engine.config.eval_batch_size,
+        device=engine.device, autocast_dtype=engine.autocast_dtype, channels_last=engine.config.channels_last,
+        tta_flip=tta_flip,
     )
 
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 from tqdm.auto import tqdm
 
-PROGRESS_ENVIRONMENT_VARIABLE = "HELPERS_PROGRESS"  # the batch runner sets it to 'epoch'
-
 
 def resolve_progress_mode(mode: str) -> str:
-    """'bar', 'epoch' or 'none' for a configured mode ('auto' decides from where output goes)."""
+    """'bar', 'epoch' or 'none' for a configured mode ('auto' decides from where output goes: bars
+    in a terminal or a notebook kernel, one line per epoch otherwise)."""
     if mode != "auto":
         return mode
-    forced = os.environ.get(PROGRESS_ENVIRONMENT_VARIABLE)
-    if forced in ("bar", "epoch", "none"):
-        return forced
     in_notebook_kernel = "ipykernel" in sys.modules
     return "bar" if in_notebook_kernel or sys.stderr.isatty() else "epoch"
 

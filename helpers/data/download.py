@@ -1,0 +1,39 @@
+"""``python -m helpers.data.download NAME [--data-dir DIR]``: fetch a dataset with torchvision.
+
+The data lands in DIR (default: the project's ``data/``) in torchvision's layout, where
+:func:`helpers.data.load_dataset` finds it. Exit status 2 with one line when it cannot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from helpers.data.locate import NATIVE_LAYOUTS, PROJECT_DATA_DIR, locate_dataset
+from helpers.errors import HelpersError, check_choice
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Download one dataset unless it is already there; print where it is."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.data.download", description=__doc__.split("\n")[0])
+    parser.add_argument("name", help=f"one of {', '.join(NATIVE_LAYOUTS)}")
+    parser.add_argument("--data-dir", default=str(PROJECT_DATA_DIR), help="folder to download into (default data/)")
+    arguments = parser.parse_args(argv)
+    try:
+        check_choice("dataset", arguments.name, NATIVE_LAYOUTS)
+        Path(arguments.data_dir).expanduser().mkdir(parents=True, exist_ok=True)
+        kind, path = locate_dataset(arguments.name, data_dir=arguments.data_dir, download=True)
+    except HelpersError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot create {arguments.data_dir}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"{arguments.name}: {path} ({kind})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

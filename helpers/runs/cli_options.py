@@ -1,0 +1,167 @@
+"""The flags of ``python -m helpers.train`` that set a run's config, model and dataset, generated
+from what they set so that the command line cannot lag the library:
+
+- every :class:`~helpers.config.TrainConfig` field, its help the field's documentation (its
+  ``metadata["help"]``);
+- every option of :class:`~helpers.models.ResNet`, its help the class docstring's ``Args``;
+- every option of :func:`helpers.data.load_dataset`, its help from :data:`DATASET_HELP`.
+
+Each flag is ``--`` and the name with ``-`` for ``_``; booleans take ``--x/--no-x``. A flag not
+given leaves its value out (``None``), so :func:`given_options` returns only what was typed and a
+spec built from it equals one built without the flag. Names are checked by the library, not by
+argparse, so a wrong one is refused in the library's words (``unknown stem 'huge'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections.abc
+import dataclasses
+import inspect
+import json
+import re
+import types
+import typing
+from typing import Any
+
+from helpers.config import DEVICES, OPTIMIZERS, PRECISIONS, PROGRESS_MODES, SCHEDULERS, TrainConfig, augmentation_names
+from helpers.data.datasets import NORMALIZATIONS, check_dataset_options
+from helpers.models.resnet import BLOCK_TYPES, RESNET_OPTIONS, STEMS, ResNet
+
+CONFIG, MODEL, DATASET = "config", "model", "dataset"  # the parts of a run spec the flags set
+# Dataset options set otherwise: the dataset's name, --download and --samples have their own flags
+# (they choose where data comes from, not what a run is), and the subsets and splits are drawn with
+# the config's seed.
+DATASET_OPTIONS_SET_ELSEWHERE = ("name", "download", "samples", "seed")
+DATASET_HELP = {
+    "image_size": "resize every image to this square size in pixels (bilinear, antialiased)",
+    "to_rgb": "repeat grey images to 3 channels",
+    "normalization": "normalisation constants: the dataset's published statistics (dataset) or 0.5 / 0.5 (half)",
+    "val_fraction": "stratified validation split: this share of the training images, seeded",
+    "train_per_class": "class-balanced subset: this many training images per class",
+    "test_per_class": "class-balanced subset: this many test images per class",
+    "include_background": "Caltech-101: keep the BACKGROUND_Google category",
+    "synthetic_options": "the synthetic dataset's settings as a JSON object",
+    "cache_dir": "folder for decoded images (Caltech-101), so a second load skips decoding",
+}
+CHOICES = {
+    (CONFIG, "optimizer"): OPTIMIZERS, (CONFIG, "scheduler"): SCHEDULERS, (CONFIG, "device"): DEVICES,
+    (CONFIG, "precision"): PRECISIONS, (CONFIG, "progress"): PROGRESS_MODES,
+    (CONFIG, "augmentation"): augmentation_names(), (MODEL, "stem"): STEMS, (MODEL, "block"): BLOCK_TYPES,
+    (DATASET, "normalization"): NORMALIZATIONS,
+}
+# Flags older than the generated ones, each still accepted: flag -> (part, name, value it sets).
+ALIASES = {"--native-convs": (CONFIG, "small_map_convs", False)}
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """A flag for every TrainConfig field, and the older aliases of some."""
+    group = parser.add_argument_group("training config", "helpers.config.TrainConfig: a flag not given keeps "
+                                      "the field's default")
+    hints = typing.get_type_hints(TrainConfig)
+    for field in dataclasses.fields(TrainConfig):
+        _add(group, CONFIG, field.name, hints[field.name], field.metadata["help"], default=field.default)
+        for flag, (part, name, value) in ALIASES.items():
+            if (part, name) == (CONFIG, field.name):
+                generated = _flag(name) if value else f"--no-{_flag(name)[2:]}"
+                group.add_argument(flag, dest=f"{part}.{name}", action="store_const", const=value, default=None,
+                                   help=f"the same as {generated}")
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """A flag for every ResNet option; given ones go into the spec's ``model_options``."""
+    group = parser.add_argument_group("model options", "helpers.models.ResNet's flags: those given go into the "
+                                      "spec's model_options, the others keep the model's own (--dropout also "
+                                      "sets AlexNet's)")
+    hints = typing.get_type_hints(ResNet.__init__)
+    documentation = docstring_arguments(ResNet)
+    for name in RESNET_OPTIONS:
+        _add(group, MODEL, name, hints[name], documentation[name])
+
+
+def add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    """A flag for every option of :func:`helpers.data.load_dataset` except those set otherwise
+    (:data:`DATASET_OPTIONS_SET_ELSEWHERE`), with ``--limit-train/--limit-test``: a subset of N
+    images in all, converted to images per class."""
+    group = parser.add_argument_group("data", "helpers.data.load_dataset's options")
+    hints = typing.get_type_hints(check_dataset_options)
+    for name in dataset_option_names():
+        _add(group, DATASET, name, hints[name], DATASET_HELP[name])
+    group.add_argument("--limit-train", type=int, metavar="N", help="class-balanced subset of N training images")
+    group.add_argument("--limit-test", type=int, metavar="N", help="class-balanced subset of N test images")
+
+
+def dataset_option_names() -> tuple[str, ...]:
+    """The dataset options that have a flag: every parameter of :func:`check_dataset_options`
+    (which checks :func:`load_dataset`'s), less those set otherwise."""
+    return tuple(name for name in inspect.signature(check_dataset_options).parameters
+                 if name not in DATASET_OPTIONS_SET_ELSEWHERE)
+
+
+def given_options(arguments: argparse.Namespace, part: str) -> dict[str, Any]:
+    """The values of ``part``'s flags (``"config"``, ``"model"`` or ``"dataset"``) that were given."""
+    prefix = f"{part}."
+    return {dest.removeprefix(prefix): value for dest, value in vars(arguments).items()
+            if dest.startswith(prefix) and value is not None}
+
+
+def docstring_arguments(documented: object) -> dict[str, str]:
+    """The ``Args:`` section of a Google-style docstring as ``{name: text}``, each text on one
+    line and without reStructuredText's double back-quotes."""
+    lines = (inspect.getdoc(documented) or "").splitlines()
+    arguments: dict[str, list[str]] = {}
+    inside = False
+    for line in lines:
+        if line.strip() == "Args:":
+            inside = True
+        elif inside and line.strip() and not line.startswith("    "):
+            break  # the next section
+        elif inside and (entry := re.match(r"^ {4}(\w+): (.*)$", line)):
+            arguments[entry.group(1)] = [entry.group(2)]
+        elif inside and line.strip() and arguments:
+            arguments[list(arguments)[-1]].append(line.strip())
+    return {name: _plain(" ".join(words)) for name, words in arguments.items()}
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A flag's value read as a JSON object (argparse names this function when it raises)."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"{text!r} is not a JSON object")
+    return value
+
+
+def _add(group: argparse._ArgumentGroup, part: str, name: str, hint: Any, documentation: str, *,
+         default: Any = None) -> None:
+    """Add ``--name`` to ``group``; its help is ``documentation``, then the choices and default."""
+    help_text = documentation.rstrip(".")
+    if (part, name) in CHOICES:
+        help_text += f"; one of {', '.join(CHOICES[part, name])}"
+    if default is not None:
+        help_text += f" (default: {default})"
+    group.add_argument(_flag(name), dest=f"{part}.{name}", default=None, help=help_text.replace("%", "%%"),
+                       **_value_arguments(hint, name))
+
+
+def _plain(text: str) -> str:
+    """``text`` without reStructuredText markup: ``:func:`~a.b``` -> a.b, ````x```` -> x."""
+    return re.sub(r":\w+:`~?([^`]+)`", r"\1", text).replace("``", "")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _value_arguments(hint: Any, name: str) -> dict[str, Any]:
+    """How argparse reads a value of type ``hint`` (``X | None`` reads as ``X``)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(kind for kind in typing.get_args(hint) if kind is not type(None))
+    if hint is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    if hint in (int, float):
+        return {"type": hint, "metavar": "N" if hint is int else "X"}
+    if typing.get_origin(hint) in (collections.abc.Sequence, list, tuple):
+        return {"type": typing.get_args(hint)[0], "nargs": "+", "metavar": "N"}
+    if hint is dict or typing.get_origin(hint) is dict:
+        return {"type": json_object, "metavar": "JSON"}
+    return {"metavar": "DIR" if name.endswith("_dir") else "NAME"}

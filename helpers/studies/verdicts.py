@@ -1,0 +1,90 @@
+"""A study's comparisons with their uncertainty: headline records and verdict sentences computed
+from the runs, never written in advance (the rule: :data:`helpers.uncertainty.RULE`).
+
+An accuracy over one seed carries the binomial standard error of its test set; over several
+seeds, the seed-to-seed standard deviation (n seeds). A headline's ``uncertainty`` is recorded in
+the headline's unit (fractions), with its kind and n, for ``metrics.json`` and the index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from helpers.runs import RunOutcome
+from helpers.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
+
+
+def measured(runs: Sequence[RunOutcome], key: str = "test_top1") -> Measured:
+    """``metrics[key]`` over the runs (seeds) with its uncertainty; the test-set size is the runs'."""
+    return measure([run.metrics[key] for run in runs], int(runs[0].metrics.get("num_test") or 1))
+
+
+def accuracy_headline(label: str, paper: float | None, runs: Sequence[RunOutcome], key: str = "test_top1") -> dict[str, Any]:
+    """A headline: this run's mean ``key`` with its uncertainty, beside the paper's value, and
+    whether the two differ by more than the noise."""
+    value = measured(runs, key)
+    record = {"label": label, "paper": paper, "this_run": value.value, "unit": "fraction", "difference": False,
+              "uncertainty": value.as_record()}
+    if paper is not None:
+        verdict, _ = compare_sentence("this run", value, "the paper", paper)
+        record["verdict"] = {"first": "above the paper", "second": "below the paper",
+                             "unclear": "within the noise of the paper"}[verdict]
+    return record
+
+
+def gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome], second: Sequence[RunOutcome],
+                 key: str = "test_top1") -> dict[str, Any]:
+    """A headline whose value is a gap between two accuracies (``first`` minus ``second``), with
+    the standard error of the difference, and whether its sign is clear."""
+    a, b = measured(first, key), measured(second, key)
+    gap, error = a.value - b.value, difference_se(a, b)
+    record = {"label": label, "paper": paper_gap, "this_run": gap, "unit": "fraction", "difference": True,
+              "uncertainty": {"value": error, "kind": "difference_se", "n": min(a.n, b.n), "standard_error": error}}
+    record["verdict"] = ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) \
+        else "within the noise"
+    return record
+
+
+def versus_sentence(first_name: str, first: Sequence[RunOutcome], second_name: str, second: Sequence[RunOutcome],
+                    *, claim_winner: str | None = None, key: str = "test_top1") -> str:
+    """One sentence comparing two groups of runs, with both numbers and their uncertainty, and
+    (with ``claim_winner``, the name the paper says wins) whether this run agrees, disagrees or
+    cannot tell."""
+    a, b = measured(first, key), measured(second, key)
+    verdict, sentence = compare_sentence(first_name, a, second_name, b)
+    numbers = f"{first_name} {format_measured(a)}, {second_name} {format_measured(b)} %"
+    if claim_winner is None:
+        return f"{numbers}. {sentence}"
+    winner = {"first": first_name, "second": second_name}.get(verdict)
+    if winner is None:
+        judgement = "so this run can neither confirm nor contradict the paper's ordering"
+    elif winner == claim_winner:
+        judgement = f"which agrees with the paper ({claim_winner} ahead)"
+    else:
+        judgement = f"which disagrees with the paper ({claim_winner} ahead there)"
+    return f"{numbers}. {sentence[:-1]}, {judgement}."
+
+
+def versus_paper_sentence(name: str, runs: Sequence[RunOutcome], paper: float, *, key: str = "test_top1") -> str:
+    """One sentence comparing a group of runs with the paper's number for it."""
+    value = measured(runs, key)
+    verdict, sentence = compare_sentence(f"{name} here", value, "the paper", paper)
+    return f"{name}: {format_measured(value)} % here, {100 * paper:.2f} % in the paper. {sentence}"
+
+
+def chance_sentence(runs: Sequence[RunOutcome], num_classes: int, key: str = "test_top1") -> str | None:
+    """A warning when the runs are not clearly above chance (1 / classes), else None."""
+    value = measured(runs, key)
+    chance = 1 / num_classes
+    if is_clear(value.value - chance, value.standard_error):
+        return None
+    return (f"{format_measured(value)} % is not clearly above chance ({100 * chance:.1f} %): these runs learned "
+            "nothing this report could compare")
+
+
+def spread_text(runs: Sequence[RunOutcome], key: str = "test_top1") -> str:
+    """``'82.94 ± 0.38 (binomial SE, 10,000 images)'`` for a table cell."""
+    value = measured(runs, key)
+    return format_measured(value, digits=2) if not math.isnan(value.value) else "n/a"

@@ -1,0 +1,123 @@
+"""Every command line answers bad input with one line naming the bad value, exit status 2, no
+traceback, and nothing created: a table of mistakes fed to each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.runs import cli as train_cli
+
+REPO = Path(__file__).resolve().parents[1]
+TRAIN = [sys.executable, "-m", "helpers.train"]
+GOOD = ["--model", "lenet5", "--dataset", "synthetic", "--epochs", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """Each case runs in its own empty folder, without the user's $HELPERS_DATA_DIR."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HELPERS_DATA_DIR", raising=False)
+
+
+def _assert_one_line_refusal(code: int, stderr: str, expected: str, out: Path) -> None:
+    lines = stderr.strip().splitlines()
+    assert code == 2, stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in stderr, lines
+    assert expected in lines[0]
+    assert not out.exists(), "a refused command line created its output folder"
+
+
+def _train(arguments: list[str], capsys) -> tuple[int, str]:
+    code = train_cli.main(arguments)
+    return code, capsys.readouterr().err
+
+
+TRAIN_MISTAKES = [
+    (["--model", "lenet6", "--dataset", "synthetic"], "unknown model 'lenet6'"),
+    (["--model", "lenet5", "--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+    ([*GOOD, "--epochs", "0"], "invalid epochs 0"),
+    ([*GOOD, "--epochs", "two"], "--epochs: invalid int value: 'two'"),
+    ([*GOOD, "--batch-size", "-1"], "invalid batch_size -1"),
+    ([*GOOD, "--lr", "0"], "invalid lr 0.0"),
+    ([*GOOD, "--lr", "fast"], "--lr: invalid float value: 'fast'"),
+    ([*GOOD, "--momentum", "1.5"], "invalid momentum 1.5"),
+    ([*GOOD, "--optimizer", "lion"], "unknown optimizer 'lion'"),
+    ([*GOOD, "--scheduler", "linear"], "unknown scheduler 'linear'"),
+    ([*GOOD, "--augmentation", "rotate"], "unknown augmentation 'rotate'"),
+    ([*GOOD, "--device", "tpu"], "unknown device 'tpu'"),
+    ([*GOOD, "--precision", "fp8"], "unknown precision 'fp8'"),
+    ([*GOOD, "--label-smoothing", "1"], "invalid label_smoothing 1.0"),
+    ([*GOOD, "--warmup-epochs", "5"], "invalid warmup_epochs 5.0"),
+    ([*GOOD, "--val-fraction", "1.0"], "invalid val_fraction 1.0"),
+    ([*GOOD, "--val-fraction", "-0.1"], "invalid val_fraction -0.1"),
+    ([*GOOD, "--image-size", "0"], "invalid image_size 0"),
+    ([*GOOD, "--limit-train", "5"], "invalid --limit-train 5"),
+    ([*GOOD, "--limit-test", "3"], "invalid --limit-test 3"),
+    (["--model", "resnet18", "--dataset", "synthetic", "--stem", "huge"], "unknown stem 'huge'"),
+    ([*GOOD, "--data-dir", "no-such-folder"], "invalid data_dir 'no-such-folder': no such folder"),
+    ([*GOOD, "--spec", "missing.json"], "--spec 'missing.json' cannot be read"),
+    ([*GOOD, "--unknown-flag"], "unrecognized arguments: --unknown-flag"),
+    (["--model", "lenet5", "--dataset", "mnist", "--no-download", "--data-dir", "."], "dataset 'mnist' not found"),
+    (["--model", "lenet5", "--dataset", "cifar100", "--samples"], "cifar100 has no embedded sample"),
+]
+
+
+@pytest.mark.parametrize("arguments, expected", TRAIN_MISTAKES, ids=[" ".join(a[-2:]) for a, _ in TRAIN_MISTAKES])
+def test_training_command_line_refuses_in_one_line(arguments, expected, tmp_path, capsys):
+    out = tmp_path / "run"
+    _assert_one_line_refusal(*_train([*arguments, "--out", str(out)], capsys), expected, out)
+
+
+def test_a_data_dir_that_is_a_file_or_a_wrong_environment_folder_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / "run"
+    code, stderr = _train([*GOOD, "--data-dir", "a-file", "--out", str(out)], capsys)
+    _assert_one_line_refusal(code, stderr, "invalid data_dir 'a-file': it is a file, not a folder", out)
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "gone"))
+    _assert_one_line_refusal(*_train([*GOOD, "--out", str(out)], capsys), "invalid $HELPERS_DATA_DIR", out)
+
+
+def test_the_process_prints_one_line_and_no_traceback(tmp_path):
+    out = tmp_path / "run"
+    completed = subprocess.run([*TRAIN, *GOOD, "--epochs", "-3", "--out", str(out)], capture_output=True, text=True,
+                               cwd=REPO, timeout=120)
+    _assert_one_line_refusal(completed.returncode, completed.stderr, "invalid epochs -3", out)
+
+
+BATCH_MISTAKES = [
+    (["--profile", "huge"], "unknown profile 'huge'"),
+    (["--device", "tpu"], "unknown device 'tpu'"),
+    (["--only", "09"], "unknown study id '09'"),
+    (["--jobs", "0"], "invalid --jobs 0"),
+    (["--timeout", "-5"], "invalid --timeout -5"),
+    (["--data-dir", "no-such-folder"], "invalid --data-dir 'no-such-folder': no such folder"),
+    (["-p", "epoch", "3"], "unknown parameter 'epoch'"),
+    (["-p", "profile", "quick"], "set profile with --profile, not with -p"),
+    (["-p", "download", "'False'"], "01_resnet18_vs_resnet50.ipynb: invalid download 'False'"),
+    (["-p", "seeds", "abc"], "invalid seeds 'abc': expected a non-empty list of integers"),
+    (["-p", "seeds", "[0, True]"], "invalid seeds [0, True]"),
+    (["-p", "epochs", "0"], "invalid epochs 0"),
+    (["-p", "epochs", "2.5"], "invalid epochs 2.5"),
+    (["-p", "batch_size", "many"], "invalid batch_size 'many'"),
+    (["-p", "progress", "loud"], "unknown progress 'loud'"),
+    (["-p", "torchrun_processes", "0"], "invalid torchrun_processes 0"),
+    (["--only", "04", "-p", "image_size", "-1"], "04_caltech101_tweaks.ipynb: invalid image_size -1"),
+    (["-y", "epochs: [unclosed"], "is not valid YAML"),
+    (["-y", "- a list"], "is not a YAML mapping"),
+    (["-y", "device: cuda"], "set device with --device, not with -p"),
+    (["-f", "missing.yaml"], "invalid -f 'missing.yaml'"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize("arguments, expected", BATCH_MISTAKES, ids=[" ".join(a) for a, _ in BATCH_MISTAKES])
+def test_batch_command_line_refuses_in_one_line_before_any_kernel_starts(arguments, expected, tmp_path, capsys):
+    from helpers import batch
+
+    out = tmp_path / "outputs"
+    code = batch.main(["--out", str(out), "--only", "01", *arguments])
+    _assert_one_line_refusal(code, capsys.readouterr().err, expected, out)

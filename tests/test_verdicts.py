@@ -1,0 +1,72 @@
+"""A study's verdicts are computed from its runs: made-up outcomes (a clear win, a tie within the
+noise, a reversal) and the wording each gets; headline records carry their uncertainty."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from helpers.config import TrainConfig
+from helpers.runs import RunOutcome, RunSpec
+from helpers.studies import verdicts
+from helpers.studies.display import show_table, with_profile
+
+
+def runs(*accuracies: float, test_images: int = 10_000) -> list[RunOutcome]:
+    spec = RunSpec(run_id="r", model="lenet5", dataset="cifar10", config=TrainConfig())
+    return [RunOutcome(spec=spec, history=pd.DataFrame(), metrics={"test_top1": value, "num_test": test_images})
+            for value in accuracies]
+
+
+def test_a_clear_win_agrees_with_the_paper():
+    sentence = verdicts.versus_sentence("ResNet-18", runs(0.83), "ResNet-50", runs(0.76), claim_winner="ResNet-18")
+    assert "ResNet-18 83.0 ± 0.4 (binomial SE, 10,000 images)" in sentence
+    assert "ResNet-18 is clearly higher" in sentence and "agrees with the paper (ResNet-18 ahead)" in sentence
+
+
+def test_a_tie_within_the_noise_claims_nothing():
+    # Study 1's old smoke report: 14 % vs 10 % on 100 test images was called agreement.
+    sentence = verdicts.versus_sentence("ResNet-18", runs(0.14, test_images=100), "ResNet-50",
+                                        runs(0.10, test_images=100), claim_winner="ResNet-18")
+    assert "cannot tell them apart" in sentence and "neither confirm nor contradict" in sentence
+    assert "agrees" not in sentence.replace("disagrees", "") and "test images per model" in sentence
+
+
+def test_a_reversal_disagrees_over_seeds():
+    sentence = verdicts.versus_sentence("ResNet-18", runs(0.70, 0.71, 0.69), "ResNet-50", runs(0.78, 0.79, 0.80),
+                                        claim_winner="ResNet-18")
+    assert "(sd, 3 seeds)" in sentence and "ResNet-50 is clearly higher" in sentence
+    assert "disagrees with the paper (ResNet-18 ahead there)" in sentence
+
+
+def test_headlines_carry_their_uncertainty_and_verdict():
+    single = verdicts.accuracy_headline("ResNet-18 test top-1", 0.8294, runs(0.80))
+    assert single["uncertainty"]["kind"] == "binomial_se" and single["uncertainty"]["n"] == 10_000
+    assert single["uncertainty"]["value"] == pytest.approx((0.8 * 0.2 / 10_000) ** 0.5)
+    assert single["verdict"] == "below the paper"
+    close = verdicts.accuracy_headline("x", 0.80, runs(0.795, test_images=400))
+    assert close["verdict"] == "within the noise of the paper"
+    seeds = verdicts.accuracy_headline("x", None, runs(0.5, 0.6))
+    assert seeds["uncertainty"]["kind"] == "seed_sd" and seeds["uncertainty"]["n"] == 2 and "verdict" not in seeds
+    gap = verdicts.gap_headline("18 minus 50", 0.069, runs(0.14, test_images=100), runs(0.10, test_images=100))
+    assert gap["difference"] and gap["this_run"] == pytest.approx(0.04) and gap["verdict"] == "within the noise"
+
+
+def test_chance_is_named_when_runs_did_not_learn():
+    assert "not clearly above chance (10.0 %)" in verdicts.chance_sentence(runs(0.12, test_images=100), 10)
+    assert verdicts.chance_sentence(runs(0.5, test_images=1000), 10) is None
+
+
+def test_tables_show_percentages_and_signed_points_and_whole_text():
+    frame = pd.DataFrame({"model": ["A"], "test top-1": [0.8294], "train loss": [0.2006],
+                          "difference (points)": [-6.9], "source": ["x" * 120]})
+    html = show_table(frame).to_html()
+    assert "82.94 %" in html and "0.2006" in html and "-6.90" in html and "x" * 120 in html
+
+
+def test_figures_carry_the_profile():
+    figure = Figure()
+    figure.add_subplot().set_title("Figure 1: loss")
+    with_profile({"f": figure}, "smoke")
+    assert figure.axes[0].get_title() == "Figure 1: loss (smoke profile)"
