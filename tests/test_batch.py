@@ -18,7 +18,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers import batch
-from helpers.batch.reports import StudyResult, build_index_html, difference_points, metrics_summary
+from helpers.batch.reports import StudyResult, build_index_html, metrics_summary
+from helpers.batch.results import difference_points
 
 PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper
 output_dir = "outputs/interactive/00"  # where metrics, figures and tables go
@@ -325,7 +326,7 @@ def test_difference_points_and_metrics_summary():
 
 
 def test_results_table_has_every_headline_with_its_uncertainty():
-    from helpers.batch.reports import RESULT_COLUMNS, results_csv, results_rows, results_table_html
+    from helpers.batch.results import RESULT_COLUMNS, results_csv, results_rows, results_table_html
 
     headline = [{"label": "ResNet-18 test top-1", "paper": 0.8294, "this_run": 0.80, "unit": "fraction",
                  "uncertainty": {"value": 0.004, "kind": "binomial_se", "n": 10000}, "verdict": "below the paper"},
@@ -405,3 +406,13 @@ def test_an_output_folder_that_cannot_be_written_exits_2(notebooks, tmp_path, ca
 def test_missing_notebooks_folder_is_a_one_line_error(tmp_path, capsys):
     assert batch.main(["--notebooks-dir", str(tmp_path / "nowhere")]) == 2
     assert capsys.readouterr().err.startswith("error: notebooks folder ")
+
+
+def test_stale_staging_and_replaced_folders_are_removed_but_a_known_studys_attempt_is_kept(tmp_path):
+    from helpers.batch.state import remove_stale
+
+    for name in ("01.partial", "07.partial", ".02.replaced", "01"):
+        (tmp_path / name).mkdir()
+    removed = remove_stale(tmp_path, ["01", "02"])
+    assert sorted(path.name for path in removed) == [".02.replaced", "07.partial"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["01", "01.partial"]

@@ -24,6 +24,17 @@ KERNEL_ARGUMENTS = [
 _EPOCH_LINE = re.compile(r"\bepoch \d+/\d+\b")
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
+PROJECT_KERNEL = "resnet-studies"  # registered in .venv by `make venv`
+
+
+def kernel_name() -> str:
+    """The project's kernel when it is registered (``make venv`` does it), else ``python3``: the
+    kernel of the Python that runs the batch."""
+    from jupyter_client.kernelspec import KernelSpecManager  # deferred: only a run needs it
+
+    return PROJECT_KERNEL if PROJECT_KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
 def code_cell_numbers(cell_types: Sequence[str], tags: Sequence[Sequence[str]]) -> dict[int, int]:
     """Papermill's 1-based cell number -> 1-based code-cell number, in the notebook as papermill
     runs it: with its ``injected-parameters`` cell added after the ``parameters`` cell."""
@@ -105,7 +116,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: Mapping[str, Any]
     try:
         with _papermill_logging(output.parent / "run.log", progress):
             papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters),
-                                       kernel_name="python3", log_output=True, progress_bar=False,
+                                       kernel_name=kernel_name(), log_output=True, progress_bar=False,
                                        execution_timeout=timeout, cwd=str(notebook.parent),
                                        extra_arguments=KERNEL_ARGUMENTS)
     except Exception as error:  # a failing notebook must not stop the batch

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from helpers.batch import parallel
-from helpers.batch.options import BatchOptions, notebook_parameters, parse_options
+from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
-from helpers.batch.reports import (StudyResult, build_index_html, metrics_summary, render_report, results_csv,
-                                   results_rows, summary_table)
+from helpers.batch.reports import StudyResult, build_index_html, metrics_summary, render_report, summary_table
+from helpers.batch.results import results_csv, results_rows
 from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
-                                 record_failed_attempt, staging_folder, study_fingerprint)
+                                 record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
 from helpers.errors import HelpersError
 from helpers.io import folder_lock, read_json, write_atomic, write_json
 
@@ -160,6 +160,10 @@ def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[St
     ``batch.json`` in the profile folder; return this run's results."""
     stream = stream or sys.stdout
     studies = list(options.notebooks)
+    if options.result_file is None:  # the parent of a --jobs run tidies the folder, once
+        every_study = discover_notebooks(next(iter(options.notebooks.values())).parent)
+        for stale in remove_stale(options.out, list(every_study)):
+            print(f"removed {stale.name}: left by a study that no longer exists or by a crash", file=stream)
     jobs, gpus = options.jobs or 1, []
     if len(studies) > 1 and options.jobs != 1:
         gpus = parallel.visible_gpus()

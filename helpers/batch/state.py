@@ -159,3 +159,16 @@ def _study_result(entry: Any) -> StudyResult | None:
     names = {item.name for item in fields(StudyResult)}
     return StudyResult(**{key: value for key, value in entry.items() if key in names})
 
+
+def remove_stale(out: Path, studies: Sequence[str]) -> list[Path]:
+    """Delete what no later run would use: the staging folder of a study that has no notebook any
+    more, and the ``.<study>.replaced`` folder a crash in the middle of :func:`publish` left.
+    A staging folder of a known study is kept: its next run continues or empties it."""
+    removed = []
+    for folder in sorted(out.iterdir()) if out.is_dir() else []:
+        orphan = folder.name.endswith(STAGING_SUFFIX) and folder.name.removesuffix(STAGING_SUFFIX) not in studies
+        if folder.is_dir() and (orphan or (folder.name.startswith(".") and folder.name.endswith(".replaced"))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+

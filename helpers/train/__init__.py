@@ -1,8 +1,8 @@
 """Training: :func:`train` runs one model on one dataset as a :class:`TrainConfig` says.
 
-``python -m helpers.train --help`` is the command line over the same function (it lives in the
-experiment layer, :mod:`helpers.runs.cli`; ``__main__`` only forwards to it); under ``torchrun`` it
-trains data-parallel (see :mod:`helpers.train.distributed`).
+``python -m helpers.train --help`` is the command line over the same function. It writes run
+folders, so it lives in the experiment layer (``runs/cli.py``); ``__main__`` only forwards to it.
+Under ``torchrun`` it trains data-parallel (see :mod:`helpers.train.distributed`).
 """
 
 from helpers.config import TrainConfig

@@ -1,4 +1,4 @@
-"""``python -m helpers.train``: forwards to the run command line, :mod:`helpers.runs.cli`.
+"""``python -m helpers.train``: forwards to the run command line of the experiment layer (``runs/cli.py``).
 
 The command line writes run folders, which is the experiment layer's job; this entry point stays
 here only so that the documented command keeps working.
