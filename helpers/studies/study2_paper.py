@@ -17,16 +17,19 @@ PAPER_DIFFERENCES_POINTS = {
 # Section 4: "10,000 test samples" (MNIST); CIFAR-10's official test split has 10,000 images too.
 PAPER_TEST_IMAGES = 10_000
 
-# What the text says, quoted, where its own numbers bear on it (used by study2_contradictions).
+# What the text says, verbatim, where its own numbers bear on it (see study2_contradictions).
 QUOTES = {
-    "mnist_train_middle": ("Section 4, on Figure 4 (MNIST)", "the effect of deep residual network on the training "
-                           "set is in the middle, which is not as high as AlexNet's training accuracy"),
-    "test_about_same": ("Section 4, on Figures 4 and 6", "the accuracy of deep residual network is similar to "
-                        "AlexNet's\" (MNIST); \"about the same as that of AlexNet\" (CIFAR-10)"),
+    "mnist_train_middle": ("Section 4, on MNIST", "the effect of deep residual network on the training set is in the "
+                           "middle, which is not as high as AlexNet's training accuracy"),
+    "mnist_test_similar": ("Section 4, on MNIST", "in the test set, the accuracy of deep residual network is similar "
+                           "to AlexNet's"),
+    "cifar_test_same": ("Section 4, on CIFAR-10", "the accuracy of the deep residual network and AlexNet on the test "
+                        "set is about the same"),
     "conclusion_better": ("Section 5", "the deep residual network achieves better results on the MNIST dataset and "
                           "CIFAR-10 dataset than LeNet and AlexNet"),
     "mnist_simplicity": ("Section 4", "Deep residual networks and AlexNet perform better than LeNet on MNIST data sets "
                          "because of the relative simplicity and standardization of MNIST data sets"),
+    "generalization": ("Section 4", "deep residual networks exhibit better generalization ability on test sets"),
     "fewer_parameters": ("Section 2", "It has fewer parameters, simpler network structure, and faster training speed"),
     "more_resources": ("Section 5", "Deep residual networks require more computational resources"),
 }
@@ -35,7 +38,8 @@ QUOTES = {
 FIGURES = {
     1: ("basic structure of a convolutional network (diagram)", False,
         "an illustration of a generic CNN, not a result"),
-    2: ("residual block beside a plain block (diagram)", False, "an illustration of the residual connection, not a result"),
+    2: ("residual block beside a plain block (diagram)", False,
+        "an illustration of the residual connection, not a result"),
     3: ("sample MNIST digits", False, "sample images of the dataset, not a result"),
     4: ("train and test accuracy per epoch on MNIST", True, "figures fig4_mnist_train_accuracy and "
         "fig4_mnist_test_accuracy"),

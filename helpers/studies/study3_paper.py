@@ -30,3 +30,29 @@ PAPER_TEST_TOP1 = {
 # Fashion-MNIST and CIFAR-10, and its ResNet-34 CIFAR-100 cell); Section 4.2 gives a third value.
 PAPER_ABSTRACT_RESNET18 = {"Fashion-MNIST": 0.937, "CIFAR-10": 0.896, "CIFAR-100": 0.652}
 PAPER_TEXT_RESNET18 = {"Fashion-MNIST": 0.936}
+# The official test sets have 10,000 images each; the paper reports one run per cell.
+PAPER_TEST_IMAGES = 10_000
+
+# What the text says, verbatim, where its own Table 1 bears on it (see study3_contradictions).
+QUOTES = {
+    "abstract_resnet18": ("Abstract", "ResNet18 emerged as the standout performer, demonstrating exceptional "
+                          "performance across all tested datasets"),
+    "fashion_identical": ("Section 4.2", "manifested almost identical performance levels across all the evaluated "
+                          "models"),
+    "fashion_marginal": ("Section 4.2", "leading to only a marginal increase in performance"),
+    "simpler_models": ("Section 4.2", "Simpler models, such as AlexNet and VGG19"),
+    "cifar100_resolution": ("Section 4.2", "The CIFAR-100 dataset, with its high-resolution color images"),
+    "widening": ("Sections 4.2 and 5", "their performance tends to deteriorate markedly as the complexity of the "
+                 "task at hand increases"),
+}
+IMAGE_SIDE = {"Fashion-MNIST": 28, "CIFAR-10": 32, "CIFAR-100": 32}  # Section 4.1: pixels per side
+
+# The paper's figures: number -> what it shows. All five are illustrations taken from He et al.
+# 2016 and Li et al. 2018; none is a result of the paper's experiments.
+FIGURES = {
+    1: "training and test error of plain networks on CIFAR-10 (the degradation problem), from He et al. 2016",
+    2: "a residual block (diagram), from He et al. 2016",
+    3: "loss surfaces with and without skip connections, from Li et al. 2018",
+    4: "VGG-19, a 34-layer plain network and ResNet-34 (architecture diagram), from He et al. 2016",
+    5: "basic and bottleneck blocks (diagram), from He et al. 2016",
+}

@@ -1,18 +1,30 @@
-"""Study 4's comparisons with the paper, from the outcomes: Table 1 (tweaks), Tables 2-3
-(refinements on Model-A and Model-B), what each refinement adds, the best run, and every run's
-confusion matrix as a table."""
+"""Study 4's comparisons with the paper, from the outcomes, each with its uncertainty: Table 1
+(tweaks), Tables 2-3 (refinements on Model-A and Model-B), what each refinement adds (averaged
+over the combinations, and alone beside the paper and He et al. 2019), the paper's figures, the
+best run, and every run's confusion matrix as a table.
+
+Accuracy columns are fractions (named "... accuracy"), gaps are points (named "... (points)"):
+:func:`helpers.studies.display.show_table` shows them as "82.94 %" and "+1.25". One seed carries
+the binomial standard error of the validation images, several seeds their sd (n); a gap carries
+the standard error of the difference, and a verdict says whether it is larger than the noise
+(:data:`helpers.uncertainty.RULE`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.compare import format_mean_spread, paper_vs_run_grid
 from helpers.runs import RunOutcome
-from helpers.studies import summaries
-from helpers.studies.study4_paper import PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS, run_name
+from helpers.studies import summaries, verdicts
+from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_FIGURES, PAPER_REFINED, PAPER_TWEAKS,
+                                          REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains,
+                                          run_name)
+from helpers.uncertainty import Measured, difference_se, format_measured, is_clear
+
+METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metrics key, index in the paper's pair)
 
 
 def groups_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
@@ -21,19 +33,42 @@ def groups_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]
         outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
 
 
+def measured_by_run(outcomes: Sequence[RunOutcome], key: str = "test_top1") -> dict[str, Measured]:
+    """Each run name's mean ``key`` with its uncertainty (binomial SE for one seed, sd for several)."""
+    return {name: verdicts.measured(runs, key) for name, runs in groups_by_run(outcomes).items()}
+
+
+def gap_verdict(gap: float, error: float) -> str:
+    """'clearly positive', 'clearly negative' or 'within the noise' for a gap and its standard error."""
+    if math.isnan(gap):
+        return "not run"
+    return ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) else "within the noise"
+
+
+def _versus_paper(value: Measured, paper: float) -> str:
+    difference = value.value - paper
+    if not is_clear(difference, value.standard_error):
+        return "within the noise of the paper"
+    return "above the paper" if difference > 0 else "below the paper"
+
+
 def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOutcome]],
              names: dict[str, str], label: str) -> pd.DataFrame:
-    """Paper vs this run (mean over seeds) for top-1 and top-5 of ``names`` (row -> run name)."""
-    paper_frame = pd.DataFrame(paper, index=["top-1", "top-5"]).T
-    run_frame = pd.DataFrame({row: {"top-1": summaries.mean_metric(groups[name], "test_top1"),
-                                    "top-5": summaries.mean_metric(groups[name], "test_top5")}
-                              for row, name in names.items() if name in groups}).T
-    table = paper_vs_run_grid(paper_frame, run_frame, row_label=label, column_label="metric")
-    spreads = {(row, metric): format_mean_spread([run.metrics[key] for run in groups.get(names[row], [])])
-               for row in paper for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))}
-    table["this run, % (mean ± sd, seeds)"] = [spreads[row, metric]
-                                               for row, metric in zip(table[label], table["metric"])]
-    return table
+    """Paper vs this run (mean over seeds, with its uncertainty) for top-1 and top-5 of ``names``
+    (row -> run name): the difference in points, its standard error and the verdict."""
+    rows = []
+    for row, (metric, key, index) in ((row, metric) for row in paper for metric in METRICS):
+        runs = groups.get(names[row], [])
+        value = verdicts.measured(runs, key) if runs else None
+        paper_value = paper[row][index]
+        difference = 100 * (value.value - paper_value) if value else np.nan
+        rows.append({label: row, "metric": metric, "paper accuracy": paper_value,
+                     "this run accuracy": value.value if value else np.nan,
+                     "this run (%, ± uncertainty)": format_measured(value, digits=2),
+                     "difference (points)": difference,
+                     "± 1 SE (points)": 100 * value.standard_error if value else np.nan,
+                     "verdict": _versus_paper(value, paper_value) if value else "not run"})
+    return pd.DataFrame(rows)
 
 
 def tweak_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
@@ -50,25 +85,77 @@ def refinement_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame
 
 def refinement_effects(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Per model (A, B) and refinement (c, l, m): mean top-1 of the runs with it minus the mean of
-    those without it (the plain model counts as 'without'), in points, here and in the paper."""
-    groups = groups_by_run(outcomes)
+    those without it (the plain model counts as 'without'), in points, here (with the standard
+    error of that difference) and in the paper."""
+    measured = measured_by_run(outcomes)
     rows = []
     for model in REFINED_MODELS:
         paper = {"none": PAPER_TWEAKS[model][0], **{r: v[0] for r, v in PAPER_REFINED[model].items()}}
-        run = {r: summaries.mean_metric(groups[run_name(model, r)], "test_top1")
-               for r in paper if run_name(model, r) in groups}
-        for refinement in ("c", "l", "m"):
+        run = {r: measured[run_name(model, r)] for r in paper if run_name(model, r) in measured}
+        for refinement in SINGLE_REFINEMENTS:
+            effect, error = _effect(run, refinement)
             rows.append({"model": f"Model-{model}", "refinement": refinement,
-                         "paper effect (points)": _effect(paper, refinement),
-                         "this run effect (points)": _effect(run, refinement)})
+                         "paper effect (points)": _effect(paper, refinement)[0],
+                         "this run effect (points)": effect, "± 1 SE (points)": error,
+                         "this run": gap_verdict(effect, error)})
     return pd.DataFrame(rows)
 
 
-def _effect(top1_by_refinements: dict[str, float], refinement: str) -> float:
-    """Mean top-1 of the combinations containing ``refinement`` minus the rest, in points."""
+def _effect(top1_by_refinements: dict[str, float | Measured], refinement: str) -> tuple[float, float]:
+    """Mean top-1 of the combinations containing ``refinement`` minus the rest, in points, and
+    its standard error (0 for the paper's exact numbers)."""
     with_it = [value for name, value in top1_by_refinements.items() if refinement in name.split("+")]
     without = [value for name, value in top1_by_refinements.items() if refinement not in name.split("+")]
-    return float(100 * (np.mean(with_it) - np.mean(without))) if with_it and without else np.nan
+    if not with_it or not without:
+        return np.nan, np.nan
+
+    def mean_and_variance(items: list[float | Measured]) -> tuple[float, float]:
+        values = [item.value if isinstance(item, Measured) else item for item in items]
+        errors = [item.standard_error if isinstance(item, Measured) else 0.0 for item in items]
+        return float(np.mean(values)), sum(error ** 2 for error in errors) / len(items) ** 2
+
+    (high, high_variance), (low, low_variance) = mean_and_variance(with_it), mean_and_variance(without)
+    return 100 * (high - low), 100 * math.sqrt(high_variance + low_variance)
+
+
+def refinement_gains(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Each single refinement (c, l, m) on Model-A and Model-B minus the plain model, top-1 in
+    points: the paper's (Tables 2-3 minus Table 1), He et al. 2019's on ImageNet, and this run's
+    with the standard error of the difference and its verdict."""
+    measured = measured_by_run(outcomes)
+    rows = []
+    for model in REFINED_MODELS:
+        paper = paper_single_gains(model)
+        for refinement in SINGLE_REFINEMENTS:
+            plain, refined = measured.get(model), measured.get(run_name(model, refinement))
+            gain = 100 * (refined.value - plain.value) if plain and refined else np.nan
+            error = 100 * difference_se(plain, refined) if plain and refined else np.nan
+            rows.append({"model": f"Model-{model}", "refinement": refinement,
+                         "paper gain (points)": paper[refinement],
+                         "Bag of Tricks gain on ImageNet (points)": BAG_OF_TRICKS_GAINS[refinement],
+                         "this run gain (points)": gain, "± 1 SE (points)": error,
+                         "this run": gap_verdict(gain, error)})
+    return pd.DataFrame(rows)
+
+
+def figure_list() -> pd.DataFrame:
+    """The paper's figures and what this report does with each (illustrations are listed as not
+    reproduced, with the reason)."""
+    return pd.DataFrame([{"paper figure": figure, "shows": shows, "in this report": treatment}
+                         for figure, shows, treatment in PAPER_FIGURES])
+
+
+def headline_table(headlines: Sequence[dict]) -> pd.DataFrame:
+    """The headline records (:func:`helpers.studies.study4.headlines`) for a reader: the paper's
+    value and this run's in percent (points for a gap), this run's standard error and verdict."""
+    return pd.DataFrame([{
+        "headline": item["label"], "unit": "points" if item["difference"] else "%",
+        "paper": np.nan if item["paper"] is None else round(100 * item["paper"], 2),
+        "this run": round(100 * item["this_run"], 2),
+        "± 1 SE (points)": round(100 * item["uncertainty"]["standard_error"], 2),
+        "uncertainty": item["uncertainty"]["kind"] + f" (n={item['uncertainty']['n']:,})",
+        "verdict": item.get("verdict", "no paper value"),
+    } for item in headlines])
 
 
 def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:

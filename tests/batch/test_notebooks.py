@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STUDIES = ("01", "02", "03", "04", "05")
 SMOKE_TIMEOUT_SECONDS = 1800
 

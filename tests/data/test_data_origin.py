@@ -14,7 +14,7 @@ from helpers.data import load_dataset, locate
 from helpers.data.constants import CALTECH101_CLASSES
 from helpers.errors import CorruptDataError, DataNotFoundError, InvalidConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

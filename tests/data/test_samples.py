@@ -20,7 +20,7 @@ from helpers.data import constants, load_dataset, locate
 from helpers.data.readers import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
 from helpers.errors import DataNotFoundError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT_ROOT / "scripts" / "make_samples.py"
 COMMITTED = PROJECT_ROOT / "data" / "samples"
 SAMPLE_FILES = ("cifar10.npz", "mnist.npz", "fashion_mnist.npz", "caltech101.npz")

@@ -15,7 +15,7 @@ from helpers.data import load_dataset
 from helpers.models import create_model
 from helpers.train import NonFiniteLossError, train
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
 TIMING_COLUMNS = ["seconds", "images_per_second"]
 SYNTHETIC = {"num_classes": 4, "image_size": 16, "channels": 3, "train_size": 1024, "test_size": 256}

@@ -10,7 +10,7 @@ import pytest
 from helpers.errors import InvalidConfigError
 from helpers.studies.parameters import assigned_names, reject_unknown_parameters
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
 COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "output_dir",
                      "torchrun_processes", "progress")
@@ -56,7 +56,7 @@ def test_papermill_with_a_typo_fails_at_the_check_cell(tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
 def test_notebook_follows_the_contract(path):
     notebook = nbformat.read(path, as_version=4)
-    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert notebook.metadata["kernelspec"]["name"] == "resnet-studies"  # the kernel `make venv` registers
     assert notebook.cells[0].cell_type == "markdown"
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     tagged = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]

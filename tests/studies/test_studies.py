@@ -147,7 +147,10 @@ def test_tables_figures_headlines_and_conclusion_from_hand_made_outcomes(study_i
     figures = module.figures(outcomes)
     assert figures and all(FILE_NAME.match(name) and isinstance(figure, Figure) for name, figure in figures.items())
     headlines = module.headlines(outcomes)
-    assert headlines and all(set(item) == HEADLINE_KEYS for item in headlines)
+    assert headlines and all(HEADLINE_KEYS <= set(item) <= HEADLINE_KEYS | {"uncertainty", "verdict"}
+                             for item in headlines)
+    # Every compared number carries its uncertainty (issue 12): in the headline's unit, with kind and n.
+    assert all({"value", "kind", "n"} <= set(item["uncertainty"]) for item in headlines), headlines
     json.dumps(headlines)
     text = module.conclusion(outcomes, study_parameters)
     assert isinstance(text, str) and ("pipeline" in text or "reduced data" in text)  # smoke: what it proves

@@ -15,7 +15,7 @@ import torch
 
 from helpers.train.distributed import DistributedContext
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
 # fp32 so that the only difference between one and two processes is the order of float sums.
 RUN = ["-m", "helpers.train", "--model", "lenet5", "--dataset", "synthetic", "--epochs", "3", "--batch-size", "64",

@@ -21,7 +21,7 @@ from helpers.train import NonFiniteLossError, train
 from helpers.train.checkpoint import CheckpointMismatchError
 from helpers.train.loop import TrainingOutOfMemoryError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TIMING_COLUMNS = ["seconds", "images_per_second"]
 TIMING_METRICS = ["wall_seconds", "train_seconds", "train_images_per_second"]
 SYNTHETIC = {"num_classes": 4, "image_size": 16, "channels": 3, "train_size": 512, "test_size": 128}

@@ -17,7 +17,7 @@ from helpers.studies import plan_command, study2, study4, study5
 from helpers.studies.parameters import StudyParameters, check_parameters
 from helpers.studies.selection import run_names, select_runs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _parameters(profile: str = "smoke", **overrides) -> StudyParameters:

@@ -1,0 +1,137 @@
+"""Study 1's tables, pure functions of the runs: Tables 1-2 (training loss and accuracy per epoch,
+paper vs this run), test accuracy vs the paper, the stem comparison, every run, and the headline
+records as a table. Every accuracy of this run carries its uncertainty (one seed: the binomial
+standard error of its images; several: the seed-to-seed sd), and every verdict is computed
+(:data:`helpers.uncertainty.RULE`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.compare import paper_vs_run
+from helpers.runs import RunOutcome
+from helpers.studies import summaries, verdicts
+from helpers.studies.study1_paper import MODELS, PAPER_EPOCHS, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS
+from helpers.studies.summaries import mean_history
+from helpers.uncertainty import binomial_se, compare_sentence
+
+VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
+
+
+def groups_of(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
+    """Outcomes by (model, stem), seeds together, in plan order."""
+    return summaries.group_outcomes(outcomes,
+                                    lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
+
+
+def run_name(model: str, stem: str) -> str:
+    """The display name of a (model, stem) pair, e.g. 'ResNet-18, ImageNet stem'."""
+    return f"{model}, {STEMS[stem]}"
+
+
+def epoch_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame:
+    """Tables 1 / 2 for ``model``: the paper's training loss and accuracy at epochs 1, 11, ..., 91
+    beside this run's (per stem; mean over seeds), with differences and the binomial standard
+    error of this run's training accuracy. Epochs this run did not reach are NaN."""
+    frames = []
+    for (group_model, stem), runs in groups_of(outcomes).items():
+        if group_model != model:
+            continue
+        history = mean_history(runs).set_index("epoch")
+        loss = paper_vs_run(dict(zip(PAPER_EPOCHS, PAPER_TRAIN_LOSS[model])),
+                            history["train_loss"].to_dict(), label="epoch")
+        top1 = paper_vs_run(dict(zip(PAPER_EPOCHS, PAPER_TRAIN_TOP1[model])),
+                            history["train_top1"].to_dict(), label="epoch")
+        images = int(runs[0].metrics["num_train"])
+        frames.append(pd.DataFrame({
+            "stem": stem,
+            "epoch": loss["epoch"],
+            "paper train loss": loss["paper"],
+            "this run train loss": loss["this run"],
+            "loss difference": loss["this run"] - loss["paper"],
+            "paper train top-1": top1["paper"],
+            "this run train top-1": top1["this run"],
+            "this run ± 1 SE (points)": [np.nan if math.isnan(v) else 100 * binomial_se(v, images)
+                                         for v in top1["this run"]],
+            "top-1 difference (points)": top1["difference (points)"],
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Final test top-1 per model and stem (mean over seeds, ± 1 SE) beside the paper's, the
+    difference in points and whether it is larger than the noise.
+
+    The paper's numbers belong to its (ImageNet-stem) description; they are repeated on the
+    CIFAR-stem rows as the reference to beat."""
+    rows = []
+    for (model, stem), runs in groups_of(outcomes).items():
+        value, paper = verdicts.measured(runs), PAPER_TEST_TOP1[model]
+        rows.append({"run": run_name(model, stem), "seeds": len(runs), "paper test top-1": paper,
+                     "this run test top-1": value.value, "this run ± 1 SE (points)": 100 * value.standard_error,
+                     "difference (points)": 100 * (value.value - paper),
+                     "verdict": VERDICT_WORDS[compare_sentence("this run", value, "the paper", paper)[0]]})
+    return pd.DataFrame(rows)
+
+
+def ordering_verdict(first: Sequence[RunOutcome], second: Sequence[RunOutcome]) -> str:
+    """Whether ResNet-18 (``first``) vs ResNet-50 (``second``) agrees with the paper's ordering."""
+    verdict, _ = compare_sentence("ResNet-18", verdicts.measured(first), "ResNet-50", verdicts.measured(second))
+    return {"first": "agrees (ResNet-18 clearly ahead)", "second": "disagrees (ResNet-50 clearly ahead)",
+            "unclear": "cannot tell (within the noise)"}[verdict]
+
+
+def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Per stem: each model's test top-1, ResNet-50 minus ResNet-18 (points, ± 1 SE) beside the
+    paper's difference and whether this run agrees with its ordering, and each model's gap
+    between final train and test top-1 (points)."""
+    groups = groups_of(outcomes)
+    rows = []
+    for stem in STEMS:
+        if not all((model, stem) in groups for model in MODELS):
+            continue
+        r18, r50 = groups["ResNet-18", stem], groups["ResNet-50", stem]
+        gap = verdicts.gap_headline("", None, r50, r18)
+        train = {model: summaries.mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
+        test = {model: summaries.mean_metric(groups[model, stem], "test_top1") for model in MODELS}
+        rows.append({
+            "stem": stem,
+            "ResNet-18 test top-1": test["ResNet-18"],
+            "ResNet-50 test top-1": test["ResNet-50"],
+            "ResNet-50 - ResNet-18 (points)": 100 * gap["this_run"],
+            "± 1 SE (points)": 100 * gap["uncertainty"]["standard_error"],
+            "paper: ResNet-50 - ResNet-18 (points)":
+                100 * (PAPER_TEST_TOP1["ResNet-50"] - PAPER_TEST_TOP1["ResNet-18"]),
+            "the paper's ordering": ordering_verdict(r18, r50),
+            "ResNet-18 train - test (points)": 100 * (train["ResNet-18"] - test["ResNet-18"]),
+            "ResNet-50 train - test (points)": 100 * (train["ResNet-50"] - test["ResNet-50"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Every run (:func:`summaries.runs_table`) with its test top-1's binomial standard error."""
+    table = summaries.runs_table(outcomes)
+    table.insert(table.columns.get_loc("test top-1") + 1, "test top-1 ± 1 SE (points)",
+                 [100 * verdicts.measured([outcome]).standard_error for outcome in outcomes])
+    return table
+
+
+def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
+    with its standard error, and the verdict."""
+    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
+        if value is None:
+            return "n/a"
+        spread = "" if error is None else f" ± {100 * error:.2f}"
+        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
+
+    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
+                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
+                                                     item["uncertainty"]["standard_error"]),
+                          "verdict": item.get("verdict", "n/a")} for item in headlines])

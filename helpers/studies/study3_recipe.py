@@ -1,0 +1,183 @@
+"""Study 3's training recipe per profile and model, its data per profile, and its settings table.
+
+The ``paper`` profile is the paper's recipe (Section 3.3); ``quick`` a modern fast recipe on the
+full data. ``smoke`` trains fifteen runs on the embedded samples within a share of ``make
+reports``' budget on a 2-core CPU: it gives ResNet-18 (the paper's headline model) the most images
+and two epochs, and the expensive models (ResNet-34/50, VGG19, AlexNet) fewer images and one
+epoch, all at 16x16 px; every choice is a row of the settings table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from helpers.config import TrainConfig
+from helpers.runs import RunSpec
+from helpers.studies import recipes
+from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.study3_paper import DATASETS, MODELS
+from helpers.studies.summaries import settings_table
+
+SPLIT_SEED = 0  # "a specific seed for reproducibility" (Section 3.1); its value is not given
+VAL_FRACTION = 0.2  # "a ratio of 0.8:0.2" (Section 3.1)
+IMAGE_SIZE = 32  # "all images were resized to 32x32 pixels" (Section 3.1)
+SMOKE_IMAGE_SIZE = 16  # smoke: a quarter of the pixels, so that fifteen runs fit in about 90 s on 2 cores
+
+RECIPE = recipes.Recipe(
+    # The paper's training recipe (Section 3.3). Precision is not stated: PyTorch's default, fp32.
+    paper=dict(epochs=20, batch_size=16, optimizer="sgd", lr=0.001, momentum=0.9, weight_decay=0.001,
+               scheduler="cosine", augmentation="crop_flip", crop_padding=4, restore_best=True, precision="fp32"),
+    stated=("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "scheduler", "augmentation",
+            "crop_padding", "restore_best"),
+    profiles={
+        # One-cycle with Nesterov and label smoothing: the paper's lr 0.001 barely moves in one or two
+        # epochs. bf16 where the CPU has it (measured: VGG19 slower in fp32). Crop padding in proportion
+        # to the 16-px images.
+        "smoke": dict(epochs=1, batch_size=32, lr=0.05, nesterov=True, weight_decay=5e-4, scheduler="onecycle",
+                      label_smoothing=0.1, crop_padding=2, precision="auto"),
+        # A modern recipe: large batch, warm-up + cosine, Nesterov, label smoothing, mixed precision.
+        "quick": dict(epochs=15, batch_size=256, lr=0.1, nesterov=True, weight_decay=5e-4, warmup_epochs=1.0,
+                      label_smoothing=0.1, precision="auto"),
+    },
+    notes={"precision": "the paper profile's fp32 is PyTorch's default"},
+)
+QUICK_ALEXNET_LR = 0.01  # AlexNet has no BatchNorm, so 0.1 risks divergence; Krizhevsky et al. trained it at 0.01
+ALEXNET_RECIPE = RECIPE.variant("quick", lr=QUICK_ALEXNET_LR)
+# Smoke, per model (measured on 40 CIFAR-10 images per class, one epoch, 16 px, one thread):
+# - VGG19, ResNet-34 and ResNet-50 learned nothing in 13 steps of 32 (10 % test top-1; their batch
+#   norm statistics are not even settled) nor in 25 of 16 at lr 0.05; 50 steps of 8 at lr 0.02 reach
+#   16 / 13 / 12 %, for 13 / 11 / 14 CPU-seconds per run (Fashion-MNIST: 19 / 45 / 15 %). That took
+#   the study to 192 s, twice its budget, so they train on 24 images per class (30 steps).
+# - AlexNet (no BatchNorm, 57 M parameters) stays at chance with SGD in a few dozen steps (measured
+#   on MNIST, lr 0.02-0.05) and learns with Adam at 2e-4; each Adam step costs as much as ~90 images'
+#   forward and backward on a CPU (measured on Fashion-MNIST: 31 % in 5 steps of 64, 44 % in 20 of
+#   16 for twice the time; on CIFAR-10 neither left chance): the fewest steps, batches of 64.
+# - ResNet-18 gets a second epoch: the smoke profile's floors are set on it (measured: 74 % on
+#   Fashion-MNIST, 22.5 % on CIFAR-10 with batch 32 at lr 0.05).
+SMOKE_MODEL: dict[str, dict[str, Any]] = {
+    "AlexNet": dict(optimizer="adam", lr=2e-4, weight_decay=0.0, nesterov=False, batch_size=64),
+    "VGG19": dict(batch_size=8, lr=0.02),
+    "ResNet-18": dict(epochs=2),
+    "ResNet-34": dict(batch_size=8, lr=0.02),
+    "ResNet-50": dict(batch_size=8, lr=0.02),
+}
+# Smoke, (train, test) images per class: ResNet-18 gets every training image of the sample (after
+# the 20 % validation split: Fashion-MNIST 160, CIFAR-10 128 per class; Fashion-MNIST's capped at
+# 100 for time), the others 24; every model is tested on the same images. CIFAR-100 has no sample: a
+# synthetic stand-in of 1 image per class.
+SMOKE_PER_CLASS: dict[str, dict[str, tuple[int, int]]] = {
+    "fashion_mnist": {"ResNet-18": (100, 50), "*": (24, 50)},
+    "cifar10": {"ResNet-18": (128, 40), "*": (24, 40)},
+    "cifar100": {"*": (1, 1)},
+}
+# Flips turn clothing photographed one way into images that never occur (the brief of the smoke
+# profile: no flips on digits or clothing); CIFAR keeps the paper's crop and flip.
+SMOKE_AUGMENTATION = {"fashion_mnist": "none", "cifar10": "crop_flip", "cifar100": "crop_flip"}
+
+
+def train_config(model: str, dataset: str, parameters: StudyParameters, *, seed: int) -> TrainConfig:
+    """The config of ``model`` (display name) on ``dataset`` (load_dataset name) at the profile."""
+    recipe = ALEXNET_RECIPE if model == "AlexNet" else RECIPE
+    changes: dict[str, Any] = {}
+    if parameters.profile == "smoke":
+        changes = {**SMOKE_MODEL.get(model, {}), "augmentation": SMOKE_AUGMENTATION[dataset]}
+        for name in ("epochs", "batch_size"):  # the notebook's overrides win over the per-model ones
+            if getattr(parameters, name) is not None:
+                changes.pop(name, None)
+    return recipes.train_config(recipe, parameters, seed=seed, changes=changes)
+
+
+def smoke_per_class(dataset: str, model: str) -> tuple[int, int]:
+    """(train, test) images per class of ``model`` on ``dataset`` at the smoke profile."""
+    table = SMOKE_PER_CLASS[dataset]
+    return table.get(model, table["*"])
+
+
+def dataset_options(dataset: str, profile: str, model: str = "*") -> dict[str, Any]:
+    """Keyword arguments of ``load_dataset`` for ``model`` on ``dataset`` in ``profile``."""
+    options: dict[str, Any] = {"image_size": IMAGE_SIZE, "val_fraction": VAL_FRACTION, "seed": SPLIT_SEED}
+    if dataset == "fashion_mnist":
+        options["to_rgb"] = True  # one input layout for every model: grey repeated to 3 channels
+    if profile == "smoke":
+        options["image_size"] = SMOKE_IMAGE_SIZE
+        options["train_per_class"], options["test_per_class"] = smoke_per_class(dataset, model)
+    return options
+
+
+def settings(parameters: StudyParameters) -> pd.DataFrame:
+    """The settings of the profile, each with its source (the paper, or chosen and why)."""
+    config = recipes.train_config(RECIPE, parameters, seed=parameters.seeds[0])
+    alexnet = recipes.train_config(ALEXNET_RECIPE, parameters, seed=parameters.seeds[0])
+    source = functools.partial(recipes.source, RECIPE, parameters)
+    fields = ("epochs", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "scheduler",
+              "warmup_epochs", "label_smoothing", "augmentation", "crop_padding", "restore_best", "precision")
+    rows = [("profile", parameters.profile, "notebook parameter"), ("models", ", ".join(MODELS), PAPER),
+            ("datasets", ", ".join(DATASETS), PAPER)]
+    rows += [(name, getattr(config, name), source(name)) for name in fields]
+    if alexnet.lr != config.lr and parameters.profile != "smoke":
+        rows.append(("lr (AlexNet)", alexnet.lr, recipes.source(ALEXNET_RECIPE, parameters, "lr")
+                     + ": AlexNet has no BatchNorm, and 0.1 risks divergence"))
+    size = SMOKE_IMAGE_SIZE if parameters.profile == "smoke" else IMAGE_SIZE
+    rows += [
+        ("schedule shape", "half-cosine to 0 over all steps (CosineAnnealingLR, T_max = the run)"
+         if config.scheduler == "cosine" else f"{config.scheduler} over all steps",
+         f"{CHOSEN}: the paper names CosineAnnealingLR, not its T_max" if config.scheduler == "cosine"
+         else f"{parameters.profile} profile (paper profile: cosine)"),
+        ("dropout", 0.0, PAPER + " (AlexNet built with dropout=0.0)"),
+        ("loss", "cross-entropy", f"{CHOSEN}: the paper names no loss"),
+        ("image size", f"{size}x{size} (Fashion-MNIST resized from 28x28)",
+         PAPER if size == IMAGE_SIZE else f"smoke profile (paper profile: {IMAGE_SIZE}x{IMAGE_SIZE}): a quarter of "
+                                          "the pixels, for time"),
+        ("grey images", "repeated to 3 channels", f"{CHOSEN}: the paper does not say how grey input is fed"),
+        ("normalisation", "per-dataset published mean/std", f"{CHOSEN}: the paper says 'normalized' only"),
+        ("validation split", f"{VAL_FRACTION:.0%} of training images, stratified, seed {SPLIT_SEED}",
+         f"{PAPER} (0.8/0.2, fixed seed); stratification and seed value {CHOSEN}"),
+        ("model selection", "epoch with the best validation top-1 is tested", PAPER),
+        ("ResNet stem", "CIFAR: 3x3 conv stride 1, no max pool",
+         f"{CHOSEN}: the paper follows He et al. but trains on 32-px images"),
+        ("VGG19", "16 convs with BatchNorm, global pool, one linear layer", f"{CHOSEN}: small-image variant"),
+        ("AlexNet", "3x3 stride-1 first conv, 2x2 max pools, torchvision classifier",
+         f"{CHOSEN}: small-image variant with the original's parameter count"),
+        ("seeds", list(parameters.seeds), "notebook parameter (the paper reports one run)"),
+    ]
+    if parameters.profile == "smoke":
+        rows += _smoke_rows(parameters)
+    return settings_table(rows)
+
+
+def _smoke_rows(parameters: StudyParameters) -> list[tuple[str, Any, str]]:
+    why = "smoke profile (paper profile: every image, 20 epochs, one recipe)"
+    per_class = "; ".join(f"{name}: " + ", ".join(f"{model if model != '*' else 'the others'} {train} train / "
+                                                 f"{test} test" for model, (train, test) in table.items())
+                          for name, table in SMOKE_PER_CLASS.items())
+    alexnet = train_config("AlexNet", "cifar10", parameters, seed=0)
+    resnet18 = train_config("ResNet-18", "cifar10", parameters, seed=0)
+    deep = train_config("VGG19", "cifar10", parameters, seed=0)
+    return [
+        ("images per class", per_class, f"{why}: ResNet-18, whose floors the smoke profile checks, gets the most; "
+                                        "ResNet-34/50, VGG19 and AlexNet cost 2-3 times more per image"),
+        ("epochs (ResNet-18)", resnet18.epochs, why),
+        ("VGG19, ResNet-34, ResNet-50 at smoke", f"batch {deep.batch_size}, lr {deep.lr}",
+         f"{why}: with batches of 32 they learned nothing in one short epoch"),
+        ("augmentation per dataset", ", ".join(f"{name}: {value}" for name, value in SMOKE_AUGMENTATION.items()),
+         f"{why}: no flips on clothing"),
+        ("AlexNet at smoke", f"{alexnet.optimizer.upper()} lr {alexnet.lr}, weight decay {alexnet.weight_decay}, batch "
+                    f"{alexnet.batch_size}", f"{why}: no BatchNorm; SGD stayed at chance in a few dozen steps"),
+        ("CIFAR-100", "synthetic stand-in (not embedded): its numbers say nothing about CIFAR-100",
+         "smoke profile: CIFAR-100 is not embedded"),
+    ]
+
+
+def plan_table(specs: Sequence[RunSpec]) -> pd.DataFrame:
+    """One row per planned run: what is trained on what, for how long."""
+    return pd.DataFrame([{
+        "run": spec.run_id, "model": spec.labels["model"], "dataset": spec.labels["dataset"], "seed": spec.config.seed,
+        "epochs": spec.config.epochs, "batch size": spec.config.batch_size, "optimizer": spec.config.optimizer,
+        "lr": spec.config.lr, "image size": spec.dataset_options.get("image_size"),
+        "train/test per class": "all" if "train_per_class" not in spec.dataset_options else
+        f"{spec.dataset_options['train_per_class']} / {spec.dataset_options['test_per_class']}",
+    } for spec in specs])

@@ -1,0 +1,124 @@
+"""Study 5's tables, pure functions of the runs: Table 1 in the paper's form and its accuracies
+paper vs this run, parameter counts, every run, and the headline records as a table. Every
+accuracy of this run carries its uncertainty (one seed: the binomial standard error of the images
+it was measured on; several: the seed-to-seed sd) and every verdict is computed
+(:data:`helpers.uncertainty.RULE`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from helpers.runs import RunOutcome
+from helpers.studies import summaries, verdicts
+from helpers.studies.study5_grid import grid_runs
+from helpers.studies.study5_paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, PAPER_TEST_TOP1, \
+    PAPER_TRAIN_TOP1
+from helpers.uncertainty import Measured, compare_sentence, measure
+
+OPTIMIZER_NAMES = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}
+VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
+
+
+def final_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
+    """The final runs (both models on all training images) among ``outcomes``, without the grid's."""
+    return [outcome for outcome in outcomes if outcome.spec.labels.get("phase") != "grid"]
+
+
+def groups_of(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
+    """The final runs by model, seeds together, in plan order."""
+    return summaries.group_outcomes(final_runs(outcomes), lambda outcome: outcome.spec.labels["model"])
+
+
+def measured_train(runs: Sequence[RunOutcome]) -> Measured:
+    """Final train top-1 over the runs with its uncertainty: the binomial error of the images of
+    the last epoch (the original set and its augmented copy when they are concatenated)."""
+    copies = 2 if runs[0].spec.config.concat_original else 1
+    return measure([run.metrics["final_train_top1"] for run in runs], copies * int(runs[0].metrics["num_train"]))
+
+
+def measured(runs: Sequence[RunOutcome], metric: str) -> Measured:
+    """``metric`` ('test top-1' or 'train top-1') of the runs with its uncertainty."""
+    return verdicts.measured(runs) if metric == "test top-1" else measured_train(runs)
+
+
+def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Table 1 in the paper's form, a paper and a this-run column per model (accuracies in %,
+    this run's ± 1 standard error)."""
+    groups = groups_of(outcomes)
+    columns = {}
+    for model in MODELS:
+        runs = groups.get(model, [])
+        columns[f"{model} (paper)"] = [PAPER_EPOCHS[model], PAPER_OPTIMIZERS[model], f"{PAPER_PARAMS[model]:,}",
+                                       f"{100 * PAPER_TEST_TOP1[model]:.2f}%", f"{100 * PAPER_TRAIN_TOP1[model]:.2f}%"]
+        if runs:
+            test, train = measured(runs, "test top-1"), measured(runs, "train top-1")
+            columns[f"{model} (this run)"] = [
+                runs[0].metrics["epochs"], OPTIMIZER_NAMES[runs[0].metrics["config"]["optimizer"]],
+                f"{runs[0].metrics['params']:,}", f"{100 * test.value:.2f}% ± {100 * test.standard_error:.2f}",
+                f"{100 * train.value:.2f}% ± {100 * train.standard_error:.2f}"]
+        else:
+            columns[f"{model} (this run)"] = [None] * 5
+    index = ["Epochs", "Optimiser", "Parameters", "Final Test Accuracy", "Final Train Accuracy"]
+    return pd.DataFrame(columns, index=pd.Index(index, name="Model ->"))
+
+
+def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Table 1's accuracies, paper vs this run (mean over seeds, ± 1 SE), the difference in
+    points and whether it is larger than the noise; one row per model and metric."""
+    rows = []
+    for model, runs in groups_of(outcomes).items():
+        for metric, paper in (("test top-1", PAPER_TEST_TOP1[model]), ("train top-1", PAPER_TRAIN_TOP1[model])):
+            value = measured(runs, metric)
+            verdict, _ = compare_sentence("this run", value, "the paper", paper)
+            rows.append({"model": model, "metric": metric, "paper top-1": paper, "this run top-1": value.value,
+                         "this run ± 1 SE (points)": 100 * value.standard_error,
+                         "difference (points)": 100 * (value.value - paper), "verdict": VERDICT_WORDS[verdict]})
+    return pd.DataFrame(rows, columns=["model", "metric", "paper top-1", "this run top-1", "this run ± 1 SE (points)",
+                                       "difference (points)", "verdict"])
+
+
+def parameter_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Parameter counts, paper vs the trained models (the difference should be 0)."""
+    groups = groups_of(outcomes)
+    counts = {model: groups[model][0].metrics["params"] if model in groups else None for model in MODELS}
+    return pd.DataFrame([{"model": model, "paper": PAPER_PARAMS[model], "this run": count,
+                          "difference": None if count is None else count - PAPER_PARAMS[model]}
+                         for model, count in counts.items()])
+
+
+def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Every run, grid runs first (:func:`summaries.runs_table`), with its test top-1's binomial
+    standard error."""
+    ordered = [*grid_runs(outcomes), *final_runs(outcomes)]
+    table = summaries.runs_table(ordered)
+    if ordered:
+        table.insert(table.columns.get_loc("test top-1") + 1, "test top-1 ± 1 SE (points)",
+                     [100 * verdicts.measured([outcome]).standard_error for outcome in ordered])
+    return table
+
+
+def train_headline(label: str, paper: float, runs: Sequence[RunOutcome]) -> dict[str, Any]:
+    """:func:`verdicts.accuracy_headline` for the final train top-1, its uncertainty from the
+    training images of the last epoch rather than the test set's."""
+    record = verdicts.accuracy_headline(label, paper, runs, key="final_train_top1")
+    value = measured_train(runs)
+    verdict, _ = compare_sentence("this run", value, "the paper", paper)
+    return {**record, "uncertainty": value.as_record(), "verdict": VERDICT_WORDS[verdict]}
+
+
+def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
+    with its standard error, and the verdict."""
+    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
+        if value is None:
+            return "n/a"
+        spread = "" if error is None else f" ± {100 * error:.2f}"
+        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
+
+    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
+                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
+                                                     item["uncertainty"]["standard_error"]),
+                          "verdict": item.get("verdict", "n/a")} for item in headlines])

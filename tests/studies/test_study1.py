@@ -1,0 +1,269 @@
+"""Study 1 (ResNet-18 vs ResNet-50 on CIFAR-10): plan, tables, headlines, figures, the paper's
+contradictions and the conclusion on hand-made outcomes (a clear win, a tie within the noise, a
+reversal), and one tiny real run (the notebook contract: test_notebook_parameters.py)."""
+
+import dataclasses
+import math
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.config import TrainConfig
+from helpers.data.constants import CIFAR10_CLASSES
+from helpers.runs import RunOutcome, RunSpec, run_all
+from helpers.studies import study1, study1_contradictions
+from helpers.studies.parameters import CHOSEN, PAPER
+
+from study_support import SHARED_DATA, parameters
+
+matplotlib.use("Agg")
+
+
+def outcome(model, stem, *, test_top1, train_top1=0.9, epochs=12, seed=0, train_loss_start=2.0, num_test=100,
+            config=None):
+    """A finished run with a linear history: train loss from ``train_loss_start`` down by 0.1 per
+    epoch, train top-1 reaching ``train_top1`` at the last epoch; ``num_test`` test images."""
+    epoch = np.arange(1, epochs + 1)
+    history = pd.DataFrame({
+        "epoch": epoch,
+        "train_loss": train_loss_start - 0.1 * (epoch - 1),
+        "train_top1": np.linspace(0.3, train_top1, epochs),
+        "test_loss": 1.0,
+        "test_top1": np.linspace(0.2, test_top1, epochs),
+        "lr": 0.1,
+    })
+    confusion = np.eye(10, dtype=int) * 8 + 1
+    spec = RunSpec(run_id=f"{study1.MODELS[model]}_{stem}_seed{seed}", model=study1.MODELS[model], dataset="cifar10",
+                   config=config or TrainConfig(epochs=epochs), model_options={"stem": stem},
+                   labels={"model": model, "stem": stem, "seed": seed})
+    metrics = {"params": 11_000_000 if model == "ResNet-18" else 23_000_000, "epochs": epochs, "num_train": 500,
+               "num_test": num_test, "final_train_top1": train_top1, "best_val_top1": None, "test_top1": test_top1,
+               "test_top5": 0.99, "wall_seconds": 10.0, "train_images_per_second": 50.0, "device": "cpu",
+               "precision": "fp32", "confusion": confusion.tolist(), "classes": list(CIFAR10_CLASSES),
+               "data_notes": ["class-balanced subset: 50 train / 10 test images per class"]}
+    return RunOutcome(spec=spec, history=history, metrics=metrics)
+
+
+@pytest.fixture
+def outcomes():
+    return [
+        outcome("ResNet-18", "imagenet", test_top1=0.80),
+        outcome("ResNet-18", "cifar", test_top1=0.90),
+        outcome("ResNet-50", "imagenet", test_top1=0.70, train_top1=0.95),
+        outcome("ResNet-50", "cifar", test_top1=0.92),
+    ]
+
+
+@pytest.mark.parametrize("profile, imagenet, cifar", [("smoke", (3, 64), (1, 16)), ("quick", (18, 512), (18, 512)),
+                                                     ("paper", (100, 128), (100, 128))])
+def test_plan_trains_both_models_with_both_stems(tmp_path, profile, imagenet, cifar):
+    specs = study1.plan(parameters(tmp_path, profile))
+    assert len(specs) == 4
+    assert {(spec.model, spec.model_options["stem"]) for spec in specs} == {
+        (model, stem) for model in ("resnet18", "resnet50") for stem in ("imagenet", "cifar")}
+    assert specs[0].model_options["stem"] == "imagenet"  # the paper's description comes first
+    for spec in specs:
+        assert spec.dataset == "cifar10"
+        assert spec.dataset_options["normalization"] == "half"
+        expected = imagenet if spec.model_options["stem"] == "imagenet" else cifar
+        assert (spec.config.epochs, spec.config.batch_size) == expected
+        assert spec.config.augmentation == "crop_flip" and spec.config.crop_padding == 4
+        assert spec.config.device == "cpu"
+        assert spec.model_options.get("zero_init_residual", False) == (profile == "smoke")
+        assert "train_per_class" not in spec.dataset_options  # smoke: every embedded image
+
+
+def test_plan_applies_overrides_and_one_run_per_seed(tmp_path):
+    specs = study1.plan(parameters(tmp_path, "paper", seeds=[0, 1, 2], epochs=3, batch_size=32))
+    assert len(specs) == 12
+    assert len({spec.run_id for spec in specs}) == 12
+    assert {spec.config.seed for spec in specs} == {0, 1, 2}
+    assert all((spec.config.epochs, spec.config.batch_size) == (3, 32) for spec in specs)
+    smoke = study1.plan(parameters(tmp_path, "smoke", epochs=2))  # the notebook's epochs beat the stem's
+    assert {(spec.model_options["stem"], spec.config.epochs, spec.config.batch_size) for spec in smoke} == {
+        ("imagenet", 2, 64), ("cifar", 2, 16)}
+
+
+def test_settings_label_unstated_values_as_chosen(tmp_path):
+    table = study1.settings(parameters(tmp_path, "paper")).set_index("setting")
+    assert list(table.columns) == ["value", "source"]
+    for setting in ("batch size", "learning rate", "weight decay"):
+        assert table.loc[setting, "source"].startswith(CHOSEN)
+    assert table.loc["optimizer", "source"].startswith(CHOSEN)
+    assert table.loc["optimizer", "value"] == "SGD, momentum 0.9"
+    for setting in ("normalisation", "epochs", "stem: imagenet", "dataset"):
+        assert table.loc[setting, "source"] == PAPER
+    assert "why the stems train differently" not in table.index
+    smoke = study1.settings(parameters(tmp_path, "smoke")).set_index("setting")
+    assert smoke.loc["epochs", "source"] == "smoke profile (paper profile: 100)"  # the paper states 100
+    assert smoke.loc["epochs", "value"] == "3 (ImageNet stem), 1 (CIFAR stem)"
+    assert smoke.loc["batch size", "value"] == "64 (ImageNet stem), 16 (CIFAR stem)"
+    assert smoke.loc["optimizer", "value"] == "AdamW"
+    assert "zero-init residual" in smoke.loc["initialisation", "value"]
+    assert "like for like" in smoke.loc["why the stems train differently", "source"]
+    assert smoke.loc["images used", "value"] == ("the embedded samples (data/samples), not the full dataset: "
+                                                 "every image they hold")
+
+
+def test_epoch_table_compares_the_epochs_this_run_reached(outcomes):
+    table = study1.epoch_table(outcomes, "ResNet-18")
+    assert list(table["stem"].unique()) == ["imagenet", "cifar"]
+    imagenet = table[table["stem"] == "imagenet"].set_index("epoch")
+    assert list(imagenet.index) == list(study1.PAPER_EPOCHS)
+    assert imagenet.loc[1, "paper train loss"] == 1.8464
+    assert imagenet.loc[1, "this run train loss"] == pytest.approx(2.0)
+    assert imagenet.loc[11, "loss difference"] == pytest.approx(1.0 - 0.7212)
+    assert imagenet.loc[1, "top-1 difference (points)"] == pytest.approx(100 * (0.3 - 0.3311))
+    assert imagenet.loc[1, "this run ± 1 SE (points)"] == pytest.approx(100 * math.sqrt(0.3 * 0.7 / 500))
+    # The hand-made runs stop at epoch 12: later epochs have the paper's value and NaN for this run.
+    assert imagenet.loc[21:, "this run train loss"].isna().all()
+    assert imagenet.loc[21:, "this run ± 1 SE (points)"].isna().all()
+    assert imagenet.loc[91, "paper train top-1"] == 0.9286
+    resnet50 = study1.epoch_table(outcomes, "ResNet-50").set_index(["stem", "epoch"])
+    assert resnet50.loc[("cifar", 1), "paper train loss"] == 5.3736
+
+
+def test_accuracy_and_stem_tables_carry_uncertainty_and_verdicts(outcomes):
+    table = study1.accuracy_table(outcomes).set_index("run")
+    assert table.loc["ResNet-18, ImageNet stem", "paper test top-1"] == 0.8294
+    assert table.loc["ResNet-18, ImageNet stem", "difference (points)"] == pytest.approx(100 * (0.80 - 0.8294))
+    assert table.loc["ResNet-18, ImageNet stem", "this run ± 1 SE (points)"] == pytest.approx(4.0)  # 100 images
+    assert table.loc["ResNet-18, ImageNet stem", "verdict"] == "within the noise of the paper"
+    assert table.loc["ResNet-50, CIFAR stem", "difference (points)"] == pytest.approx(100 * (0.92 - 0.7604))
+    assert table.loc["ResNet-50, CIFAR stem", "verdict"] == "above the paper"
+    assert list(table["seeds"]) == [1, 1, 1, 1]
+    stems = study1.stem_table(outcomes).set_index("stem")
+    assert stems.loc["imagenet", "ResNet-50 - ResNet-18 (points)"] == pytest.approx(-10.0)
+    assert stems.loc["imagenet", "± 1 SE (points)"] == pytest.approx(100 * math.hypot(0.04, math.sqrt(0.21 / 100)))
+    assert stems.loc["imagenet", "the paper's ordering"] == "cannot tell (within the noise)"
+    assert stems.loc["cifar", "ResNet-50 - ResNet-18 (points)"] == pytest.approx(2.0)
+    assert stems.loc["cifar", "paper: ResNet-50 - ResNet-18 (points)"] == pytest.approx(-6.9)
+    assert stems.loc["imagenet", "ResNet-50 train - test (points)"] == pytest.approx(25.0)
+    assert "test top-1 ± 1 SE (points)" in study1.runs_table(outcomes).columns
+
+
+def test_seeds_are_averaged(outcomes):
+    extra = [outcome("ResNet-18", "imagenet", test_top1=0.84, seed=1)]
+    table = study1.accuracy_table(outcomes + extra).set_index("run")
+    assert table.loc["ResNet-18, ImageNet stem", "this run test top-1"] == pytest.approx(0.82)
+    assert table.loc["ResNet-18, ImageNet stem", "seeds"] == 2
+
+
+def test_headlines_hold_the_key_comparisons_with_uncertainty(outcomes):
+    items = {item["label"]: item for item in study1.headlines(outcomes)}
+    r18 = items["ResNet-18 test top-1 (ImageNet stem)"]
+    assert (r18["paper"], r18["this_run"], r18["unit"]) == (0.8294, 0.80, "fraction")
+    assert r18["uncertainty"]["kind"] == "binomial_se" and r18["uncertainty"]["n"] == 100
+    assert r18["verdict"] == "within the noise of the paper"
+    assert items["ResNet-50 test top-1 (ImageNet stem)"]["paper"] == 0.7604
+    assert items["ResNet-50 test top-1 (CIFAR stem)"]["paper"] is None
+    gap = items["ResNet-18 minus ResNet-50 test top-1 (ImageNet stem)"]
+    assert gap["paper"] == pytest.approx(0.069) and gap["this_run"] == pytest.approx(0.10) and gap["difference"]
+    assert gap["verdict"] == "within the noise"
+    assert not r18["difference"]
+    assert items["ResNet-18 minus ResNet-50 test top-1 (CIFAR stem)"]["this_run"] == pytest.approx(-0.02)
+    shown = study1.headline_table(study1.headlines(outcomes)).set_index("headline")
+    assert shown.loc["ResNet-18 test top-1 (ImageNet stem)", "this run (± 1 SE)"] == "80.00 ± 4.00 %"
+    assert shown.loc["ResNet-18 minus ResNet-50 test top-1 (ImageNet stem)", "paper"] == "+6.90 points"
+
+
+def test_tables_and_figures_cover_the_report(outcomes):
+    assert set(study1.tables(outcomes)) == {"table1_resnet18_training", "table2_resnet50_training", "test_accuracy",
+                                            "stem_comparison", "paper_contradictions", "overfitting_gaps",
+                                            "first_epoch_loss", "paper_items", "runs"}
+    figures = study1.figures(outcomes)
+    assert {"fig1_resnet18_loss", "fig1_resnet18_accuracy", "fig2_resnet50_loss", "fig2_resnet50_accuracy",
+            "test_accuracy_by_stem", "confusion_resnet18_imagenet", "confusion_resnet50_cifar"} <= set(figures)
+    labels = [line.get_label() for line in figures["fig1_resnet18_loss"].axes[0].lines]
+    assert "ResNet-18, ImageNet stem (paper)" in labels and "ResNet-18, CIFAR stem test" in labels
+
+
+def test_the_papers_overfitting_claim_against_its_own_gaps(outcomes):
+    table = study1_contradictions.overfitting_table(study1.groups_of(outcomes))
+    paper = table[table["where"].str.startswith("paper")].set_index("model")
+    assert paper.loc["ResNet-18", "train - test (points)"] == pytest.approx(9.92)
+    assert paper.loc["ResNet-50", "train - test (points)"] == pytest.approx(7.73)
+    run = table[table["where"] == "this run, ImageNet stem"].set_index("model")
+    assert run.loc["ResNet-50", "train - test (points)"] == pytest.approx(25.0)
+    text = study1.contradictions_markdown(outcomes)
+    assert "9.92 ± 0.39 points for ResNet-18" in text and "7.73 ± 0.46 for ResNet-50" in text
+    assert "ResNet-50 underfits, it does not overfit" in text
+    assert "ImageNet stem: ResNet-18 +10.00 ± 4.22" in text and "running mean" in text
+
+
+def test_the_first_epoch_loss_against_a_uniform_guess(outcomes):
+    table = study1_contradictions.first_epoch_table(study1.groups_of(outcomes)).set_index(["model", "where"])
+    assert table.loc[("ResNet-50", "paper (Tables 1-2)"), "loss - ln(10)"] == pytest.approx(5.3736 - math.log(10))
+    assert table.loc[("ResNet-18", "this run, CIFAR stem"), "epoch-1 train loss"] == pytest.approx(2.0)
+    text = study1.contradictions_markdown(outcomes)
+    assert "ln(10) = 2.30" in text and "1000-way (ImageNet) head" in text
+    assert "ResNet-50, ImageNet stem: 2.00" in text and "every one below ln(10)" in text
+    items = study1_contradictions.paper_items_table()
+    assert list(items["item"]) == ["Table 1", "Table 2", "Figure 1", "Figure 2"]
+    assert set(items["in this report"]) == {"reproduced"}
+
+
+def pair(r18, r50, *, num_test, seeds=(0,)):
+    """Both models of each stem at the given test accuracies (one value per seed)."""
+    return [outcome(model, stem, test_top1=value, seed=seed, num_test=num_test)
+            for stem in ("imagenet", "cifar") for model, values in (("ResNet-18", r18), ("ResNet-50", r50))
+            for seed, value in zip(seeds, values)]
+
+
+def test_conclusion_a_clear_win_agrees_with_the_paper(tmp_path):
+    text = study1.conclusion(pair([0.83], [0.76], num_test=10_000), parameters(tmp_path, "paper"))
+    assert "ResNet-18 83.0 ± 0.4 (binomial SE, 10,000 images), ResNet-50 76.0 ± 0.4" in text
+    assert text.count("which agrees with the paper (ResNet-18 ahead)") == 2
+    assert "epochs 12 (ImageNet stem), 12 (CIFAR stem), not the paper's 100" in text
+
+
+def test_conclusion_a_tie_within_the_noise_claims_nothing(tmp_path):
+    # The old smoke report called 14 % vs 10 % on 100 test images agreement with the paper.
+    text = study1.conclusion(pair([0.25], [0.21], num_test=400), parameters(tmp_path, "smoke"))
+    assert text.count("can neither confirm nor contradict the paper's ordering") == 2
+    assert "agrees" not in text.replace("disagrees", "") and "test images per model" in text
+    assert "binomial standard error of the 400 test images" in text and "reduced data" in text
+
+
+def test_conclusion_a_reversal_disagrees(tmp_path):
+    text = study1.conclusion(pair([0.70, 0.71, 0.69], [0.78, 0.79, 0.80], num_test=10_000, seeds=(0, 1, 2)),
+                             parameters(tmp_path, "paper", seeds=[0, 1, 2]))
+    assert text.count("which disagrees with the paper (ResNet-18 ahead there)") == 2
+    assert "(sd, 3 seeds)" in text and "means over 3 seeds" in text
+
+
+def test_conclusion_names_the_stem_change_and_chance(outcomes, tmp_path):
+    text = study1.conclusion(outcomes, parameters(tmp_path, "smoke"))
+    assert "ResNet-50 with the CIFAR stem minus with the ImageNet stem: +22.0" in text
+    assert "clearly higher" in text and "not like for like" not in text
+    assert "overfitting" in text and "not borne out" in text
+    at_chance = [outcome("ResNet-18", "imagenet", test_top1=0.11), outcome("ResNet-50", "imagenet", test_top1=0.12)]
+    assert "not clearly above chance" in study1.conclusion(at_chance, parameters(tmp_path, "smoke"))
+    unlike = [outcome("ResNet-50", "imagenet", test_top1=0.3),
+              outcome("ResNet-50", "cifar", test_top1=0.3, config=TrainConfig(epochs=1, batch_size=16))]
+    assert "not like for like at this profile: epochs 1 vs 12, batch 16 vs 64" in study1.conclusion(
+        unlike, parameters(tmp_path, "smoke"))
+
+
+def test_model_table_counts_parameters():
+    table = study1.model_table().set_index(["model", "stem"])
+    assert table.loc[("ResNet-18", "CIFAR stem"), "params"] == 11_173_962
+    assert table.loc[("ResNet-50", "ImageNet stem"), "params"] > table.loc[("ResNet-18", "ImageNet stem"), "params"]
+
+
+@pytest.mark.slow
+def test_tiny_real_run_gives_every_table_and_figure(tmp_path):
+    """The smoke plan cut to ResNet-18 (ImageNet stem), 1 epoch, 5 images per class."""
+    spec = study1.plan(parameters(tmp_path))[0]
+    spec = dataclasses.replace(spec, config=spec.config.replace(epochs=1, progress="none"),
+                               dataset_options={**spec.dataset_options, "train_per_class": 5, "test_per_class": 2})
+    data_dir = SHARED_DATA if SHARED_DATA.is_dir() else None
+    outcomes = run_all([spec], tmp_path, data_dir=data_dir, synthetic_stand_in=True)
+    assert 0 <= outcomes[0].metrics["test_top1"] <= 1
+    assert len(outcomes[0].history) == 1
+    tables = study1.tables(outcomes)
+    assert not math.isnan(tables["table1_resnet18_training"].iloc[0]["this run train loss"])
+    assert "confusion_resnet18_imagenet" in study1.figures(outcomes)
+    assert study1.headlines(outcomes)[0]["this_run"] == outcomes[0].metrics["test_top1"]

@@ -1,0 +1,336 @@
+"""Study 4 (ResNet-50 tweaks and refinements on Caltech-101): plans, settings, tables, headlines,
+figures and conclusion on hand-made outcomes, and one heavily reduced real run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.errors import UnknownNameError
+from helpers.runs import RunOutcome, run_all
+from helpers.studies import study4, study4_paper, study4_verdicts
+from helpers.studies.display import show_table
+from helpers.studies.parameters import CHOSEN, PAPER
+from helpers.uncertainty import measure
+
+from study_support import parameters
+
+NAMES = ["A", "B", "C", "D"] + [f"{m}+{r}" for m in "AB" for r in study4.REFINEMENTS]
+
+
+def by_name(specs):
+    return {study4.run_name(s.labels["model"].removeprefix("Model-"), s.labels["refinements"]): s for s in specs}
+
+
+# --- plans ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_every_profile_trains_all_18_runs_per_seed(tmp_path, profile):
+    specs = study4.plan(parameters(tmp_path, profile))
+    assert sorted(by_name(specs)) == sorted(NAMES)
+    assert len(specs) == 18
+    assert len({spec.run_id for spec in specs}) == 18
+    assert len(study4.plan(parameters(tmp_path, profile, seeds=[0, 1, 2]))) == 54
+
+
+def test_paper_profile_uses_the_papers_settings(tmp_path):
+    specs = by_name(study4.plan(parameters(tmp_path, "paper")))
+    for spec in specs.values():
+        assert spec.model == "resnet50" and spec.dataset == "caltech101"
+        assert (spec.config.epochs, spec.config.batch_size, spec.config.lr) == (10, 64, 0.001)
+        assert spec.dataset_options == {"image_size": 64}
+    assert specs["A"].config.scheduler == "none"  # without c the learning rate is constant
+    assert specs["A+c"].config.scheduler == "cosine" and specs["A+c"].config.label_smoothing == 0
+    assert specs["B+l"].config.label_smoothing == 0.1 and specs["B+l"].config.mixup_alpha == 0
+    assert specs["B+m"].config.mixup_alpha == study4.MIXUP_ALPHA == 0.2
+    combined = specs["A+c+l+m"].config
+    assert (combined.scheduler, combined.label_smoothing, combined.mixup_alpha) == ("cosine", 0.1, 0.2)
+
+
+def test_each_model_is_one_switch_on_model_a(tmp_path):
+    specs = by_name(study4.plan(parameters(tmp_path, "paper")))
+    assert specs["A"].model_options == {"stem": "imagenet"}
+    assert specs["B"].model_options == {"stem": "imagenet", "stride_in_3x3": True}
+    assert specs["C"].model_options == {"stem": "deep"}
+    assert specs["D"].model_options == {"stem": "imagenet", "avg_down": True}
+    assert specs["B+c+l"].model_options == specs["B"].model_options
+    smoke = by_name(study4.plan(parameters(tmp_path)))  # smoke: zero gamma on every model alike
+    for name, spec in smoke.items():
+        assert spec.model_options == {**specs[name].model_options, "zero_init_residual": True}, name
+
+
+def test_smoke_profile_learns_on_every_embedded_image_and_overrides_apply(tmp_path):
+    smoke = by_name(study4.plan(parameters(tmp_path)))
+    for spec in smoke.values():
+        assert spec.dataset_options == {"image_size": 32}  # no per-class subset: all 606 / 202 samples
+        config = spec.config
+        assert (config.epochs, config.batch_size, config.optimizer, config.lr, config.augmentation) == (
+            2, 64, "adam", 0.002, "flip")
+    # The refinements stay what they are: c is the only schedule change, l and m their paper values.
+    assert smoke["A"].config.scheduler == "none" and smoke["A+c"].config.scheduler == "cosine"
+    assert (smoke["B+l+m"].config.label_smoothing, smoke["B+l+m"].config.mixup_alpha) == (0.1, 0.2)
+    overridden = study4.plan(parameters(tmp_path, "paper", epochs=3, batch_size=32, seeds=[7], image_size=224))
+    assert {(s.config.epochs, s.config.batch_size, s.config.seed) for s in overridden} == {(3, 32, 7)}
+    assert {s.dataset_options["image_size"] for s in overridden} == {224}
+    assert all(s.run_id.endswith("_seed7") for s in overridden)
+
+
+def test_bad_profile_is_rejected_before_planning(tmp_path):
+    with pytest.raises(UnknownNameError, match="profile"):
+        parameters(tmp_path, "full")
+
+
+def test_settings_label_every_source_and_say_from_scratch(tmp_path):
+    table = study4.settings(parameters(tmp_path, "paper"))
+    assert list(table.columns) == ["setting", "value", "source"]
+    assert all(source.startswith((PAPER, CHOSEN, "this machine", "override")) for source in table["source"])
+    rows = table.set_index("setting")
+    assert "from scratch" in rows.loc["pretrained weights", "value"]
+    assert "fine-tuned" in rows.loc["pretrained weights", "source"]
+    assert "0.2" in rows.loc["m: mixup", "value"] and rows.loc["m: mixup", "source"].startswith(CHOSEN)
+    assert rows.loc["image size", "source"].startswith(CHOSEN)
+    assert rows.loc["optimizer", "source"] == CHOSEN
+    assert "zero gamma" not in rows.loc["initialisation", "value"]
+
+
+def test_smoke_settings_say_why_they_depart_from_the_paper(tmp_path):
+    rows = study4.settings(parameters(tmp_path)).set_index("setting")
+    assert rows.loc["epochs", "value"] == "2" and "20 steps" in rows.loc["epochs", "source"]
+    assert rows.loc["learning rate", "source"].startswith("smoke profile (paper profile: 0.001); twice the paper's")
+    assert "zero gamma" in rows.loc["initialisation", "value"]
+    assert rows.loc["augmentation", "value"] == "horizontal flip only (no crop)"
+    assert "every image they hold" in rows.loc["images used", "value"]
+    overridden = study4.settings(parameters(tmp_path, epochs=5)).set_index("setting")  # no reason for another value
+    assert overridden.loc["epochs", "source"] == "notebook parameter (paper profile: 10)"
+
+
+# --- tables on hand-made outcomes ---------------------------------------------------------------------
+
+def fake_outcome(spec, top1, top5, epochs=2, *, num_test=20, classes=5, notes=("real data",)):
+    history = pd.DataFrame({"epoch": range(1, epochs + 1), "train_loss": [2.0, 1.0][:epochs],
+                            "train_top1": [0.3, top1 + 0.05][:epochs], "test_loss": [2.1, 1.1][:epochs],
+                            "test_top1": [0.2, top1][:epochs], "test_top5": [0.5, top5][:epochs],
+                            "lr": [0.001] * epochs})
+    names = [f"class{i}" for i in range(classes)]
+    metrics = {"params": 23_714_981, "epochs": epochs, "num_train": 100, "num_test": num_test,
+               "final_train_top1": top1 + 0.05,
+               "best_val_top1": None, "test_top1": top1, "test_top5": top5, "wall_seconds": 2.0,
+               "train_images_per_second": 50.0, "device": "cpu", "precision": "fp32", "classes": names,
+               "confusion": np.eye(classes, dtype=int).tolist(), "data_notes": list(notes)}
+    return RunOutcome(spec=spec, history=history, metrics=metrics)
+
+
+PAPER_NUMBERS = {**study4.PAPER_TWEAKS, **{f"{m}+{r}": v for m in "AB" for r, v in study4.PAPER_REFINED[m].items()}}
+
+
+def name_of(spec):
+    return study4.run_name(spec.labels["model"].removeprefix("Model-"), spec.labels["refinements"])
+
+
+@pytest.fixture
+def outcomes(tmp_path):
+    """The paper's own numbers as outcomes, with two seeds differing by +-1 point."""
+    specs = study4.plan(parameters(tmp_path, "paper", seeds=[0, 1]))
+    result = []
+    for spec in specs:
+        top1, top5 = PAPER_NUMBERS[name_of(spec)]
+        shift = 0.01 if spec.config.seed == 0 else -0.01
+        result.append(fake_outcome(spec, top1 + shift, top5 + shift))
+    return result
+
+
+def test_table1_compares_models_with_zero_difference_for_the_papers_numbers(outcomes):
+    table = study4.tweak_table(outcomes)
+    assert list(table.columns) == ["model", "metric", "paper accuracy", "this run accuracy",
+                                   "this run (%, ± uncertainty)", "difference (points)", "± 1 SE (points)", "verdict"]
+    assert len(table) == 8
+    row = table[(table["model"] == "Model-B") & (table["metric"] == "top-1")].iloc[0]
+    assert row["paper accuracy"] == 0.79 and row["this run accuracy"] == pytest.approx(0.79)
+    assert np.allclose(table["difference (points)"], 0, atol=1e-9)
+    assert row["this run (%, ± uncertainty)"] == "79.00 ± 1.41 (sd, 2 seeds)"  # two seeds: their sd
+    # the mean's SE: seed sd / sqrt(2) and the binomial noise of 20 images, added in quadrature
+    assert row["± 1 SE (points)"] == pytest.approx(100 * (0.0002 / 2 + 0.79 * 0.21 / 20) ** 0.5)
+    assert set(table["verdict"]) == {"within the noise of the paper"}
+    single = study4.tweak_table([o for o in outcomes if o.spec.config.seed == 0])  # one seed: binomial SE
+    assert single.iloc[0]["this run (%, ± uncertainty)"] == "67.00 ± 10.51 (binomial SE, 20 images)"
+
+
+def test_refinement_tables_and_differences_in_points(outcomes):
+    shifted = [fake_outcome(o.spec, o.metrics["test_top1"] - 0.30, o.metrics["test_top5"], num_test=10_000)
+               for o in outcomes]
+    for model in "AB":
+        table = study4.refinement_table(shifted, model)
+        assert list(table["refinements"].unique()) == list(study4.REFINEMENTS)
+        top1 = table[table["metric"] == "top-1"]
+        assert np.allclose(top1["difference (points)"], -30.0)
+        assert set(top1["verdict"]) == {"below the paper"}  # 30 points on 10,000 images: clear
+        assert np.allclose(table[table["metric"] == "top-5"]["difference (points)"], 0.0, atol=1e-9)
+
+
+def test_refinement_effects_match_hand_computed_values(outcomes):
+    effects = study4.refinement_effects(outcomes).set_index(["model", "refinement"])
+    # Model-A: with c 0.90, 0.93, 0.92, 0.91; without c: 0.66 (plain), 0.82, 0.83, 0.81.
+    assert effects.loc[("Model-A", "c"), "paper effect (points)"] == pytest.approx(13.5)
+    assert effects.loc[("Model-A", "c"), "this run effect (points)"] == pytest.approx(13.5)
+    assert 0 < effects.loc[("Model-A", "c"), "± 1 SE (points)"] < 10
+    assert effects.loc[("Model-A", "c"), "this run"] == "clearly positive"
+
+
+def test_single_refinement_gains_beside_the_paper_and_bag_of_tricks(outcomes):
+    assert study4_paper.paper_single_gains("A") == {"c": 24.0, "l": 16.0, "m": 17.0}
+    assert study4_paper.paper_single_gains("B") == {"c": 11.0, "l": 5.0, "m": -1.0}
+    gains = study4.refinement_gains(outcomes).set_index(["model", "refinement"])
+    assert gains.loc[("Model-A", "c"), "paper gain (points)"] == 24.0
+    assert gains.loc[("Model-A", "c"), "Bag of Tricks gain on ImageNet (points)"] == 0.75
+    assert gains.loc[("Model-A", "c"), "this run gain (points)"] == pytest.approx(24.0)
+    assert gains.loc[("Model-B", "m"), "this run"] == "within the noise"  # -1 point on 20 images
+
+
+def test_the_papers_contradiction_and_its_figures_are_reported():
+    sentence = study4.contradiction_sentence()
+    assert "66 % top-1 in the paper's Table 1 but 82-90 % with any single refinement" in sentence
+    assert "(c +24, l +16, m +17 points)" in sentence and "c +0.75, l +0.40, m +0.84" in sentence
+    assert "different baseline" in sentence and "pretrained weights" in sentence
+    figures = study4.figure_list().set_index("paper figure")
+    assert list(figures.index) == [f"Figure {number}" for number in range(1, 7)]
+    for number in (1, 2, 3):  # illustrations: listed, with the reason
+        assert figures.loc[f"Figure {number}", "in this report"].startswith("not reproduced: an illustration")
+    assert figures.loc["Figure 5", "in this report"] == "reproduced: fig5_a_c_l_curves"
+
+
+def test_headlines_carry_uncertainty_and_all_tables(outcomes):
+    items = study4.headlines(outcomes)
+    labels = [item["label"] for item in items]
+    assert labels[:4] == ["A top-1 (validation)", "B top-1 (validation)", "A+c+l top-1 (validation)",
+                          "B+c+l top-1 (validation)"]
+    assert [item["label"] for item in items if item["difference"]] == ["B minus A top-1", "A+c+l minus A top-1"]
+    assert all({"label", "paper", "this_run", "unit", "difference", "uncertainty"} <= set(item) for item in items)
+    assert items[0]["uncertainty"]["kind"] == "seed_sd" and items[0]["uncertainty"]["n"] == 2
+    assert items[0]["verdict"] == "within the noise of the paper"
+    assert labels[-1] == "best top-5 here (A+c+l; chance 5/5)" and items[-1]["paper"] is None
+    json.dumps(items)
+    shown = study4.headline_table(items).set_index("headline")
+    assert shown.loc["B minus A top-1", "unit"] == "points" and shown.loc["B minus A top-1", "paper"] == 13.0
+    assert shown.loc["A top-1 (validation)", "verdict"] == "within the noise of the paper"
+    assert study4.best_run(outcomes) == "A+c+l"  # 0.93 and first in plan order among the ties
+    tables = study4.tables(outcomes)
+    assert {"table1_tweaks", "table2_refinements_model_a", "table3_refinements_model_b", "refinement_effects",
+            "refinement_gains", "paper_figures", "runs"} <= set(tables)
+    assert sum(name.startswith("confusion_") for name in tables) == len(outcomes)
+    assert len(tables["runs"]) == 36 and {"params", "wall seconds", "train images/s"} <= set(tables["runs"].columns)
+    assert tables["runs"]["test top-1 (%, ± 1 SE)"].iloc[0] == "67.00 ± 10.51 (binomial SE, 20 images)"
+
+
+def test_tables_show_percentages_points_and_whole_text(outcomes, tmp_path):
+    html = show_table(study4.tweak_table(outcomes)).to_html()
+    assert "79.00 %" in html and "+0.00" in html
+    settings = show_table(study4.settings(parameters(tmp_path))).to_html()
+    assert "fine-tuned ResNet-50s, not of from-scratch training, so expect far lower numbers here" in settings
+
+
+def on_samples(outcomes):
+    """``outcomes`` as if trained on the embedded samples (the smoke profile's data)."""
+    notes = ["embedded sample subset (data/samples): 606 train / 202 test images"]
+    return [fake_outcome(o.spec, o.metrics["test_top1"], o.metrics["test_top5"], notes=notes) for o in outcomes]
+
+
+def test_figures_curves_bars_and_confusions(outcomes):
+    figures = study4.figures(on_samples(outcomes))
+    assert {"fig4_model_b_curves", "fig5_a_c_l_curves", "fig6_b_c_l_curves", "top1_top5_bars",
+            "confusion_best"} == set(figures)  # on the samples: the best run's matrix only
+    legend = [text.get_text() for text in figures["fig4_model_b_curves"].axes[0].get_legend().get_texts()]
+    assert legend == ["B train", "B val", "B (paper)"]
+    assert "A+c+l" in figures["confusion_best"].axes[0].get_title()
+    everything = study4.figures(outcomes[:3])  # on the full data: every run's matrix too
+    assert {f"confusion_{o.spec.run_id}" for o in outcomes[:3]} <= set(everything)
+
+
+# --- the conclusion: verdicts computed from made-up outcomes -------------------------------------------
+
+def made_up(tmp_path, top1_of, *, num_test, top5=0.5, classes=5, profile="paper"):
+    """One seed of every run, top-1 ``top1_of(name)``, on ``num_test`` validation images."""
+    return [fake_outcome(spec, top1_of(name_of(spec)), top5, num_test=num_test, classes=classes)
+            for spec in study4.plan(parameters(tmp_path, profile))]
+
+
+def test_conclusion_a_clear_win_agrees_with_the_paper(tmp_path):
+    text = study4.conclusion(made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000),
+                             parameters(tmp_path, "paper"))
+    assert "Model-B leads, clearly ahead of every other, which agrees with the paper." in text
+    assert "Model-B is clearly higher" in text and "which agrees with the paper (Model-B ahead)" in text
+    assert "Model-A+c+l" not in text and "best here A+c+l at 93.0 ± 0.3 (binomial SE, 10,000 images) %" in text
+    assert "A+c+l leads, clearly ahead of every other, which agrees with the paper." in text
+    assert "A+c +24.0 ± 0.6 (clear; paper +24, ImageNet +0.75)" in text
+    assert "16-24 points" in text and "pretrained weights" in text  # the paper against itself
+    assert "from-scratch runs cannot be compared with it" in text
+    assert "reduced data" not in text and "neither confirm nor contradict" not in text
+    assert "zero gamma" not in text  # the paper profile keeps torchvision's initialisation
+
+
+def test_conclusion_a_tie_within_the_noise_claims_nothing(tmp_path):
+    # A few points apart on 202 images (the smoke profile's validation set): all within the noise.
+    top1 = {"A": 0.03, "B": 0.04, "C": 0.035, "D": 0.025}
+    text = study4.conclusion(made_up(tmp_path, lambda name: top1.get(name, 0.03), num_test=202, profile="smoke"),
+                             parameters(tmp_path))
+    assert "Model-B leads, but Model-C, Model-A, Model-D are within the noise of it" in text
+    assert "can neither confirm nor contradict that Model-B is best; a gap of 0.5 points (Model-B vs Model-C) " \
+           "would be clear with about 12,289 validation images per run, or more seeds." in text
+    assert "within the noise, so this run cannot tell them apart" in text  # B vs A
+    assert "can neither confirm nor contradict that A+c+l is best" in text
+    assert "agrees" not in text.replace("disagrees", "") and "disagrees with the paper" not in text
+    assert "reduced data" in text
+    assert "zero gamma: Models A and B start as the same network" in text  # the smoke profile's initialisation
+
+
+def test_a_trailing_winner_within_the_noise_is_measured_against_the_leader():
+    measured = {name: measure([value], 202) for name, value in {"A": 0.03, "B": 0.035, "D": 0.06}.items()}
+    sentence = study4_verdicts.leader_sentence("B", measured, "Model-{}".format)
+    assert sentence.startswith("Model-D leads, but Model-B, Model-A are within the noise of it")
+    assert "a gap of 2.5 points (Model-B vs Model-D) would be clear with about" in sentence
+
+
+def test_conclusion_a_reversal_disagrees_with_the_paper(tmp_path):
+    top1 = {"A": 0.30, "C": 0.50}  # every other run at 0.10, on 1,000 images
+    text = study4.conclusion(made_up(tmp_path, lambda name: top1.get(name, 0.10), num_test=1000),
+                             parameters(tmp_path, "paper"))
+    assert "Model-C leads, clearly ahead of every other, which disagrees with the paper (Model-B best there)." in text
+    assert "Model-A is clearly higher" in text and "which disagrees with the paper (Model-B ahead there)" in text
+    assert "A+c -20.0 ± 1.7 (clear; paper +24, ImageNet +0.75)" in text
+    assert "B+c +0.0 ± 1.3 (within the noise; paper +11" in text
+    assert "1 seed(s) per run, so each number's uncertainty is the binomial noise of its validation images" in text
+
+
+def test_conclusion_names_runs_at_chance(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: 0.01, num_test=202, top5=0.05, classes=101, profile="smoke")
+    text = study4.conclusion(outcomes, parameters(tmp_path))
+    assert "**Top-5 against chance** (5/101 = 5.0 %): not clearly above chance in any run" in text
+    learned = made_up(tmp_path, lambda name: 0.05, num_test=202, top5=0.15, classes=101, profile="smoke")
+    assert "clearly above chance in 18 of 18 runs" in study4.conclusion(learned, parameters(tmp_path))
+
+
+def test_model_table_lists_four_resnet50s():
+    table = study4.model_table(image_size=32)
+    assert list(table["model"]) == ["Model-A", "Model-B", "Model-C", "Model-D"]
+    params = dict(zip(table["model"], table["params"]))
+    assert params["Model-A"] == params["Model-B"] == 23_714_981  # torchvision resnet50(num_classes=101)
+    assert params["Model-C"] > params["Model-A"] and params["Model-D"] == params["Model-A"]
+
+
+# --- one real run ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_reduced_smoke_run_trains_and_tables_build(tmp_path):
+    """Two runs (Model-B, B+c+l+m) on one image per class at 32 px (real data when present)."""
+    params = parameters(tmp_path)
+    specs = [s for s in study4.plan(params) if s.run_id in ("model_b_seed0", "model_b_c_l_m_seed0")]
+    specs = [replace(s, dataset_options={"image_size": 32, "train_per_class": 1, "test_per_class": 1}) for s in specs]
+    outcomes = run_all(specs, tmp_path / "out", synthetic_stand_in=True)
+    assert [o.metrics["num_test"] for o in outcomes] == [101, 101]
+    assert all(np.asarray(o.confusion).shape == (101, 101) for o in outcomes)
+    table = study4.refinement_table(outcomes, "B")
+    assert table.loc[table["refinements"] == "c+l+m", "this run accuracy"].notna().all()
+    assert json.loads(json.dumps(study4.headlines(outcomes)))
