@@ -159,8 +159,9 @@ Verdicts follow one rule: {e(RULE)}.</p>
 def _profile_note(profile: str) -> str:
     if profile != "smoke":
         return ""
-    return ('<p class="note">The <code>smoke</code> profile checks that every study runs end to end on '
-            "small subsets for one or two epochs: its numbers are not the paper's setting.</p>")
+    return ('<p class="note">The <code>smoke</code> profile checks that every study runs end to end on the '
+            "embedded samples (a few hundred to two thousand images per dataset) for one to three epochs: its "
+            "numbers are not the paper's setting.</p>")
 
 
 def _study_card(result: StudyResult) -> str:

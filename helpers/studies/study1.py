@@ -31,9 +31,10 @@ from helpers.studies.study1_contradictions import (findings, findings_markdown, 
                                                    overfitting_table, paper_items_table)
 from helpers.studies.study1_paper import (MODELS, PAPER_EPOCHS, PAPER_EPOCHS_TOTAL, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
                                           PAPER_TRAIN_TOP1, STEMS)
-from helpers.studies.study1_tables import (accuracy_table, epoch_table, groups_of, headline_table, run_name,
+from helpers.studies.study1_tables import (accuracy_table, epoch_table, groups_of, run_name,
                                            runs_table, stem_table)
 from helpers.studies.summaries import mean_history
+from helpers.studies.verdicts import headline_table
 from helpers.uncertainty import compare_sentence
 
 TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"

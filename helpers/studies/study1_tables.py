@@ -7,8 +7,7 @@ standard error of its images; several: the seed-to-seed sd), and every verdict i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -120,18 +119,3 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     table.insert(table.columns.get_loc("test top-1") + 1, "test top-1 ± 1 SE (points)",
                  [100 * verdicts.measured([outcome]).standard_error for outcome in outcomes])
     return table
-
-
-def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
-    with its standard error, and the verdict."""
-    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
-        if value is None:
-            return "n/a"
-        spread = "" if error is None else f" ± {100 * error:.2f}"
-        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
-
-    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
-                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
-                                                     item["uncertainty"]["standard_error"]),
-                          "verdict": item.get("verdict", "n/a")} for item in headlines])

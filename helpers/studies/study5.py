@@ -37,9 +37,10 @@ from helpers.studies.study5_grid import (PROFILE_GRID_DATA, PROFILE_GRIDS, best_
 from helpers.studies.study5_layers import layer_check, layer_tables
 from helpers.studies.study5_paper import MODELS, PAPER_BATCH_SIZE, PAPER_EPOCHS, PAPER_PARAMS, PAPER_TEST_TOP1, \
     PAPER_TRAIN_TOP1
-from helpers.studies.study5_tables import (accuracy_table, groups_of, headline_table, measured_train, parameter_table,
+from helpers.studies.study5_tables import (accuracy_table, groups_of, measured_train, parameter_table,
                                            runs_table, table1, train_headline)
 from helpers.studies.summaries import mean_history
+from helpers.studies.verdicts import headline_table
 from helpers.uncertainty import is_clear
 
 TITLE = "Study 5: ResNets under 5 million parameters on CIFAR-10"

@@ -6,7 +6,7 @@ it was measured on; several: the seed-to-seed sd) and every verdict is computed
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -107,18 +107,3 @@ def train_headline(label: str, paper: float, runs: Sequence[RunOutcome]) -> dict
     value = measured_train(runs)
     verdict, _ = compare_sentence("this run", value, "the paper", paper)
     return {**record, "uncertainty": value.as_record(), "verdict": VERDICT_WORDS[verdict]}
-
-
-def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
-    with its standard error, and the verdict."""
-    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
-        if value is None:
-            return "n/a"
-        spread = "" if error is None else f" ± {100 * error:.2f}"
-        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
-
-    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
-                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
-                                                     item["uncertainty"]["standard_error"]),
-                          "verdict": item.get("verdict", "n/a")} for item in headlines])

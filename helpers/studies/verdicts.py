@@ -9,8 +9,10 @@ the headline's unit (fractions), with its kind and n, for ``metrics.json`` and t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
@@ -88,3 +90,18 @@ def spread_text(runs: Sequence[RunOutcome], key: str = "test_top1") -> str:
     """``'82.94 ± 0.38 (binomial SE, 10,000 images)'`` for a table cell."""
     value = measured(runs, key)
     return format_measured(value, digits=2) if not math.isnan(value.value) else "n/a"
+
+
+def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
+    with its standard error, and the verdict."""
+    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
+        if value is None:
+            return "n/a"
+        spread = "" if error is None else f" ± {100 * error:.2f}"
+        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
+
+    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
+                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
+                                                     item["uncertainty"]["standard_error"]),
+                          "verdict": item.get("verdict", "n/a")} for item in headlines])
