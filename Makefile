@@ -37,7 +37,7 @@ test: venv
 
 reports: venv
 	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY)) \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(RUNS),--runs $(RUNS))
 
 # JupyterLab at the project root (notebooks/, outputs/ and data/ all in its file browser), with the
 # venv's kernel; e.g.  make lab LAB_ARGS="--no-browser --ip=0.0.0.0"

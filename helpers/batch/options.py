@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ from helpers.studies.parameters import PROFILES, check_parameter_values, parse_v
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
+IN_PART_SUFFIX = "-in-part"  # <profile><suffix>: the folder of studies run in part (the runs parameter)
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
 
 
@@ -66,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parameters as a YAML mapping, e.g. -y 'seeds: [0, 1]' (as papermill -y)")
     parser.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
                         help="parameters from a YAML file (as papermill -f); -f, then -y, then -p apply in order")
+    parser.add_argument("--runs", nargs="+", metavar="PATTERN",
+                        help="train only the runs matching these shell-style patterns on run ids or names (e.g. "
+                             "'B+c+l', 'resnet18_*'; python -m helpers.studies plan NN lists them), each pattern "
+                             f"matching in every chosen study; results go to DIR/<profile>{IN_PART_SUFFIX}/, apart "
+                             "from the whole studies'")
     parser.add_argument("--wait", action="store_true",
                         help="wait for another batch run that is writing the same profile folder")
     parser.add_argument("--timeout", type=int, metavar="SECONDS",
@@ -181,6 +188,34 @@ def notebook_parameters(options: BatchOptions, study: str) -> dict[str, Any]:
     return {**parameters, **options.overrides}
 
 
+def check_run_patterns(study: str, options: BatchOptions) -> None:
+    """Raise naming the study when one of the ``runs`` patterns matches none of its runs. The
+    study's plan needs torch, which the batch runner does not load: ``python -m helpers.studies
+    plan`` checks it in a child process (a few seconds), writing the specs to a temporary folder."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from helpers.studies.parameters import check_parameters
+
+    accepted = inspect.signature(check_parameters).parameters
+    arguments = ["--profile", options.profile, "--runs", *map(str, _patterns(options.overrides["runs"]))]
+    for name, value in options.overrides.items():
+        if name in accepted and name not in ("runs", "profile", "output_dir"):  # the plan's other parameters
+            arguments += ["-p", name, repr(value)]
+    with tempfile.TemporaryDirectory() as folder:
+        finished = subprocess.run([sys.executable, "-m", "helpers.studies", "plan", study, *arguments, "--out", folder],
+                                  capture_output=True, text=True, cwd=PROJECT_ROOT)
+    if finished.returncode != 0:
+        message = (finished.stderr.strip().splitlines() or ["the plan command failed"])[-1].removeprefix("error: ")
+        raise InvalidConfigError(f"study {study}: {message}")
+
+
+def _patterns(runs: Any) -> list[str]:
+    """``-p runs VALUE`` may give one pattern or a list."""
+    return [runs] if isinstance(runs, str) else list(runs)
+
+
 def parse_options(argv: Sequence[str] | None) -> BatchOptions:
     """Check the whole command line before any work; raise :class:`HelpersError` naming the problem."""
     args = build_parser().parse_args(argv)
@@ -196,10 +231,14 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
         if not data_dir.is_dir():
             raise InvalidConfigError(f"invalid --data-dir {args.data_dir!r}: no such folder")
     notebooks = select_notebooks(discover_notebooks(args.notebooks_dir), args.only)
+    overrides = parse_overrides(args.parameter, parse_yaml_parameters(args.parameters_yaml, args.parameters_file))
+    if args.runs:
+        overrides["runs"] = list(args.runs)
+    in_part = overrides.get("runs") is not None  # a study run in part never replaces the whole study's results
     options = BatchOptions(profile=args.profile, notebooks=notebooks, device=args.device, data_dir=data_dir,
-                           out=Path(args.out).expanduser().resolve() / args.profile,
-                           overrides=parse_overrides(args.parameter, parse_yaml_parameters(args.parameters_yaml,
-                                                                                           args.parameters_file)),
+                           out=Path(args.out).expanduser().resolve() / (args.profile + (IN_PART_SUFFIX if in_part
+                                                                                         else "")),
+                           overrides=overrides,
                            wait=args.wait, timeout=args.timeout, hide_code=args.hide_code,
                            force=args.force, jobs=args.jobs,
                            result_file=Path(args.result_file) if args.result_file else None)
@@ -214,6 +253,9 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
             check_parameter_values({**defaults, **passed})
         except HelpersError as error:
             raise InvalidConfigError(f"{path.name}: {error}") from error
+    if in_part:
+        for study in notebooks:
+            check_run_patterns(study, options)
     check_writable(options.out)  # last: a command line with mistakes creates nothing
     return options
 

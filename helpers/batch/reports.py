@@ -57,6 +57,7 @@ class StudyResult:
     devices: list[str] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
     profile: str | None = None
+    run_patterns: list[str] | None = None  # the study ran in part: only the runs matching these
     fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch.state)
     reused: bool = False  # unchanged since its last successful run, so not rerun this time
 
@@ -75,6 +76,7 @@ def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
         "devices": devices,
         "seeds": list(metrics.get("seeds") or []),
         "profile": metrics.get("profile"),
+        "run_patterns": list(metrics["run_patterns"]) if metrics.get("run_patterns") else None,
     }
 
 
@@ -176,6 +178,9 @@ def _study_card(result: StudyResult) -> str:
         where = f" in cell {result.error_cell}" if result.error_cell is not None else ""
         parts.append(f'<p class="error"><b>{e(result.error_name or "error")}</b>{e(where)}: '
                      f"{e(result.error_message or '')}</p>")
+    if result.run_patterns:
+        parts.append(f'<div class="note"><b>Run in part</b>: only the runs matching <code>runs = '
+                     f"{e(repr(result.run_patterns))}</code> trained; the report marks the others 'not run'.</div>")
     if result.reduced_data:
         notes = "".join(f"<li>{e(note)}</li>" for note in result.data_notes)
         parts.append('<div class="note"><b>Reduced or synthetic data: these numbers are not comparable with '

@@ -24,12 +24,13 @@ def difference_points(paper: float | None, this_run: float | None, unit: str = "
 
 
 RESULT_COLUMNS = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "uncertainty kind",
-                  "difference (points)", "verdict", "seeds", "profile", "data notes")
+                  "difference (points)", "verdict", "seeds", "runs", "profile", "data notes")
 
 
 def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
     """One row per headline of every study: the paper's value, this run's with its uncertainty,
-    the difference in points, the seeds, the profile and the data notes (``results.csv``)."""
+    the difference in points, the seeds, the runs (``all``, or the patterns of a study run in
+    part), the profile and the data notes (``results.csv``)."""
     rows = []
     for result in results:
         for item in result.headline:
@@ -45,6 +46,7 @@ def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
                 "uncertainty kind": (f"{uncertainty.get('kind')} (n={uncertainty.get('n')})" if uncertainty else None),
                 "difference (points)": _rounded(difference_points(item.get("paper"), item.get("this_run"), unit)),
                 "verdict": item.get("verdict"), "seeds": " ".join(map(str, result.seeds)),
+                "runs": " ".join(result.run_patterns) if result.run_patterns else "all",
                 "profile": result.profile, "data notes": "; ".join(result.data_notes),
             })
     return rows
@@ -70,7 +72,7 @@ def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
         return ""
     e = html.escape
     shown = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
-             "verdict", "seeds")
+             "verdict", "seeds", "runs")
     head = "".join(f'<th onclick="sortResults({index})">{e(name)}</th>' for index, name in enumerate(shown))
     body = "".join("<tr>" + "".join(f"<td>{e(_cell(row.get(name)))}</td>" for name in shown) + "</tr>"
                    for row in rows)

@@ -52,6 +52,15 @@ def available_models(pattern: str | None = None) -> list[str]:
     return [name for name in names if fnmatch.fnmatchcase(name, pattern.lower())]
 
 
+def model_builder(name: str) -> ModelBuilder:
+    """The function registered as ``name`` (case-insensitive), whose signature lists the model's
+    options; an unknown name raises :class:`~helpers.errors.UnknownNameError`."""
+    key = name.lower()
+    if key not in _BUILDERS:
+        raise UnknownNameError("model", name, available_models())
+    return _BUILDERS[key]
+
+
 def check_options(owner: str, options: Mapping[str, Any], valid: Iterable[str]) -> None:
     """Raise :class:`UnknownOptionError` naming every key of ``options`` not in ``valid``."""
     valid = sorted(valid)

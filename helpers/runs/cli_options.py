@@ -26,6 +26,7 @@ from typing import Any
 
 from helpers.config import DEVICES, OPTIMIZERS, PRECISIONS, PROGRESS_MODES, SCHEDULERS, TrainConfig, augmentation_names
 from helpers.data.datasets import NORMALIZATIONS, check_dataset_options
+from helpers.models.alexnet import AlexNet
 from helpers.models.resnet import BLOCK_TYPES, RESNET_OPTIONS, STEMS, ResNet
 
 CONFIG, MODEL, DATASET = "config", "model", "dataset"  # the parts of a run spec the flags set
@@ -54,6 +55,9 @@ CHOICES = {
 ALIASES = {"--native-convs": (CONFIG, "small_map_convs", False)}
 
 
+OTHER_MODEL_CLASSES = (AlexNet,)  # architectures with options of their own (VGG19 and LeNet-5 have none)
+
+
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     """A flag for every TrainConfig field, and the older aliases of some."""
     group = parser.add_argument_group("training config", "helpers.config.TrainConfig: a flag not given keeps "
@@ -69,14 +73,29 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """A flag for every ResNet option; given ones go into the spec's ``model_options``."""
-    group = parser.add_argument_group("model options", "helpers.models.ResNet's flags: those given go into the "
-                                      "spec's model_options, the others keep the model's own (--dropout also "
-                                      "sets AlexNet's)")
+    """A flag for every ResNet option, then for the options of the other architectures that the
+    ResNet lacks (AlexNet's ``classifier_width``); given ones go into the spec's ``model_options``."""
+    group = parser.add_argument_group("model options", "helpers.models.ResNet's flags, then AlexNet's own: those "
+                                      "given go into the spec's model_options, the others keep the model's own "
+                                      "(--dropout also sets AlexNet's)")
     hints = typing.get_type_hints(ResNet.__init__)
     documentation = docstring_arguments(ResNet)
     for name in RESNET_OPTIONS:
         _add(group, MODEL, name, hints[name], documentation[name])
+    for name, (hint, text) in other_model_options().items():
+        _add(group, MODEL, name, hint, f"{text} (AlexNet)")
+
+
+def other_model_options() -> dict[str, tuple[Any, str]]:
+    """``{option: (type hint, documentation)}`` of the non-ResNet architectures' keyword-only
+    options that the ResNet does not share, read from their classes' signatures and docstrings."""
+    options = {}
+    for model_class in OTHER_MODEL_CLASSES:
+        hints, documentation = typing.get_type_hints(model_class.__init__), docstring_arguments(model_class)
+        for name, parameter in inspect.signature(model_class.__init__).parameters.items():
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in RESNET_OPTIONS:
+                options[name] = (hints[name], documentation[name])
+    return options
 
 
 def add_dataset_options(parser: argparse.ArgumentParser) -> None:

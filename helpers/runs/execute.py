@@ -25,7 +25,8 @@ from helpers.train.distributed import context_from_environment
 def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *, force: bool = False) -> RunOutcome:
     """Train the run described by ``spec`` on ``data`` and save it into ``folder``.
 
-    A checkpoint is kept in the folder after every epoch; rerunning an interrupted run continues
+    A checkpoint is kept in the folder after every epoch but the last (whose result is saved at
+    once); rerunning an interrupted run continues
     from it (and refuses, naming the fields, when its settings differ). ``force`` discards an
     earlier checkpoint and starts afresh. When finished, the folder holds ``spec.json``,
     ``history.csv``, ``model.pt`` (weights only) and, written last, ``metrics.json``. Under
@@ -44,7 +45,8 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
         spec.model, num_classes=data.num_classes, in_channels=data.in_channels, seed=spec.config.seed, **spec.model_options
     )
     result = train(model, data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict(),
-                   distributed=distributed, run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
+                   distributed=distributed, checkpoint_last_epoch=False,
+                   run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
     predictions = result.test_logits.argmax(dim=1)
     metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
                "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist()}

@@ -55,13 +55,26 @@ def show_table(frame: pd.DataFrame, *, precision: int = 4, percent: Sequence[str
             .set_properties(**{"white-space": "normal", "max-width": "40em"}))
 
 
-def with_profile(figures: Mapping[str, Figure], profile: str) -> dict[str, Figure]:
+class ReportFigures(dict):
+    """A study's figures by name; a name that is missing (its runs did not train: the study ran
+    in part) gives a small figure saying so instead of a KeyError, so the notebook's display cells
+    run unchanged. Only the figures that exist are saved."""
+
+    def __missing__(self, name: str) -> Figure:
+        figure = Figure(figsize=(6, 0.8))
+        figure.text(0.5, 0.5, f"{name}: not run (the study ran in part; see the banner at the top)",
+                    ha="center", va="center", fontsize=10, color="#555555")
+        return figure
+
+
+def with_profile(figures: Mapping[str, Figure], profile: str) -> ReportFigures:
     """The same figures with ``(<profile> profile)`` added to every title, so that a figure copied
-    out of its report still says which profile made it."""
+    out of its report still says which profile made it; a missing name gives a 'not run'
+    placeholder (:class:`ReportFigures`)."""
     for figure in figures.values():
         if figure._suptitle is not None:  # noqa: SLF001 - matplotlib keeps the suptitle only here
             figure.suptitle(f"{figure._suptitle.get_text()} ({profile} profile)")
             continue
         for axes in figure.axes[:1]:
             axes.set_title(f"{axes.get_title()} ({profile} profile)".strip())
-    return dict(figures)
+    return ReportFigures(figures)

@@ -42,12 +42,18 @@ class StudyParameters:
     torchrun_processes: int = 1  # > 1: each run trains under torchrun, data-parallel over this many processes
     progress: str = "auto"  # TrainConfig.progress of every run: auto | bar | epoch | none
     image_size: int | None = None  # study 4: the image side in pixels; None: the profile's
+    runs: tuple[str, ...] | None = None  # shell-style patterns on run ids and names; None: every run
     tuned: Mapping[str, Any] | None = None  # what a tuning phase chose (study 5: lr, momentum); None: not run
 
     @property
     def samples(self) -> bool:
         """Whether the runs read the embedded samples (the smoke profile) instead of the real data."""
         return self.profile in SAMPLE_PROFILES
+
+    @property
+    def in_part(self) -> bool:
+        """Whether only some of the study's runs are chosen (the ``runs`` parameter)."""
+        return self.runs is not None
 
     def with_tuned(self, values: Mapping[str, Any]) -> StudyParameters:
         """These parameters with ``values`` from the study's tuning phase (its ``tuned_values``)."""
@@ -67,12 +73,14 @@ def check_parameters(
     torchrun_processes: int = 1,
     progress: str = "auto",
     image_size: int | None = None,
+    runs: Sequence[str] | str | None = None,
 ) -> StudyParameters:
     """Validate a notebook's parameters before any data is read; raise naming the bad value.
 
     Every value is type-checked (``"False"`` is no bool). ``seeds`` may be the text of a list, as
     papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
-    paper profiles fetch missing data, the others do not.
+    paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
+    :mod:`helpers.studies.selection`) may be one pattern, a list, or the text of a list.
     """
     for name, value in (("profile", profile), ("device", device), ("progress", progress)):
         _require_type(name, value, str, "a string")
@@ -108,7 +116,8 @@ def check_parameters(
         download = profile in DOWNLOADING_PROFILES
     return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
                            batch_size=batch_size, output_dir=output_dir, download=download,
-                           torchrun_processes=torchrun_processes, progress=progress, image_size=image_size)
+                           torchrun_processes=torchrun_processes, progress=progress, image_size=image_size,
+                           runs=_run_patterns(runs))
 
 
 def check_parameter_values(values: Mapping[str, Any]) -> None:
@@ -126,6 +135,23 @@ def check_parameter_values(values: Mapping[str, Any]) -> None:
 def _require_type(name: str, value: Any, kinds: type | tuple[type, ...], expected: str) -> None:
     if not isinstance(value, kinds) or isinstance(value, bool):
         raise InvalidConfigError(f"invalid {name} {value!r}: a {type(value).__name__}, expected {expected}")
+
+
+def _run_patterns(runs: Any) -> tuple[str, ...] | None:
+    """``runs`` as a tuple of patterns; None (every run) for None. A string that reads as a list
+    (papermill's ``-p runs '["B+c+l"]'``) is that list; any other string is one pattern."""
+    if runs is None:
+        return None
+    if isinstance(runs, str) and runs.lstrip().startswith(("[", "(")):
+        try:
+            runs = ast.literal_eval(runs)
+        except (ValueError, SyntaxError):
+            raise InvalidConfigError(f"invalid runs {runs!r}: expected a pattern, a list of patterns or None") from None
+    patterns = (runs,) if isinstance(runs, str) else tuple(runs) if isinstance(runs, (list, tuple)) else None
+    if not patterns or not all(isinstance(pattern, str) and pattern.strip() for pattern in patterns):
+        raise InvalidConfigError(f"invalid runs {runs!r}: expected a pattern ('B+c+l', 'resnet18_*'), a non-empty "
+                                 "list of patterns, or None for every run")
+    return patterns
 
 
 def _seeds(seeds: Any) -> tuple[int, ...]:

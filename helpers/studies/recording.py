@@ -15,7 +15,11 @@ from helpers.io import write_csv, write_json
 from helpers.plots import save_figure
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies.parameters import StudyParameters
+from helpers.studies.selection import check_patterns, matching_runs
 from helpers.studies.summaries import data_notes, is_reduced_data
+
+BANNER_STYLE = "padding:8px 12px;border-radius:4px"
+
 
 def data_banner(notes: Sequence[str], *, profile: str) -> str:
     """An HTML banner for the top of a report: loud when the data is reduced or synthetic."""
@@ -25,15 +29,23 @@ def data_banner(notes: Sequence[str], *, profile: str) -> str:
     colour, title = (("#fff3cd", "These numbers come from reduced or stand-in data, not the paper's setting")
                      if reduced else ("#e7f1ff", "Data used"))
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
-    return (f'<div style="background:{colour};border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
+    return (f'<div style="background:{colour};border:1px solid #d6b656;{BANNER_STYLE}">'
             f"<b>{title}</b> (profile <code>{profile}</code>)<ul>{items}</ul></div>")
 
 
 def plan_banner(specs: Sequence[RunSpec], parameters: StudyParameters) -> str:
-    """The banner at the top of a report, before any run: what data the profile trains on.
+    """The banner at the top of a report, before any run: what data the profile trains on, and
+    which runs, when the study runs in part (``parameters.runs``; a pattern that matches none of
+    ``specs`` raises here, before any training).
 
-    Loud (yellow) when the runs will read the embedded samples, a per-class subset or a stand-in;
-    the banner after training lists what the runs actually loaded."""
+    Loud (yellow) when the runs will read the embedded samples, a per-class subset or a stand-in,
+    or when only some runs are chosen; the banner after training lists what the runs actually loaded."""
+    check_patterns(specs, parameters.runs)
+    chosen = matching_runs(specs, parameters.runs)
+    part = (f"<b>Run in part</b>: {len(chosen)} of the study's {len(specs)} runs, those matching "
+            f"<code>runs = {html.escape(repr(list(parameters.runs)))}</code>; the tables mark the paper's other rows "
+            "'not run', and a conclusion that needs them is not drawn." if parameters.in_part else "")
+    specs = chosen
     subset = sorted({spec.dataset for spec in specs
                      if spec.dataset_options.get("train_per_class") or spec.dataset_options.get("test_per_class")})
     datasets = ", ".join(sorted({spec.dataset for spec in specs}))
@@ -45,11 +57,14 @@ def plan_banner(specs: Sequence[RunSpec], parameters: StudyParameters) -> str:
     if subset:
         items.append(f"a class-balanced <b>subset</b> of {html.escape(', '.join(subset))} (see the settings)")
     if not items:
-        return (f'<div style="background:#e7f1ff;border:1px solid #9ec5fe;padding:8px 12px;border-radius:4px">'
-                f"<b>Data</b> (profile <code>{parameters.profile}</code>): the full datasets on disk "
-                f"({html.escape(datasets)}); the banner after training lists what each run loaded.</div>")
+        data = (f"<b>Data</b> (profile <code>{parameters.profile}</code>): the full datasets on disk "
+                f"({html.escape(datasets)}); the banner after training lists what each run loaded.")
+        if not part:
+            return f'<div style="background:#e7f1ff;border:1px solid #9ec5fe;{BANNER_STYLE}">{data}</div>'
+        return f'<div style="background:#fff3cd;border:1px solid #d6b656;{BANNER_STYLE}">{part}<br>{data}</div>'
     listed = "".join(f"<li>{item}</li>" for item in items)
-    return (f'<div style="background:#fff3cd;border:1px solid #d6b656;padding:8px 12px;border-radius:4px">'
+    return (f'<div style="background:#fff3cd;border:1px solid #d6b656;{BANNER_STYLE}">'
+            + (f"{part}<br>" if part else "") +
             f"<b>Reduced data: these numbers do not test the paper's claim</b> (profile "
             f"<code>{parameters.profile}</code>). The runs train on<ul>{listed}</ul></div>")
 
@@ -84,6 +99,8 @@ def write_study_metrics(
         "headline": list(headlines),
         "data_notes": notes,
         "reduced_data": is_reduced_data(notes) or parameters.profile == "smoke",
+        "run_in_part": parameters.in_part,  # only the runs matching run_patterns trained: not the whole study
+        "run_patterns": list(parameters.runs) if parameters.runs else None,
         "wall_seconds": sum(outcome.metrics["wall_seconds"] for outcome in outcomes),
         "runs": {outcome.spec.run_id: outcome.metrics for outcome in outcomes},
         **(extra or {}),

@@ -46,18 +46,28 @@ def select_runs(specs: Sequence[RunSpec], patterns: Sequence[str] | None) -> lis
     A pattern that matches no run raises :class:`~helpers.errors.InvalidConfigError` naming it
     and some of the runs, so that a typo is not a silently empty selection.
     """
+    check_patterns(specs, patterns)
+    return matching_runs(specs, patterns)
+
+
+def matching_runs(specs: Sequence[RunSpec], patterns: Sequence[str] | None) -> list[RunSpec]:
+    """The runs of ``specs`` that match one of ``patterns`` (every run for None), without
+    complaint about a pattern that matches none: for one phase of a study (study 5's grid or
+    its final runs), whose patterns :func:`check_patterns` checked against the whole study."""
     if not patterns:
         return list(specs)
-    names = {spec.run_id: run_names(spec) for spec in specs}
-    matched = {pattern: [spec for spec in specs if _matches(names[spec.run_id], pattern)] for pattern in patterns}
-    for pattern, found in matched.items():
-        if not found:
+    return [spec for spec in specs if any(_matches(run_names(spec), pattern) for pattern in patterns)]
+
+
+def check_patterns(specs: Sequence[RunSpec], patterns: Sequence[str] | None) -> None:
+    """Raise :class:`~helpers.errors.InvalidConfigError` for the first of ``patterns`` that
+    matches none of ``specs``, naming it and some of the runs."""
+    for pattern in patterns or ():
+        if not matching_runs(specs, [pattern]):
             listed = ", ".join(f"{spec.run_id} ({paper_name(spec)})" if paper_name(spec) else spec.run_id
                                for spec in specs[:LISTED_RUNS])
             more = f", ... ({len(specs)} runs in all)" if len(specs) > LISTED_RUNS else ""
             raise InvalidConfigError(f"no run matches the pattern {pattern!r}; runs (id, name): {listed}{more}")
-    chosen = {spec.run_id for found in matched.values() for spec in found}
-    return [spec for spec in specs if spec.run_id in chosen]
 
 
 def _matches(names: Sequence[str], pattern: str) -> bool:

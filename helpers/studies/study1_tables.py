@@ -17,6 +17,7 @@ from helpers.runs import RunOutcome
 from helpers.studies import summaries, verdicts
 from helpers.studies.study1_paper import MODELS, PAPER_EPOCHS, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS
 from helpers.studies.summaries import mean_history
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import binomial_se, compare_sentence
 
 VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
@@ -67,10 +68,18 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     difference in points and whether it is larger than the noise.
 
     The paper's numbers belong to its (ImageNet-stem) description; they are repeated on the
-    CIFAR-stem rows as the reference to beat."""
+    CIFAR-stem rows as the reference to beat. A model and stem that did not run (the study run in
+    part) is a row marked 'not run'."""
+    groups = groups_of(outcomes)
     rows = []
-    for (model, stem), runs in groups_of(outcomes).items():
-        value, paper = verdicts.measured(runs), PAPER_TEST_TOP1[model]
+    for model, stem in ((model, stem) for model in MODELS for stem in STEMS):
+        runs, paper = groups.get((model, stem)), PAPER_TEST_TOP1[model]
+        if not runs:
+            rows.append({"run": run_name(model, stem), "seeds": 0, "paper test top-1": paper,
+                         "this run test top-1": np.nan, "this run ± 1 SE (points)": np.nan,
+                         "difference (points)": np.nan, "verdict": NOT_RUN})
+            continue
+        value = verdicts.measured(runs)
         rows.append({"run": run_name(model, stem), "seeds": len(runs), "paper test top-1": paper,
                      "this run test top-1": value.value, "this run ± 1 SE (points)": 100 * value.standard_error,
                      "difference (points)": 100 * (value.value - paper),
@@ -92,7 +101,10 @@ def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     groups = groups_of(outcomes)
     rows = []
     for stem in STEMS:
-        if not all((model, stem) in groups for model in MODELS):
+        if not any((model, stem) in groups for model in MODELS):
+            continue
+        if not all((model, stem) in groups for model in MODELS):  # the study ran in part
+            rows.append({"stem": stem, "the paper's ordering": f"{NOT_RUN} (needs both models)"})
             continue
         r18, r50 = groups["ResNet-18", stem], groups["ResNet-50", stem]
         gap = verdicts.gap_headline("", None, r50, r18)

@@ -30,10 +30,11 @@ from helpers.studies.parameters import StudyParameters
 from helpers.studies.study2_contradictions import (figures_not_reproduced, findings_markdown, findings_table,
                                                    mean_wall_seconds)
 from helpers.studies.study2_paper import PAPER_BEST_PERCENT, PAPER_DIFFERENCES_POINTS, TABLE1_COLUMNS
-from helpers.studies.study2_recipe import (DATASETS, IN_CHANNELS, MODEL_OPTIONS, MODELS, RECIPE, dataset_options,
-                                           images_text, recipe_for, settings)
+from helpers.studies.study2_recipe import (DATASETS, IN_CHANNELS, MODELS, RECIPE, dataset_options, images_text,
+                                           model_options, recipe_for, settings)
 from helpers.studies.study3_ranking import gaps_sentence, headline_table, ranking_line
 from helpers.studies.summaries import mean_history
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, compare_sentence, format_measured, measure
 
 TITLE = "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10"
@@ -50,7 +51,7 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
             model=registry_name,
             dataset=DATASETS[dataset],
             config=recipe_for(dataset, model, parameters, seed=seed),
-            model_options=dict(MODEL_OPTIONS[model]),
+            model_options=model_options(model, parameters.profile),
             dataset_options=dataset_options(dataset, parameters.profile, model),
             labels={"dataset": dataset, "model": model, "seed": seed},
         )
@@ -60,14 +61,15 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
     ]
 
 
-def model_table() -> pd.DataFrame:
-    """Parameter count of each network for each dataset (LeNet's and AlexNet's do not depend on
-    the image size; the input channels change the first conv)."""
+def model_table(profile: str = "paper") -> pd.DataFrame:
+    """Parameter count of each network for each dataset, as ``profile`` builds it (LeNet's and
+    AlexNet's do not depend on the image size; the input channels change the first conv)."""
     rows = []
     for model, registry_name in MODELS.items():
-        row = {"model": model, "registry name": registry_name}
+        options = model_options(model, profile)
+        row = {"model": model, "registry name": registry_name, "options": options or ""}
         for dataset, channels in IN_CHANNELS.items():
-            network = create_model(registry_name, in_channels=channels, seed=0, **MODEL_OPTIONS[model])
+            network = create_model(registry_name, in_channels=channels, seed=0, **options)
             row[f"params ({dataset})"] = count_parameters(network)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -116,14 +118,14 @@ def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                          "this run ± 1 SE (points)": 100 * value.standard_error if value else np.nan,
                          "difference (points)": 100 * (value.value - paper) if value else np.nan,
                          "verdict": {"first": "above the paper", "second": "below the paper",
-                                     "unclear": "within the noise", None: "not run"}[verdict]})
+                                     "unclear": "within the noise", None: NOT_RUN}[verdict]})
     return pd.DataFrame(rows)
 
 
 def this_run_table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """This run's Table 1 in the paper's layout: highest accuracy (%) ± 1 SE per cell (text)."""
     groups = _groups(outcomes)
-    frame = pd.DataFrame("not run", index=pd.Index(list(MODELS), name="model"),
+    frame = pd.DataFrame(NOT_RUN, index=pd.Index(list(MODELS), name="model"),
                          columns=[f"{column} (%, ± 1 SE)" for column in TABLE1_COLUMNS])
     for (dataset, model), runs in groups.items():
         for split in ("train", "test"):
@@ -140,7 +142,7 @@ def differences_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     rows = []
     for (other, dataset), paper in PAPER_DIFFERENCES_POINTS.items():
         row = {"difference": f"ResNet - {other}, {dataset} test", "paper (points)": paper,
-               "this run (points)": np.nan, "this run ± 1 SE (points)": np.nan, "this run's sign": "not run"}
+               "this run (points)": np.nan, "this run ± 1 SE (points)": np.nan, "this run's sign": NOT_RUN}
         if (dataset, "ResNet") in groups and (dataset, other) in groups:
             record = verdicts.gap_headline("", None, groups[dataset, "ResNet"], groups[dataset, other], key=BEST_TEST)
             row.update({"this run (points)": 100 * record["this_run"],

@@ -33,8 +33,9 @@ from helpers.studies.study3_paper import (DATASETS, MODELS, PAPER_ABSTRACT_RESNE
 from helpers.studies.study3_ranking import (gaps_sentence, headline_table, pair_counts, ranked, ranking_line,
                                             resnets_above_plain)
 from helpers.studies.study3_recipe import (QUICK_ALEXNET_LR, RECIPE, SMOKE_PER_CLASS, SPLIT_SEED, dataset_options,
-                                           plan_table, settings, train_config)
+                                           model_options, plan_table, settings, train_config)
 from helpers.studies.summaries import data_kind, dataset_label
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import compare_sentence
 
 TITLE = "AlexNet, VGG19 and ResNet-18/34/50 from scratch on Fashion-MNIST, CIFAR-10 and CIFAR-100"
@@ -49,11 +50,11 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
     return [
         RunSpec(run_id=run_id(dataset, model, seed=seed), model=model, dataset=dataset,
                 config=train_config(model_label, dataset, parameters, seed=seed),
-                model_options=dict(model_options),
+                model_options=model_options(model_label, parameters.profile),
                 dataset_options=dataset_options(dataset, parameters.profile, model_label),
                 labels={"model": model_label, "dataset": dataset_title, "seed": seed})
         for dataset_title, dataset in DATASETS.items()
-        for model_label, (model, model_options) in MODELS.items()
+        for model_label, (model, _) in MODELS.items()
         for seed in parameters.seeds
     ]
 
@@ -100,7 +101,7 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         for model, runs in groups.items():
             paper = PAPER_TEST_TOP1[dataset][model]
             row = {"dataset": dataset, "model": model, "paper top-1": paper, "this run top-1": np.nan,
-                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan, "verdict": "not run",
+                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan, "verdict": NOT_RUN,
                    "this run's data": kind}
             if runs:
                 value = verdicts.measured(runs)
@@ -148,8 +149,8 @@ def resnet18_sources(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                      "abstract top-1": PAPER_ABSTRACT_RESNET18[label],
                      "Section 4.2 text top-1": PAPER_TEXT_RESNET18.get(label, np.nan),
                      "this run top-1": verdicts.measured(runs).value if runs else np.nan,
-                     "this run (%, ± 1 SE)": verdicts.spread_text(runs) if runs else "not run",
-                     "this run's data": data_kind(runs) if runs else "not run"})
+                     "this run (%, ± 1 SE)": verdicts.spread_text(runs) if runs else NOT_RUN,
+                     "this run's data": data_kind(runs) if runs else NOT_RUN})
     return pd.DataFrame(rows)
 
 
@@ -207,8 +208,10 @@ def best_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
 
 
 def best_confusions(confusions: dict[str, Figure], outcomes: Sequence[RunOutcome]) -> list[Figure]:
-    """From :func:`figures` (or :func:`confusion_figures`), the matrix of each dataset's best run."""
-    return [confusions[f"confusion_{outcome.spec.run_id}"] for outcome in best_runs(outcomes)]
+    """From :func:`figures` (or :func:`confusion_figures`), the matrix of each dataset's best run
+    (none for a synthetic stand-in)."""
+    names = (f"confusion_{outcome.spec.run_id}" for outcome in best_runs(outcomes))
+    return [confusions[name] for name in names if name in confusions]
 
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from helpers.studies.study3_paper import (DATASETS, FIGURES, IMAGE_SIDE, MODELS,
                                           PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
                                           PAPER_TEXT_RESNET18, PLAIN_NETWORKS, QUOTES, RESNETS)
 from helpers.studies.summaries import data_kind
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, difference_se, is_clear, measure
 
 SYNTHETIC = "synthetic stand-in"
@@ -52,7 +53,7 @@ def advantage_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         runs = [o for o in outcomes if o.spec.labels["dataset"] == dataset]
         groups = {model: [o for o in runs if o.spec.labels["model"] == model] for model in MODELS}
         best_resnet, best_plain = _best(groups, RESNETS), _best(groups, PLAIN_NETWORKS)
-        row["this run's data"] = data_kind(runs) if runs else "not run"
+        row["this run's data"] = data_kind(runs) if runs else NOT_RUN
         if best_resnet and best_plain:
             record = verdicts.gap_headline("", None, groups[best_resnet], groups[best_plain])
             idle = [name for name in (best_resnet, best_plain) if verdicts.chance_sentence(

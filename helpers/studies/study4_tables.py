@@ -22,6 +22,7 @@ from helpers.studies import summaries, verdicts
 from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_FIGURES, PAPER_REFINED, PAPER_TWEAKS,
                                           REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains,
                                           run_name)
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, difference_se, format_measured, is_clear
 
 METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metrics key, index in the paper's pair)
@@ -41,7 +42,7 @@ def measured_by_run(outcomes: Sequence[RunOutcome], key: str = "test_top1") -> d
 def gap_verdict(gap: float, error: float) -> str:
     """'clearly positive', 'clearly negative' or 'within the noise' for a gap and its standard error."""
     if math.isnan(gap):
-        return "not run"
+        return NOT_RUN
     return ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) else "within the noise"
 
 
@@ -67,7 +68,7 @@ def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOu
                      "this run (%, ± uncertainty)": format_measured(value, digits=2),
                      "difference (points)": difference,
                      "± 1 SE (points)": 100 * value.standard_error if value else np.nan,
-                     "verdict": _versus_paper(value, paper_value) if value else "not run"})
+                     "verdict": _versus_paper(value, paper_value) if value else NOT_RUN})
     return pd.DataFrame(rows)
 
 

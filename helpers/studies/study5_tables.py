@@ -16,6 +16,7 @@ from helpers.studies import summaries, verdicts
 from helpers.studies.study5_grid import grid_runs
 from helpers.studies.study5_paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, PAPER_TEST_TOP1, \
     PAPER_TRAIN_TOP1
+from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, compare_sentence, measure
 
 OPTIMIZER_NAMES = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}
@@ -59,18 +60,24 @@ def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                 runs[0].metrics["epochs"], OPTIMIZER_NAMES[runs[0].metrics["config"]["optimizer"]],
                 f"{runs[0].metrics['params']:,}", f"{100 * test.value:.2f}% ± {100 * test.standard_error:.2f}",
                 f"{100 * train.value:.2f}% ± {100 * train.standard_error:.2f}"]
-        else:
-            columns[f"{model} (this run)"] = [None] * 5
+        else:  # the study ran in part
+            columns[f"{model} (this run)"] = [NOT_RUN] * 5
     index = ["Epochs", "Optimiser", "Parameters", "Final Test Accuracy", "Final Train Accuracy"]
     return pd.DataFrame(columns, index=pd.Index(index, name="Model ->"))
 
 
 def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Table 1's accuracies, paper vs this run (mean over seeds, ± 1 SE), the difference in
-    points and whether it is larger than the noise; one row per model and metric."""
+    points and whether it is larger than the noise; one row per model and metric ('not run' for a
+    model that did not train)."""
+    groups = groups_of(outcomes)
     rows = []
-    for model, runs in groups_of(outcomes).items():
+    for model in MODELS:
+        runs = groups.get(model)
         for metric, paper in (("test top-1", PAPER_TEST_TOP1[model]), ("train top-1", PAPER_TRAIN_TOP1[model])):
+            if not runs:
+                rows.append({"model": model, "metric": metric, "paper top-1": paper, "verdict": NOT_RUN})
+                continue
             value = measured(runs, metric)
             verdict, _ = compare_sentence("this run", value, "the paper", paper)
             rows.append({"model": model, "metric": metric, "paper top-1": paper, "this run top-1": value.value,
@@ -84,7 +91,7 @@ def parameter_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Parameter counts, paper vs the trained models (the difference should be 0)."""
     groups = groups_of(outcomes)
     counts = {model: groups[model][0].metrics["params"] if model in groups else None for model in MODELS}
-    return pd.DataFrame([{"model": model, "paper": PAPER_PARAMS[model], "this run": count,
+    return pd.DataFrame([{"model": model, "paper": PAPER_PARAMS[model], "this run": NOT_RUN if count is None else count,
                           "difference": None if count is None else count - PAPER_PARAMS[model]}
                          for model, count in counts.items()])
 

@@ -17,6 +17,8 @@ import pandas as pd
 from helpers.runs import RunOutcome
 from helpers.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
+NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
+
 
 def measured(runs: Sequence[RunOutcome], key: str = "test_top1") -> Measured:
     """``metrics[key]`` over the runs (seeds) with its uncertainty; the test-set size is the runs'."""

@@ -50,6 +50,7 @@ def train(
     checkpoint_path: str | os.PathLike | None = None,
     identity: dict[str, Any] | None = None,
     distributed: DistributedContext | None = None,
+    checkpoint_last_epoch: bool = True,
 ) -> TrainResult:
     """Train ``model`` on ``data`` as ``config`` says; evaluate validation and test every epoch.
 
@@ -58,6 +59,9 @@ def train(
     found there is resumed after its last finished epoch, provided it was made with the same
     config and ``identity`` (default: ``run_labels``); otherwise
     :class:`~helpers.train.checkpoint.CheckpointMismatchError` names the differing fields.
+    ``checkpoint_last_epoch=False`` skips the checkpoint after the last epoch, for a caller that
+    saves the finished result itself at once (writing a ResNet-50 checkpoint takes about half a
+    second on a CPU, longer than a smoke run's epoch).
     On the CPU a resumed run's history and metrics equal an uninterrupted run's.
 
     Under ``torchrun`` (or with ``distributed``) the run is data-parallel; every rank returns the
@@ -88,7 +92,7 @@ def train(
         row["seconds"] = time.perf_counter() - epoch_start
         row["images_per_second"] = images_seen / train_seconds
         record.add_epoch(row, train_seconds=train_seconds, images_seen=images_seen)
-        if checkpoint_path is not None and distributed.is_main:
+        if checkpoint_path is not None and distributed.is_main and (checkpoint_last_epoch or epoch < config.epochs):
             save_checkpoint(checkpoint_path, record.checkpoint(engine, run_identity_))
         progress.finish({key: row[key] for key in row if key not in ("epoch", "seconds")})
 

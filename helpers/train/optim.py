@@ -11,13 +11,16 @@ from helpers.config import TrainConfig
 
 ONECYCLE_PEAK_FRACTION = 0.25  # one-cycle without explicit warm-up: ramp up over the first quarter
 ONECYCLE_START_FACTOR = 0.04  # start at lr / 25, as torch's OneCycleLR does
+FUSED_DEVICE_TYPES = ("cuda", "cpu")  # where torch's fused SGD, Adam and AdamW run
 
 
 def build_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    """The optimizer named in ``config``, using fused kernels on CUDA and foreach elsewhere."""
+    """The optimizer named in ``config``, using fused kernels on CUDA and the CPU and foreach
+    elsewhere."""
     parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
-    # fused/foreach step the whole parameter list in a few kernels instead of one per tensor.
-    speed = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    # fused/foreach step the whole parameter list in a few kernels instead of one per tensor. On the
+    # CPU fused is 3-6x faster than foreach (benchmarks/results/optimizer_step.json).
+    speed = {"fused": True} if device.type in FUSED_DEVICE_TYPES else {"foreach": True}
     if config.optimizer == "sgd":
         return torch.optim.SGD(
             parameters,

@@ -321,7 +321,8 @@ def test_difference_points_and_metrics_summary():
                                "runs": {"a": {"device": "cuda"}, "b": {"device": "cpu"}}, "seeds": [0, 1],
                                "profile": "smoke"})
     assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
-                       "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke"}
+                       "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke", "run_patterns": None}
+    assert metrics_summary({"run_patterns": ["B+c+l"]})["run_patterns"] == ["B+c+l"]
     assert metrics_summary(None) == {}
 
 
@@ -344,6 +345,11 @@ def test_results_table_has_every_headline_with_its_uncertainty():
     assert page.count("<tr>") == 3 and "sortResults(0)" in page and "0.40" in page
     index = build_index_html([result], profile="smoke", date="d", device="cpu")
     assert "± 0.40 (binomial SE, n=10,000)" in index and "below the paper" in index
+    assert rows[0]["runs"] == "all" and "Run in part" not in index
+    in_part = StudyResult(study="04", notebook="04.ipynb", status="ok", wall_seconds=1.0, headline=headline,
+                          seeds=[0], profile="smoke", run_patterns=["B+c+l"])
+    assert results_rows([in_part])[0]["runs"] == "B+c+l"
+    assert "Run in part" in build_index_html([in_part], profile="smoke", date="d", device="cpu")
 
 
 @pytest.mark.parametrize("text", ["True", "False", "None", "3", "-2", "0.5", "1e-3", "resnet18", "true", "auto"])

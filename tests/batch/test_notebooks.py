@@ -119,3 +119,30 @@ def test_index_and_a_study_report_render_in_chromium(smoke_run, tmp_path):
     assert len(report["images"]) >= 3
     browser.assert_not_blank(index_png)
     browser.assert_not_blank(report_png)
+
+
+def test_one_row_of_a_study_reruns_alone_apart_from_the_whole_studies(tmp_path):
+    """``--only 04 --runs "B+c+l"`` trains that row only, into <out>/smoke-in-part, and says so."""
+    out = tmp_path / "outputs"
+    environment = {key: value for key, value in os.environ.items() if key != "HELPERS_DATA_DIR"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "helpers.batch", "--profile", "smoke", "--only", "04", "--runs", "B+c+l",
+         "--out", str(out)], cwd=REPO, env=environment, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    study = out / "smoke-in-part" / "04"
+    assert sorted(path.name for path in (study / "runs").iterdir()) == ["model_b_c_l_seed0"]
+    assert not (out / "smoke").exists()  # the whole study's results are not touched
+    metrics = json.loads((study / "metrics.json").read_text())
+    assert metrics["run_in_part"] is True and metrics["run_patterns"] == ["B+c+l"]
+    report = (study / "report.html").read_text(encoding="utf-8")
+    assert "Run in part" in report and "not run" in report
+    assert ",B+c+l," in (out / "smoke-in-part" / "results.csv").read_text()
+
+
+def test_a_runs_pattern_that_matches_nothing_exits_2_naming_the_study(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "helpers.batch", "--only", "01", "04", "--runs", "B+c+l", "--out", str(tmp_path / "o")],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: study 01: no run matches the pattern 'B+c+l'; runs (id, name): ")
+    assert len(completed.stderr.splitlines()) == 1 and not (tmp_path / "o").exists()

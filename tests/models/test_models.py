@@ -73,6 +73,17 @@ def test_alexnet_takes_imagenet_size_and_no_dropout() -> None:
         assert model(torch.randn(1, 3, 224, 224)).shape == (1, 10)
 
 
+def test_alexnet_classifier_width_changes_only_the_two_hidden_layers() -> None:
+    narrow = create_model("alexnet", classifier_width=512)
+    linear = [module for module in narrow.modules() if isinstance(module, nn.Linear)]
+    assert [(layer.in_features, layer.out_features) for layer in linear] == [(9216, 512), (512, 512), (512, 10)]
+    convs = sum(p.numel() for p in narrow.features.parameters())
+    assert count_parameters(narrow) == convs + 9216 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10
+    for bad in (0, 2.5, True):
+        with pytest.raises(InvalidConfigError, match="classifier_width must be a positive integer"):
+            create_model("alexnet", classifier_width=bad)
+
+
 # --- parameter counts -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "options", "expected"), [

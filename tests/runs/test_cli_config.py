@@ -14,7 +14,8 @@ import helpers
 from helpers.config import TrainConfig
 from helpers.data import check_dataset_options
 from helpers.io import write_json
-from helpers.models import ResNet
+from helpers.models import ResNet, available_models
+from helpers.models.registry import model_builder
 from helpers.models.resnet import RESNET_OPTIONS
 from helpers.runs import RunSpec, cli
 from helpers.runs.cli_options import DATASET_OPTIONS_SET_ELSEWHERE, docstring_arguments
@@ -102,6 +103,18 @@ def test_every_resnet_option_has_a_flag_documented_by_the_class():
         assert actions[_flag(name)].dest == f"model.{name}"
         assert actions[_flag(name)].help.startswith(documentation[name].rstrip(".")), name
     assert "stem" in documentation and "``" not in documentation["stem"]
+
+
+def test_every_option_of_every_registered_model_has_a_flag():
+    actions = _actions()
+    for name in available_models():
+        builder_options = [parameter for parameter in inspect.signature(model_builder(name)).parameters.values()
+                           if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+        for option in builder_options:
+            assert actions[_flag(option.name)].dest == f"model.{option.name}", (name, option.name)
+    spec = cli.spec_from_command_line(["--model", "alexnet", "--dataset", "mnist", "--out", "unused",
+                                       "--classifier-width", "256", "--dropout", "0.0"])
+    assert spec.model_options == {"classifier_width": 256, "dropout": 0.0}
 
 
 def test_every_dataset_option_has_a_flag():

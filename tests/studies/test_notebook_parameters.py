@@ -2,6 +2,7 @@
 sections in the same order, and a mistyped papermill parameter that stops it before any work
 (papermill itself only warns)."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,7 @@ from helpers.studies.parameters import assigned_names, reject_unknown_parameters
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
-COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "output_dir",
+COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "runs", "output_dir",
                      "torchrun_processes", "progress")
 # Every notebook's sections, in this order (tables and figures between Training and Recorded results).
 SECTIONS = ("## Imports", "## Parameters", "## Settings", "## Models", "## Training", "## Recorded results",
@@ -62,7 +63,9 @@ def test_notebook_follows_the_contract(path):
     tagged = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1
     for name in COMMON_PARAMETERS:
-        assert any(line.startswith(f"{name} = ") and "#" in line for line in tagged[0].source.splitlines()), name
+        assert any(line.startswith(f"{name} = ") for line in tagged[0].source.splitlines()), name
+    for line in tagged[0].source.splitlines():  # papermill --help-notebook shows the type and the help
+        assert re.match(r"^\w+ = .+  # type: \S+ \S", line), line
     after = code[code.index(tagged[0]) + 1]
     assert after.source.startswith("study_parameters.reject_unknown_parameters(In)")
     for cell in code:

@@ -21,6 +21,7 @@ from helpers.runs import RunOutcome
 from helpers.studies import (RUN_ID_PATTERN, recipes, run_id, running, study1, study2, study3, study4, study5)
 from helpers.studies.display import show_table
 from helpers.studies.parameters import CHOSEN, PAPER, PROFILES
+from helpers.studies.selection import matching_runs
 
 from study_support import parameters
 
@@ -261,3 +262,59 @@ def test_show_table_formats_every_table_alike():
     named = show_table(frame.set_index("model")).to_html()
     assert ">A<" in named and "model" in named  # a named index stays visible, as columns
     assert "0.1<" in show_table(frame, precision=1).to_html()
+
+
+# --- a study run in part (the runs parameter) ---------------------------------------------------------
+
+@study_ids
+def test_a_study_run_in_part_gives_every_table_figure_and_conclusion_with_the_rest_not_run(study_id, tmp_path):
+    module = STUDIES[study_id]
+    tuning, final = every_spec(module, parameters(tmp_path))
+    chosen = final[-1]  # the plan's last run: for study 5 a final run without its tuning phase
+    study_parameters = parameters(tmp_path, runs=chosen.run_id)
+    if hasattr(module, "tuned_values"):  # no tuning run matches: the study's fallback values
+        study_parameters = study_parameters.with_tuned(module.tuned_values([]))
+        chosen = next(spec for spec in module.plan(study_parameters) if spec.run_id == chosen.run_id)
+    selected = matching_runs([*tuning, *module.plan(study_parameters)], study_parameters.runs)
+    assert [spec.run_id for spec in selected] == [chosen.run_id]
+    outcomes = [fake_outcome(chosen)]
+    tables = module.tables(outcomes)
+    assert len(tables["runs"]) == 1
+    shown = pd.concat([table.astype(str) for table in tables.values()], ignore_index=True)
+    assert shown.apply(lambda column: column.str.contains("not run")).any().any()  # the paper's other rows
+    assert module.figures(outcomes)
+    json.dumps(module.headlines(outcomes))
+    assert isinstance(module.conclusion(outcomes, study_parameters), str)
+
+
+def test_runs_is_a_checked_parameter_that_takes_one_pattern_or_a_list(tmp_path):
+    assert parameters(tmp_path).runs is None and not parameters(tmp_path).in_part
+    assert parameters(tmp_path, runs="B+c+l").runs == ("B+c+l",)
+    assert parameters(tmp_path, runs='["B+c+l", "A+*"]').runs == ("B+c+l", "A+*")  # papermill -p passes text
+    assert parameters(tmp_path, runs=["resnet18_*"]).in_part
+    for bad in ([], "", [1], 3, "[unclosed"):
+        with pytest.raises(InvalidConfigError, match=r"invalid runs .*expected a pattern"):
+            parameters(tmp_path, runs=bad)
+
+
+def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_matches_nothing(tmp_path):
+    from helpers.studies.recording import plan_banner
+
+    specs = study4.plan(parameters(tmp_path))
+    banner = plan_banner(specs, parameters(tmp_path, runs="B+c+l"))
+    assert "Run in part" in banner and f"1 of the study's {len(specs)} runs" in banner
+    assert "Run in part" not in plan_banner(specs, parameters(tmp_path))
+    with pytest.raises(InvalidConfigError, match=re.escape("no run matches the pattern 'B+c+x'")):
+        plan_banner(specs, parameters(tmp_path, runs=["B+c+l", "B+c+x"]))
+
+
+def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():
+    from helpers.studies.display import with_profile
+
+    figure = Figure()
+    figure.add_subplot().set_title("curves")
+    figures = with_profile({"curves": figure}, "smoke")
+    assert figures["curves"] is figure and figure.axes[0].get_title() == "curves (smoke profile)"
+    placeholder = figures["fig4_model_b_curves"]  # not made: its runs did not train
+    assert "fig4_model_b_curves: not run" in placeholder.texts[0].get_text()
+    assert list(figures) == ["curves"]  # only real figures are saved

@@ -62,8 +62,9 @@ def test_plan_trains_three_networks_on_two_datasets(tmp_path, profile, epochs, b
     assert [(spec.dataset, spec.model) for spec in specs] == [
         (dataset, model) for dataset in ("mnist", "cifar10") for model in ("resnet18", "lenet5", "alexnet")]
     for spec in specs:
-        assert spec.config.epochs == epochs
-        smoke_batch = {"lenet5": 8, "alexnet": 64}.get(spec.model, batch_size)
+        smoke_epochs = {"alexnet": 4}.get(spec.model, epochs)  # Adam needs more steps (study2_recipe)
+        assert spec.config.epochs == (smoke_epochs if profile == "smoke" else epochs)
+        smoke_batch = {"lenet5": 8}.get(spec.model, batch_size)
         assert spec.config.batch_size == (smoke_batch if profile == "smoke" else batch_size)
         assert "to_rgb" not in spec.dataset_options  # MNIST stays grey: the models take in_channels=1
         if spec.dataset == "mnist":
@@ -80,7 +81,10 @@ def test_smoke_reads_the_samples_small_with_a_fast_recipe(tmp_path):
     assert alexnet.config.optimizer == "adam" and resnet.config.optimizer == "sgd"
     assert {spec.dataset_options["image_size"] for spec in specs.values()} == {16}
     assert "test_per_class" not in resnet.dataset_options  # every test image of the sample
-    assert alexnet.dataset_options["train_per_class"] == 50 and resnet.dataset_options["train_per_class"] == 100
+    assert resnet.dataset_options["train_per_class"] == 100
+    assert "train_per_class" not in alexnet.dataset_options  # a narrow classifier makes its steps cheap
+    assert alexnet.model_options == {"classifier_width": 512}
+    assert all("classifier_width" not in spec.model_options for spec in study2.plan(parameters(tmp_path, "paper")))
     assert "train_per_class" not in specs["cifar10_resnet18_seed0"].dataset_options  # every training image
     assert "train_per_class" not in specs["mnist_lenet5_seed0"].dataset_options
     for profile in ("quick", "paper"):
@@ -256,3 +260,10 @@ def test_tiny_real_run_gives_every_table(tmp_path):
     assert table.loc["LeNet"].ne("not run").all() and table.loc["ResNet"].eq("not run").all()
     assert "confusion_mnist_lenet5" in study2.figures(outcomes)
     assert "LeNet" in study2.conclusion(outcomes, parameters(tmp_path))
+
+
+def test_model_table_shows_the_smoke_profiles_narrow_alexnet():
+    paper, smoke = (study2.model_table(profile).set_index("model") for profile in ("paper", "smoke"))
+    assert smoke.loc["AlexNet", "options"] == {"classifier_width": 512}
+    assert smoke.loc["AlexNet", "params (CIFAR-10)"] < paper.loc["AlexNet", "params (CIFAR-10)"] / 5
+    assert smoke.loc["ResNet", "params (CIFAR-10)"] == paper.loc["ResNet", "params (CIFAR-10)"]

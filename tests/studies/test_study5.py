@@ -37,7 +37,8 @@ def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp
     assert [s.labels["model"] for s in specs] == ["ResNet18", "ResNetLarge"] * 2
     assert len({s.run_id for s in specs}) == 4
     for spec in specs:
-        assert (spec.config.augmentation, spec.config.concat_original) == ("study5", True)
+        # the smoke profile does not concatenate the originals: half the cost per epoch
+        assert (spec.config.augmentation, spec.config.concat_original) == ("study5", profile != "smoke")
         assert "val_fraction" not in spec.dataset_options  # final runs train on all training images
     small, large = specs[0].config, specs[1].config
     assert small.optimizer == "adamw" and small.scheduler == "onecycle"
@@ -139,15 +140,18 @@ def outcomes(final_specs):
     return [fake_outcome(final_specs[0], 0.9302, 0.9798), fake_outcome(final_specs[1], 0.9373, 0.9722)]
 
 
-def test_grid_table_and_best_point(grid_outcomes):
+def test_grid_table_and_best_point(grid_outcomes, tmp_path):
     table = study5.grid_table(grid_outcomes)
     assert len(table) == 4 and set(table["seeds"]) == {2}
     point = table.set_index(["learning rate", "momentum"]).loc[(0.2, 0.8)]
     assert point["validation top-1"] == pytest.approx(0.7)
     assert point["validation ± 1 SE (points)"] == pytest.approx(100 * math.sqrt(0.0002 / 2 + 0.7 * 0.3 / 20))  # sd 0.014
     assert study5.tuned_values(grid_outcomes) == {"lr": 0.2, "momentum": 0.8}
+    assert study5.tuned_values([]) == {}  # no tuning run (run in part): plan() falls back, and says so
+    fallback = study5.plan(parameters(tmp_path).with_tuned({}))[1]
+    assert fallback.labels["lr source"] == "fallback (no grid search run)"
     with pytest.raises(ValueError, match="grid"):
-        study5.tuned_values([])
+        study5_grid.best_grid_point([])
     sentence = study5_grid.grid_choice_sentence(grid_outcomes)
     assert sentence.startswith("best lr 0.2, momentum 0.8 (70.0 ± 10.3 % validation top-1)")
     assert "the runner-up (lr 0.2 / momentum 0.9)" in sentence and "cannot tell them apart" in sentence

@@ -189,3 +189,14 @@ def test_execute_run_keeps_weights_and_drops_the_checkpoint_when_done(data, tmp_
     model = small_model(data)
     model.load_state_dict(weights)
     assert outcome.metrics["epochs"] == 1
+
+
+def test_without_the_last_epochs_checkpoint_the_one_before_stays_for_a_resume(data, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    config = TrainConfig(**{**CONFIG, "epochs": 2})
+    first = train(small_model(data), data, config, checkpoint_path=checkpoint, checkpoint_last_epoch=False)
+    kept = torch.load(checkpoint, weights_only=True)
+    assert len(kept["history"]) == 1  # epoch 1's checkpoint, not epoch 2's
+    again = train(small_model(data), data, config, checkpoint_path=checkpoint)  # retrains epoch 2 only
+    assert len(again.history) == 2
+    assert again.history["train_loss"].iloc[0] == first.history["train_loss"].iloc[0]
