@@ -20,7 +20,7 @@ from helpers.batch.state import staging_folder
 from helpers.config import DEVICES
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable
-from helpers.studies.parameters import PROFILES, check_parameter_values, parse_value
+from helpers.studies.parameters import PROFILES, check_parameter_values, parse_value, run_patterns
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
@@ -199,7 +199,7 @@ def check_run_patterns(study: str, options: BatchOptions) -> None:
     from helpers.studies.parameters import check_parameters
 
     accepted = inspect.signature(check_parameters).parameters
-    arguments = ["--profile", options.profile, "--runs", *map(str, _patterns(options.overrides["runs"]))]
+    arguments = ["--profile", options.profile, "--runs", *run_patterns(options.overrides["runs"])]
     for name, value in options.overrides.items():
         if name in accepted and name not in ("runs", "profile", "output_dir"):  # the plan's other parameters
             arguments += ["-p", name, repr(value)]
@@ -209,11 +209,6 @@ def check_run_patterns(study: str, options: BatchOptions) -> None:
     if finished.returncode != 0:
         message = (finished.stderr.strip().splitlines() or ["the plan command failed"])[-1].removeprefix("error: ")
         raise InvalidConfigError(f"study {study}: {message}")
-
-
-def _patterns(runs: Any) -> list[str]:
-    """``-p runs VALUE`` may give one pattern or a list."""
-    return [runs] if isinstance(runs, str) else list(runs)
 
 
 def parse_options(argv: Sequence[str] | None) -> BatchOptions:

@@ -117,7 +117,7 @@ def check_parameters(
     return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
                            batch_size=batch_size, output_dir=output_dir, download=download,
                            torchrun_processes=torchrun_processes, progress=progress, image_size=image_size,
-                           runs=_run_patterns(runs))
+                           runs=run_patterns(runs))
 
 
 def check_parameter_values(values: Mapping[str, Any]) -> None:
@@ -137,8 +137,8 @@ def _require_type(name: str, value: Any, kinds: type | tuple[type, ...], expecte
         raise InvalidConfigError(f"invalid {name} {value!r}: a {type(value).__name__}, expected {expected}")
 
 
-def _run_patterns(runs: Any) -> tuple[str, ...] | None:
-    """``runs`` as a tuple of patterns; None (every run) for None. A string that reads as a list
+def run_patterns(runs: Any) -> tuple[str, ...] | None:
+    """The ``runs`` parameter as a tuple of patterns; None (every run) for None. A string that reads as a list
     (papermill's ``-p runs '["B+c+l"]'``) is that list; any other string is one pattern."""
     if runs is None:
         return None

@@ -163,8 +163,8 @@ def _image_size_row(parameters: StudyParameters) -> tuple[str, str, str]:
     if set(sizes.values()) == {None}:
         return ("image size", "32x32 (native)", PAPER)
     shown = ", ".join(f"{size or 32}x{size or 32} ({STEMS[stem]})" for stem, size in sizes.items())
-    return ("image size", shown, f"{parameters.profile} profile (the paper: 32x32): the CIFAR-stem pair on 24-px "
-                                 "images (resized) halves its cost")
+    return ("image size", shown, f"{parameters.profile} profile (the paper: 32x32): the CIFAR-stem pair on "
+                                 f"{sizes['cifar']}-px images (resized) halves its cost")
 
 
 def model_table(num_classes: int = 10) -> pd.DataFrame:
