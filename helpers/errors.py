@@ -35,6 +35,10 @@ class DataNotFoundError(HelpersError, FileNotFoundError):
     """A dataset that is not on disk where it was looked for, and could not be downloaded."""
 
 
+class WeightsNotFoundError(HelpersError, FileNotFoundError):
+    """Pretrained weights that are not in the cache and could not be downloaded."""
+
+
 class CorruptDataError(HelpersError, ValueError):
     """A data file that exists but cannot be read: truncated, malformed, or of the wrong shape."""
 

@@ -14,6 +14,7 @@ _EXPORTS = {
     "ChannelStats": "helpers.data.constants",
     "DATASET_STATS": "helpers.data.constants",
     "HALF_STATS": "helpers.data.constants",
+    "IMAGENET_STATS": "helpers.data.constants",
     "ImageDataset": "helpers.data.arrays",
     "augment_batch": "helpers.data.augment",
     "mixup": "helpers.data.augment",

@@ -105,6 +105,16 @@ DATASET_STATS: dict[str, ChannelStats] = {
     ),
 }
 
+# The statistics that torchvision's ImageNet weights were trained with (its ImageClassification
+# preset, torchvision/transforms/_presets.py, and every ResNet*_Weights' transforms): images given
+# to a pretrained model are normalised with these, whatever the dataset.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+IMAGENET_STATS = ChannelStats(
+    IMAGENET_MEAN, IMAGENET_STD,
+    "ImageNet-1k training set, as torchvision's pretrained weights expect (transforms._presets)",
+)
+
 # Study 1 normalises every channel with mean 0.5 and std 0.5 (maps [0, 1] to [-1, 1]).
 HALF_STATS = ChannelStats((0.5,), (0.5,), "study 1 paper: mean 0.5, std 0.5 per channel")
 

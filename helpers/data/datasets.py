@@ -27,7 +27,8 @@ from helpers.data.synthetic import make_synthetic
 from helpers.errors import InvalidConfigError, check_choice
 
 DATASETS = ("cifar10", "cifar100", "mnist", "fashion_mnist", "caltech101", "synthetic")
-NORMALIZATIONS = ("dataset", "half")
+NORMALIZATIONS = ("dataset", "half", "imagenet")
+GREY_DATASETS = ("mnist", "fashion_mnist")
 _RESIZE_CHUNK = 4096  # images per interpolation call: bounds the float32 working memory
 
 
@@ -63,7 +64,9 @@ def load_dataset(
     rounded back to uint8); repeat grey to 3 channels if ``to_rgb``.
 
     ``normalization='dataset'`` uses the published statistics in :mod:`helpers.data.constants`
-    (computed from the training images for ``synthetic``); ``'half'`` uses 0.5 / 0.5 (study 1).
+    (computed from the training images for ``synthetic``); ``'half'`` uses 0.5 / 0.5 (study 1);
+    ``'imagenet'`` uses ImageNet's (:data:`~helpers.data.constants.IMAGENET_STATS`), which models
+    starting from pretrained ImageNet weights expect; it needs 3-channel images (``to_rgb`` for grey).
     With ``samples`` the embedded sample is read instead of the full dataset. ``origin`` of the
     result records where the data came from. Every argument is checked before any file is read.
     """
@@ -118,6 +121,8 @@ def load_dataset(
         notes.append("grey images repeated to 3 channels")
 
     mean, std = _normalization(name, normalization, x_train)
+    if normalization == "imagenet":
+        notes.append("normalised with ImageNet's statistics (for pretrained ImageNet weights), not the dataset's")
     return ImageDataset(
         name=name, classes=splits.classes, mean=mean, std=std,
         x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, x_val=x_val, y_val=y_val,
@@ -154,6 +159,9 @@ def check_dataset_options(
                        "include_background": include_background}.items():
         if not isinstance(value, bool):
             raise InvalidConfigError(f"invalid {key} {value!r}: expected True or False")
+    if normalization == "imagenet" and name in GREY_DATASETS and not to_rgb:
+        raise InvalidConfigError(f"normalization 'imagenet' needs RGB images, but {name} is grey; add to_rgb=True "
+                                 "or choose normalization 'dataset' or 'half'")
     if synthetic_options is not None and name != "synthetic":
         raise InvalidConfigError(f"synthetic_options apply only to the 'synthetic' dataset, not {name!r}")
 
@@ -279,6 +287,11 @@ def _normalization(name: str, normalization: str, x_train: torch.Tensor) -> tupl
     channels = x_train.shape[1]
     if normalization == "half":
         return (0.5,) * channels, (0.5,) * channels
+    if normalization == "imagenet":
+        if channels != len(constants.IMAGENET_MEAN):
+            raise InvalidConfigError(f"normalization 'imagenet' needs RGB images, but {name} has {channels} "
+                                     "channel(s); add to_rgb=True or choose normalization 'dataset' or 'half'")
+        return constants.IMAGENET_MEAN, constants.IMAGENET_STD
     stats = constants.DATASET_STATS.get(name)
     if stats is not None and len(stats.mean) in (1, channels):
         repeat = channels // len(stats.mean)  # grey statistics apply to every copy of a grey channel

@@ -24,6 +24,7 @@ def synthetic_stand_in_for(name: str, dataset_options: dict[str, Any]) -> ImageD
         "test_size": test_per_class * len(classes),
     }
     data = load_dataset("synthetic", synthetic_options=options, val_fraction=val_fraction,
+                        normalization=dataset_options.get("normalization", "dataset"),
                         seed=dataset_options.get("seed", 0))
     note = f"SYNTHETIC STAND-IN for {name}: the real data was not found, so these numbers say nothing about {name}"
     origin = {"dataset": name, "kind": "synthetic stand-in", "path": None, "samples": False}

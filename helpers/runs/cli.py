@@ -14,6 +14,13 @@ stderr (no traceback) with exit status 2, before anything is created.
 Every config field, ResNet option and dataset option is a flag, generated from the field or option
 itself (:mod:`helpers.runs.cli_options`); ``--spec FILE`` trains a run that a study planned
 (``python -m helpers.studies plan``), with the flags given overriding its values.
+
+``--weights PATH`` (a torchvision-layout state dict) or ``--weights imagenet`` fine-tunes from
+pretrained weights; the images are then normalised with ImageNet's statistics unless
+``--normalization`` says otherwise, and metrics.json's ``weights`` says what was loaded::
+
+    python -m helpers.train --model resnet50 --dataset caltech101 --stem imagenet --stride-in-3x3 \
+        --weights resnet50.pth --epochs 10 --out /tmp/finetune
 """
 
 from __future__ import annotations
@@ -121,7 +128,7 @@ def _run(arguments: argparse.Namespace) -> int:
                 message = f"{out} already holds this finished run (pass --force to retrain it):\n"
             else:
                 data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
-                                    samples=arguments.samples, **spec.dataset_options)
+                                    samples=arguments.samples, **spec.data_options)
                 if distributed.is_main:
                     print(describe_origin(data), flush=True)
                 metrics = execute_run(spec, data, out, force=arguments.force).metrics
@@ -144,9 +151,11 @@ def _check_spec(spec: RunSpec) -> None:
     unknown = sorted(set(spec.dataset_options) - set(valid))
     if unknown:
         raise InvalidConfigError(f"unknown dataset option(s) {', '.join(unknown)}; valid options: {', '.join(valid)}")
-    check_dataset_options(spec.dataset, **spec.dataset_options)
+    check_dataset_options(spec.dataset, **spec.data_options)
     num_classes = len(CLASS_NAMES.get(spec.dataset, range(DEFAULT_CLASS_COUNT)))
-    with torch.device("meta"):  # builds no weights: only the options are checked
+    # Builds no weights: only the options are checked, and a --weights file is read and matched
+    # against the model (downloaded first, for "imagenet"), so that a wrong one stops here.
+    with torch.device("meta"):
         create_model(spec.model, num_classes=num_classes, **spec.model_options)
 
 

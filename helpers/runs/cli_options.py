@@ -3,7 +3,8 @@ from what they set so that the command line cannot lag the library:
 
 - every :class:`~helpers.config.TrainConfig` field, its help the field's documentation (its
   ``metadata["help"]``);
-- every option of :class:`~helpers.models.ResNet`, its help the class docstring's ``Args``;
+- every option of :class:`~helpers.models.ResNet`, its help the class docstring's ``Args``, and
+  ``--weights`` (:func:`~helpers.models.create_model`'s pretrained weights);
 - every option of :func:`helpers.data.load_dataset`, its help from :data:`DATASET_HELP`.
 
 Each flag is ``--`` and the name with ``-`` for ``_``; booleans take ``--x/--no-x``. A flag not
@@ -27,6 +28,7 @@ from typing import Any
 from helpers.config import DEVICES, OPTIMIZERS, PRECISIONS, PROGRESS_MODES, SCHEDULERS, TrainConfig, augmentation_names
 from helpers.data.datasets import NORMALIZATIONS, check_dataset_options
 from helpers.models.alexnet import AlexNet
+from helpers.models.pretrained import WEIGHTS_CHOICES
 from helpers.models.resnet import BLOCK_TYPES, RESNET_OPTIONS, STEMS, ResNet
 
 CONFIG, MODEL, DATASET = "config", "model", "dataset"  # the parts of a run spec the flags set
@@ -37,7 +39,8 @@ DATASET_OPTIONS_SET_ELSEWHERE = ("name", "download", "samples", "seed")
 DATASET_HELP = {
     "image_size": "resize every image to this square size in pixels (bilinear, antialiased)",
     "to_rgb": "repeat grey images to 3 channels",
-    "normalization": "normalisation constants: the dataset's published statistics (dataset) or 0.5 / 0.5 (half)",
+    "normalization": "normalisation constants: the dataset's published statistics (dataset), 0.5 / 0.5 (half) "
+                     "or ImageNet's (imagenet; the default with --weights)",
     "val_fraction": "stratified validation split: this share of the training images, seeded",
     "train_per_class": "class-balanced subset: this many training images per class",
     "test_per_class": "class-balanced subset: this many test images per class",
@@ -84,6 +87,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         _add(group, MODEL, name, hints[name], documentation[name])
     for name, (hint, text) in other_model_options().items():
         _add(group, MODEL, name, hint, f"{text} (AlexNet)")
+    group.add_argument("--weights", dest=f"{MODEL}.weights", default=None, metavar="PATH|imagenet",
+                       help=f"start from pretrained weights (ResNet-18/34/50 for imagenet): {WEIGHTS_CHOICES}; "
+                            "the data is then normalised with ImageNet's statistics unless --normalization is given")
 
 
 def other_model_options() -> dict[str, tuple[Any, str]]:

@@ -10,12 +10,13 @@ import torch
 
 from helpers.data import load_dataset
 from helpers.data.arrays import ImageDataset
+from helpers.data.constants import IMAGENET_MEAN, IMAGENET_STD
 from helpers.data.stand_in import synthetic_stand_in_for
 from helpers.device import resolve_device
 from helpers.errors import DataNotFoundError, InvalidConfigError
 from helpers.evaluate import confusion_matrix
 from helpers.io import check_writable, write_atomic
-from helpers.models import create_model
+from helpers.models import create_model, load_weights
 from helpers.runs.spec import CHECKPOINT_NAME, WEIGHTS_NAME, RunOutcome, RunSpec, is_finished, load_run, save_run
 from helpers.runs.torchrun import execute_run_with_torchrun
 from helpers.train import train
@@ -31,7 +32,14 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     earlier checkpoint and starts afresh. When finished, the folder holds ``spec.json``,
     ``history.csv``, ``model.pt`` (weights only) and, written last, ``metrics.json``. Under
     ``torchrun`` every rank trains and only rank 0 writes.
+
+    A ``weights`` model option starts the model from pretrained tensors (see
+    :mod:`helpers.models.pretrained`); ``metrics["weights"]`` then records their source and how
+    many tensors were loaded and initialised (``None`` for a run from scratch). ``data`` must be
+    loaded with ``spec.data_options``, which normalises with ImageNet's statistics for pretrained
+    weights unless the spec says otherwise; data normalised otherwise raises.
     """
+    _check_normalization(spec, data)
     folder = Path(folder)
     checkpoint = folder / CHECKPOINT_NAME
     distributed = context_from_environment(resolve_device(spec.config.device).type)
@@ -41,15 +49,22 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
         for stale in (folder / "metrics.json", checkpoint):
             stale.unlink(missing_ok=True)
     distributed.barrier()  # no rank may read a checkpoint that rank 0 is about to discard
+    model_options = dict(spec.model_options)
+    weights = model_options.pop("weights", None)
     model = create_model(
-        spec.model, num_classes=data.num_classes, in_channels=data.in_channels, seed=spec.config.seed, **spec.model_options
+        spec.model, num_classes=data.num_classes, in_channels=data.in_channels, seed=spec.config.seed, **model_options
     )
+    # Loaded here rather than by create_model, to keep the report for metrics.json.
+    weights_report = load_weights(model, weights, model_name=spec.model) if weights is not None else None
+    if weights_report is not None and distributed.is_main:
+        print(weights_report.describe(), flush=True)
     result = train(model, data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict(),
                    distributed=distributed, checkpoint_last_epoch=False,
                    run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
     predictions = result.test_logits.argmax(dim=1)
     metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
-               "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist()}
+               "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist(),
+               "weights": weights_report.to_dict() if weights_report is not None else None}
     if distributed.is_main:
         state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
         write_atomic(folder / WEIGHTS_NAME, lambda temporary: torch.save(state, temporary))
@@ -99,7 +114,7 @@ def run_all(
             outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
                                                       download=download, samples=samples, force=force))
             continue
-        key = repr((spec.dataset, sorted(spec.dataset_options.items())))
+        key = repr((spec.dataset, sorted(spec.data_options.items())))
         if key not in datasets:
             datasets[key] = _load(spec, data_dir=data_dir, download=download, samples=samples,
                                   synthetic_stand_in=synthetic_stand_in)
@@ -117,6 +132,14 @@ def describe_origin(data: ImageDataset) -> str:
     return f"data: {origin.get('dataset', data.name)} from {where}: {sizes['train']:,} train / {sizes['test']:,} test images"
 
 
+def _check_normalization(spec: RunSpec, data: ImageDataset) -> None:
+    """Refuse data not normalised with ImageNet's statistics when the spec's data options ask for them."""
+    if spec.data_options.get("normalization") == "imagenet" and (data.mean, data.std) != (IMAGENET_MEAN, IMAGENET_STD):
+        raise InvalidConfigError(
+            f"run {spec.run_id} wants ImageNet's normalisation (for its pretrained weights), but its data has "
+            f"mean {data.mean}, std {data.std}; load the data with load_dataset(..., **spec.data_options)")
+
+
 def remove_leftover_temporaries(folder: Path) -> None:
     """Delete the ``.*.tmp`` files that an interrupted atomic write left in ``folder``."""
     if folder.is_dir():
@@ -127,10 +150,10 @@ def remove_leftover_temporaries(folder: Path) -> None:
 def _load(spec: RunSpec, *, data_dir, download: bool, samples: bool, synthetic_stand_in: bool) -> ImageDataset:
     try:
         return load_dataset(spec.dataset, data_dir=data_dir, download=download, samples=samples,
-                            **spec.dataset_options)
+                            **spec.data_options)
     except DataNotFoundError:
         if not synthetic_stand_in:
             raise
-    return synthetic_stand_in_for(spec.dataset, spec.dataset_options)
+    return synthetic_stand_in_for(spec.dataset, spec.data_options)
 
 

@@ -28,8 +28,9 @@ class RunSpec:
     """Everything that defines one training run, as plain data.
 
     ``dataset_options`` are keyword arguments of :func:`helpers.data.load_dataset` (other than
-    ``data_dir``); ``model_options`` of :func:`helpers.models.create_model`; ``labels`` are
-    display names for tables (for example ``{"model": "ResNet-18", "stem": "imagenet"}``).
+    ``data_dir``); ``model_options`` of :func:`helpers.models.create_model` (``weights`` among
+    them: a path or ``"imagenet"``); ``labels`` are display names for tables (for example
+    ``{"model": "ResNet-18", "stem": "imagenet"}``).
     """
 
     run_id: str
@@ -54,6 +55,16 @@ class RunSpec:
         return cls(run_id=data["run_id"], model=data["model"], dataset=data["dataset"],
                    config=TrainConfig.from_dict(data["config"]),
                    **{key: dict(data.get(key) or {}) for key in optional})
+
+    @property
+    def data_options(self) -> dict[str, Any]:
+        """The options the run's data is loaded with: ``dataset_options``, plus
+        ``normalization="imagenet"`` when the model starts from pretrained ``weights`` and the
+        options name no normalisation (pretrained tensors expect inputs normalised as in their
+        ImageNet training)."""
+        if self.model_options.get("weights") is not None and "normalization" not in self.dataset_options:
+            return {**self.dataset_options, "normalization": "imagenet"}
+        return dict(self.dataset_options)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (what ``spec.json`` holds)."""

@@ -24,7 +24,8 @@ from helpers.errors import InvalidConfigError, UnknownNameError
     ("kwargs", "error", "message"),
     [
         ({"name": "imagenet"}, UnknownNameError, "unknown dataset 'imagenet'; valid choices: caltech101"),
-        ({"normalization": "imagenet"}, UnknownNameError, "unknown normalization"),
+        ({"normalization": "zscore"}, UnknownNameError, "unknown normalization 'zscore'; valid choices: dataset, half"),
+        ({"name": "mnist", "normalization": "imagenet"}, InvalidConfigError, "needs RGB images, but mnist is grey"),
         ({"val_fraction": 1.0}, InvalidConfigError, "invalid val_fraction 1.0: expected a number in"),
         ({"val_fraction": -0.1}, InvalidConfigError, "invalid val_fraction -0.1"),
         ({"train_per_class": 0}, InvalidConfigError, "invalid train_per_class 0: expected a positive"),
@@ -117,6 +118,13 @@ def test_normalization_constants(tmp_path):
     assert load_dataset("cifar10", data_dir=tmp_path).mean == (0.4914, 0.4822, 0.4465)
     half = load_dataset("cifar10", data_dir=tmp_path, normalization="half")
     assert half.mean == (0.5, 0.5, 0.5) and half.std == (0.5, 0.5, 0.5)
+    imagenet = load_dataset("cifar10", data_dir=tmp_path, normalization="imagenet")
+    assert (imagenet.mean, imagenet.std) == ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    assert any("ImageNet's statistics" in note for note in imagenet.notes)
+    assert constants.IMAGENET_STATS.mean == constants.IMAGENET_MEAN and "torchvision" in constants.IMAGENET_STATS.source
+    grey = {"image_size": 8, "channels": 1, "num_classes": 2, "train_size": 8, "test_size": 4}
+    with pytest.raises(InvalidConfigError, match="needs RGB images, but synthetic has 1 channel"):
+        load_dataset("synthetic", normalization="imagenet", synthetic_options=grey)
     assert constants.DATASET_STATS["cifar100"].std == (0.2673, 0.2564, 0.2762)
     assert constants.DATASET_STATS["fashion_mnist"].mean == (0.2860,)
     assert all(stats.source for stats in constants.DATASET_STATS.values())
