@@ -45,16 +45,27 @@ CASES = [  # (model, dataset, optimizer steps per timing window)
 ]
 
 
-def matmul_gflops(dtype: torch.dtype, seconds: float = 0.4) -> float:
-    """Sustained GFLOP/s of a square matmul in ``dtype`` (the machine's compute ceiling now)."""
-    a = torch.randn(MATMUL_SIZE, MATMUL_SIZE).to(dtype)
-    b = torch.randn(MATMUL_SIZE, MATMUL_SIZE).to(dtype)
+def matmul_gflops(dtype: torch.dtype, seconds: float = 0.4, *, device: torch.device = torch.device("cpu"),
+                  size: int = MATMUL_SIZE) -> float:
+    """Sustained GFLOP/s of a square ``size`` matmul in ``dtype`` on ``device`` (its compute ceiling now)."""
+    a = torch.randn(size, size).to(device=device, dtype=dtype)
+    b = torch.randn(size, size).to(device=device, dtype=dtype)
     torch.mm(a, b)
+    synchronize(device)
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         torch.mm(a, b)
         count += 1
-    return 2 * MATMUL_SIZE**3 * count / (time.perf_counter() - start) / 1e9
+        if count % 8 == 0:  # a GPU queues work: only the host's waits say how long it took
+            synchronize(device)
+    synchronize(device)
+    return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on ``device`` (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def probe_ceilings() -> dict[str, float]:
@@ -156,11 +167,14 @@ PAPER_MNIST_RECIPE = dict(batch_size=BATCH_SIZE, lr=0.05, momentum=0.9, weight_d
                           label_smoothing=0.0)
 
 
-def engine_accuracy_curve(data, config: TrainConfig, *, target: float) -> list[dict]:
-    """(epoch, training seconds, test top-1) of the engine until ``target`` or ``config.epochs``."""
-    device = torch.device("cpu")
-    engine = TrainingEngine(create_model("lenet5", in_channels=1, seed=config.seed), data, config, device=device,
-                            precision=resolve_precision("auto", device))
+def engine_accuracy_curve(data, config: TrainConfig, *, target: float, model: torch.nn.Module | None = None,
+                          device: torch.device = torch.device("cpu"), time_limit: float | None = None) -> list[dict]:
+    """(epoch, training seconds, test top-1) of the engine until ``target`` or ``config.epochs``
+    (or, with ``time_limit``, the first epoch that ends past that many training seconds).
+
+    ``model`` defaults to LeNet-5 for grey images."""
+    model = model if model is not None else create_model("lenet5", in_channels=1, seed=config.seed)
+    engine = TrainingEngine(model, data, config, device=device, precision=resolve_precision(config.precision, device))
     curve, elapsed = [], 0.0
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
@@ -172,7 +186,7 @@ def engine_accuracy_curve(data, config: TrainConfig, *, target: float) -> list[d
         logits = predict_logits(engine.model, data.x_test, mean=data.mean, std=data.std, device=device,
                                 autocast_dtype=engine.autocast_dtype, channels_last=True)
         curve.append({"epoch": epoch, "seconds": elapsed, "test_top1": topk_accuracy(logits, data.y_test)})
-        if curve[-1]["test_top1"] >= target:
+        if curve[-1]["test_top1"] >= target or (time_limit is not None and elapsed > time_limit):
             break
     return curve
 

@@ -63,7 +63,8 @@ def resolve_precision(precision: str, device: torch.device) -> str:
             raise InvalidConfigError("invalid precision 'fp16' on the CPU: use 'bf16' or 'fp32'")
         return precision
     if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        # Without the emulation flag torch says yes on pre-Ampere GPUs (T4, V100), where bf16 is emulated and slow.
+        return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp16"
     if device.type == "cpu" and cpu_has_bf16_instructions():
         return "bf16"
     return "fp32"
