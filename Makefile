@@ -10,6 +10,7 @@ ONLY ?=
 JOBS ?=
 FORCE ?=
 PYTEST_ARGS ?=
+DEVICE ?= cuda
 LAB_ARGS ?=
 # The venv's Jupyter kernel, installed into the venv itself (--sys-prefix), so that notebooks run
 # with this project's packages whichever Jupyter opens them.
@@ -17,7 +18,7 @@ KERNEL_NAME := resnet-studies
 KERNEL_DISPLAY_NAME := Python (resnet-studies .venv)
 KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
-.PHONY: test reports lab benchmark venv clean-venv samples
+.PHONY: test reports publish lab benchmark gpu-check venv clean-venv samples
 
 venv: $(VENV)/.installed $(KERNEL_SPEC)
 
@@ -39,6 +40,11 @@ reports: venv
 	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY)) \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(RUNS),--runs $(RUNS))
 
+# Copy the finished reports of outputs/$(PROFILE) into reports/$(PROFILE) (no weights, no machine paths)
+# and regenerate the README's results table:  make publish PROFILE=cpu  [ONLY="02 05"]
+publish: venv
+	$(PY) -m helpers.batch.publish --profile $(PROFILE) --outputs $(OUT) $(if $(ONLY),--only $(ONLY))
+
 # JupyterLab at the project root (notebooks/, outputs/ and data/ all in its file browser), with the
 # venv's kernel; e.g.  make lab LAB_ARGS="--no-browser --ip=0.0.0.0"
 lab: venv
@@ -46,6 +52,10 @@ lab: venv
 
 benchmark: venv
 	$(PY) benchmarks/train_throughput.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+# Does the CUDA path work on this GPU, and how fast is it (a few minutes)? DEVICE=cpu: a dry run.
+gpu-check: venv
+	$(PY) benchmarks/gpu_check.py --device $(DEVICE) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 samples: venv
 	$(PY) scripts/make_samples.py --source $(or $(DATA_DIR),../shared/data) --out data/samples

@@ -17,9 +17,9 @@ from typing import Any
 from helpers.config import DEVICES, PROGRESS_MODES
 from helpers.errors import InvalidConfigError, check_choice
 
-PROFILES = ("smoke", "quick", "paper")
+PROFILES = ("smoke", "cpu", "quick", "paper")
 SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other profile needs the real data
-DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False
+DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False; cpu reads what is on disk
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from helpers.io import write_csv, write_json
 from helpers.plots import save_figure
+from helpers.provenance import provenance
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies.parameters import StudyParameters
 from helpers.studies.selection import check_patterns, matching_runs
@@ -103,6 +104,7 @@ def write_study_metrics(
         "run_patterns": list(parameters.runs) if parameters.runs else None,
         "wall_seconds": sum(outcome.metrics["wall_seconds"] for outcome in outcomes),
         "runs": {outcome.spec.run_id: outcome.metrics for outcome in outcomes},
+        "provenance": provenance(),  # the commit and machine it was made with
         **(extra or {}),
     }
     return write_json(Path(output_dir) / "metrics.json", summary)

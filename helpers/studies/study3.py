@@ -12,7 +12,7 @@ conclusion; the figures: :mod:`helpers.studies.study3_figures`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from helpers.data.locate import locate_dataset
+from helpers.errors import DataNotFoundError
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import run_id, summaries, verdicts
@@ -43,17 +45,37 @@ STUDY_ID = "03"
 __all__ = ["QUICK_ALEXNET_LR", "RECIPE", "SMOKE_PER_CLASS", "SPLIT_SEED", "advantage_markdown",
            "findings_markdown", "headline_table", "plan_table", "settings"]
 SYNTHETIC = "synthetic stand-in"
+OPTIONAL_DATASETS = ("CIFAR-100",)  # not in ../shared/data: the cpu profile reports it "not available"
+
+
+def unavailable_datasets(parameters: StudyParameters) -> dict[str, str]:
+    """The optional datasets (display names: CIFAR-100) that the ``cpu`` profile cannot train on,
+    each with why: not on disk, and ``download`` off. Its other datasets must be there (a missing
+    one stops the study with the command that fetches it); the other profiles use a synthetic
+    stand-in (smoke) or fetch what is missing (quick, paper)."""
+    if parameters.profile != "cpu" or parameters.download:
+        return {}
+    missing = {}
+    for label in OPTIONAL_DATASETS:
+        dataset = DATASETS[label]
+        try:
+            locate_dataset(dataset, data_dir=parameters.data_dir)
+        except DataNotFoundError:
+            missing[label] = f"not available: not in the data folder, and the cpu profile does not download ({dataset})"
+    return missing
 
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
-    """The runs of ``parameters.profile``: every dataset x model x seed, dataset-major."""
+    """The runs of ``parameters.profile``: every dataset x model x seed, dataset-major (at the cpu
+    profile only the datasets on disk: :func:`unavailable_datasets`)."""
+    unavailable = unavailable_datasets(parameters)
     return [
         RunSpec(run_id=run_id(dataset, model, seed=seed), model=model, dataset=dataset,
                 config=train_config(model_label, dataset, parameters, seed=seed),
                 model_options=model_options(model_label, parameters.profile),
                 dataset_options=dataset_options(dataset, parameters.profile, model_label),
                 labels={"model": model_label, "dataset": dataset_title, "seed": seed})
-        for dataset_title, dataset in DATASETS.items()
+        for dataset_title, dataset in DATASETS.items() if dataset_title not in unavailable
         for model_label, (model, _) in MODELS.items()
         for seed in parameters.seeds
     ]
@@ -91,9 +113,11 @@ def run_grid(outcomes: Sequence[RunOutcome], metric: str = "test_top1") -> pd.Da
     return grid.reindex(index=list(DATASETS), columns=list(MODELS))
 
 
-def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+def accuracy_table(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Table 1 one row per cell: the paper's test top-1, this run's with its standard error, the
-    difference in points, whether it is larger than the noise, and the kind of data behind it."""
+    difference in points, whether it is larger than the noise, and the kind of data behind it;
+    a dataset of ``unavailable`` (:func:`unavailable_datasets`) says why it has no runs."""
+    unavailable = unavailable or {}
     rows = []
     for dataset in DATASETS:
         groups = _groups(outcomes, dataset)
@@ -101,7 +125,8 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         for model, runs in groups.items():
             paper = PAPER_TEST_TOP1[dataset][model]
             row = {"dataset": dataset, "model": model, "paper top-1": paper, "this run top-1": np.nan,
-                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan, "verdict": NOT_RUN,
+                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan,
+                   "verdict": unavailable.get(dataset, NOT_RUN),
                    "this run's data": kind}
             if runs:
                 value = verdicts.measured(runs)
@@ -181,12 +206,13 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         **{"test top-1 (%, ± 1 SE)": [verdicts.spread_text([outcome]) for outcome in outcomes]})
 
 
-def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
+def tables(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, by the file name it is saved under (the runs, the models as
     built here, Table 1 and its long form, the ranking, the widening advantage, the paper's
-    contradictions, ResNet-18's three sources, the figures not reproduced, every run)."""
+    contradictions, ResNet-18's three sources, the figures not reproduced, every run);
+    ``unavailable``: :func:`unavailable_datasets`."""
     return {"plan": plan_table([outcome.spec for outcome in outcomes]), "models": model_summary(),
-            "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes),
+            "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes, unavailable=unavailable),
             "ranking": ranking_table(outcomes), "advantage": advantage_table(outcomes),
             "paper_contradictions": findings(), "resnet18_sources": resnet18_sources(outcomes),
             "figures_not_reproduced": figures_not_reproduced(), "runs": runs_table(outcomes)}
@@ -258,6 +284,8 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
                         if synthetic else ""))
         if not synthetic:
             claims[label] = claim.split(" ")[0]
+    lines += [f"- **{label}**: {why}; its column of Table 1 stays empty." for label, why
+              in unavailable_datasets(parameters).items()]
     held = [d for d, word in claims.items() if word == "yes"]
     contradicted = [d for d, word in claims.items() if word == "no"]
     lines += ["", f"The paper's central claim, every ResNet above both AlexNet and VGG19 by more than the noise: holds "
@@ -267,8 +295,10 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
     epochs = sorted({int(outcome.metrics["epochs"]) for outcome in outcomes})
     notes = summaries.data_notes(outcomes)
     if parameters.profile == "smoke" or summaries.is_reduced_data(notes) or epochs[-1] < RECIPE.paper["epochs"]:
+        purpose = ("they prove the pipeline, not the claim" if parameters.profile == "smoke" else
+                   "the ranking is that of this short budget, which may differ from the paper's full recipe")
         lines += ["", f"These runs used reduced data and {', '.join(map(str, epochs))} epoch(s) instead of the paper's "
-                      f"full data and {RECIPE.paper['epochs']} epochs: they prove the pipeline, not the claim."]
+                      f"full data and {RECIPE.paper['epochs']} epochs: {purpose}."]
         if parameters.profile == "smoke":
             lines.append("At the smoke profile the models also saw different numbers of images (ResNet-18 the "
                          "most; see the settings), so their ranking reflects that budget, not only the architectures.")

@@ -11,15 +11,16 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, is_finished, run_all
-from helpers.studies import study3, study3_contradictions
+from helpers.studies import study3, study3_contradictions, study3_recipe
 from helpers.studies.parameters import CHOSEN, PAPER, PROFILES, check_parameters
 
 SYNTHETIC_NOTE = "SYNTHETIC STAND-IN for cifar100: the real data was not found"
 SUBSET_NOTE = "class-balanced subset: 8 train / 4 test images per class (seed 0)"
 
 
-def parameters(profile="smoke", seeds=(0,), epochs=None, batch_size=None, device="auto", tmp="/tmp/study3-test"):
-    return check_parameters(profile=profile, data_dir=None, device=device, seeds=list(seeds), epochs=epochs,
+def parameters(profile="smoke", seeds=(0,), epochs=None, batch_size=None, device="auto", tmp="/tmp/study3-test",
+               data_dir=None):
+    return check_parameters(profile=profile, data_dir=data_dir, device=device, seeds=list(seeds), epochs=epochs,
                             batch_size=batch_size, output_dir=tmp)
 
 
@@ -45,14 +46,31 @@ def fake_outcomes(accuracy=None, *, synthetic_cifar100=True, seeds=(0,), test_im
     return outcomes
 
 
-def test_plan_has_every_model_on_every_dataset_per_seed():
+def test_plan_has_every_model_on_every_dataset_per_seed(tmp_path):
+    (tmp_path / "cifar-100-python").mkdir()  # the cpu profile plans CIFAR-100 only when it is on disk
     for profile in PROFILES:
-        specs = study3.plan(parameters(profile, seeds=(0, 1)))
+        specs = study3.plan(parameters(profile, seeds=(0, 1), data_dir=str(tmp_path)))
         assert len(specs) == 5 * 3 * 2
         assert len({spec.run_id for spec in specs}) == len(specs)
         assert {(s.model, s.dataset) for s in specs} == {(m, d) for m, _ in study3.MODELS.values()
                                                          for d in study3.DATASETS.values()}
         assert {s.config.seed for s in specs} == {0, 1}
+
+
+def test_cpu_profile_reports_cifar100_not_available_instead_of_a_stand_in(tmp_path):
+    cpu = parameters("cpu", data_dir=str(tmp_path))
+    unavailable = study3.unavailable_datasets(cpu)
+    assert list(unavailable) == ["CIFAR-100"] and "not available" in unavailable["CIFAR-100"]
+    specs = study3.plan(cpu)
+    assert {spec.dataset for spec in specs} == {"fashion_mnist", "cifar10"} and len(specs) == 10
+    assert all(spec.dataset_options["train_per_class"] == study3_recipe.CPU_TRAIN_PER_CLASS for spec in specs)
+    assert study3.unavailable_datasets(dataclasses.replace(cpu, download=True)) == {}
+    real = [outcome for outcome in fake_outcomes() if outcome.spec.dataset != "cifar100"]
+    table = study3.accuracy_table(real, unavailable=unavailable).set_index(["dataset", "model"])
+    assert (table.loc["CIFAR-100", "verdict"] == unavailable["CIFAR-100"]).all()
+    assert not table.loc["CIFAR-10", "verdict"].str.contains("not available").any()
+    text = study3.conclusion(real, cpu)
+    assert "**CIFAR-100**: not available" in text and "synthetic" not in text.split("**CIFAR-100**")[1][:200]
 
 
 def test_paper_profile_is_the_papers_recipe():

@@ -1,0 +1,238 @@
+"""Publishing a profile's finished reports into the repository: ``reports/<profile>/``.
+
+``python -m helpers.batch.publish --profile cpu`` (``make publish PROFILE=cpu``) copies every
+study that the batch runner finished under ``outputs/<profile>/`` into ``reports/<profile>/``:
+the rendered report, the executed notebook, ``metrics.json`` and ``study.json``, the figures and
+tables, and each run's ``spec.json``, ``history.csv`` and ``metrics.json`` (so a run can be
+retrained from its spec) -- never model weights or checkpoints. Text is rewritten so that no
+absolute path of the machine that made it, and no staging-folder name, is shown: paths under the
+project become relative to it, paths beside it start with ``../``. Each study gets a
+``provenance.json`` (commit, machine, date, data notes), also shown at the top of its report, and
+the folder an ``index.html`` and ``results.csv``. The README's results table
+(:func:`results_markdown`) is regenerated between its two markers.
+
+Studies run in part (``outputs/<profile>-in-part``) and failed attempts are never published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from helpers.batch.reports import build_index_html, format_percent, format_points, format_uncertainty
+from helpers.batch.results import difference_points, results_csv, results_rows
+from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
+from helpers.errors import HelpersError, InvalidConfigError, check_choice
+from helpers.io import read_json, write_atomic, write_json
+from helpers.provenance import provenance
+from helpers.studies.parameters import PROFILES, PROJECT_ROOT
+
+STUDY_FILES = ("report.html", "metrics.json", RECORD_NAME, "run.log")  # plus the executed notebook
+STUDY_FOLDERS = ("figures", "tables")
+RUN_FILES = ("spec.json", "history.csv", "metrics.json")  # never model.pt or checkpoints
+TEXT_SUFFIXES = (".html", ".ipynb", ".json", ".csv", ".log", ".txt")
+PROVENANCE_NAME = "provenance.json"
+README_BEGIN = "<!-- results:begin (made by python -m helpers.batch.publish; do not edit by hand) -->"
+README_END = "<!-- results:end -->"
+STUDY_IDS = re.compile(r"^\d\d$")
+
+
+def path_rewrites(project_root: Path) -> list[tuple[re.Pattern[str], str]]:
+    """The rewrites that hide the machine's paths, in the order they apply: a staging folder's
+    name loses its suffix, paths under the project become relative to it, paths beside it
+    start with ``../``."""
+    root = str(project_root.resolve())
+    parent = str(project_root.resolve().parent)
+    return [(re.compile(rf"(\b\d\d){re.escape(STAGING_SUFFIX)}\b"), r"\1"),
+            (re.compile(re.escape(root) + r"/"), ""),
+            (re.compile(re.escape(root) + r"\b"), "."),
+            (re.compile(re.escape(parent) + r"/"), "../")]
+
+
+def sanitize_text(text: str, rewrites: Sequence[tuple[re.Pattern[str], str]]) -> str:
+    """``text`` with every rewrite of :func:`path_rewrites` applied."""
+    for pattern, replacement in rewrites:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, published: str) -> dict[str, Any]:
+    """What a published study records about how it was made: the study's own record when its
+    notebook wrote one (``metrics["provenance"]``), else this machine and checkout at publishing
+    time (``"recorded": "when published"``), with its data notes, devices and wall time."""
+    made = dict(metrics.get("provenance") or {})
+    if not made:
+        made = {**provenance(), "recorded": "when published"}
+    runs = metrics.get("runs") or {}
+    return {**made, "profile": metrics.get("profile"), "finished": record.get("finished"),
+            "wall_seconds": record.get("wall_seconds"), "published": published,
+            "devices": sorted({str(run.get("device")) for run in runs.values() if isinstance(run, Mapping)}),
+            "precisions": sorted({str(run.get("precision")) for run in runs.values() if isinstance(run, Mapping)}),
+            "data_notes": list(metrics.get("data_notes") or [])}
+
+
+def provenance_html(record: Mapping[str, Any]) -> str:
+    """The block shown at the top of a published report: commit, machine, data, when."""
+    e = html.escape
+    machine = record.get("machine") or {}
+    commit = record.get("commit") or "unknown"
+    changes = " (with uncommitted changes)" if record.get("uncommitted_changes") else ""
+    recorded = " (recorded when published)" if record.get("recorded") == "when published" else ""
+    notes = "".join(f"<li>{e(note)}</li>" for note in record.get("data_notes") or [])
+    return ('<div style="background:#f6f8fa;border:1px solid #d0d7de;padding:8px 12px;border-radius:4px;'
+            'margin:8px 0">'
+            f"<b>Published report</b> (profile <code>{e(str(record.get('profile')))}</code>): made at commit "
+            f"<code>{e(commit[:12])}</code>{e(changes)}{e(recorded)} on {e(str(machine.get('cpu')))}, "
+            f"{e(str(machine.get('cores')))} cores, torch {e(str(machine.get('torch')))}; devices "
+            f"{e(', '.join(record.get('devices') or []))}, precision {e(', '.join(record.get('precisions') or []))}; "
+            f"finished {e(str(record.get('finished')))}. Data:<ul>{notes}</ul></div>")
+
+
+def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]], *,
+                  published: str) -> Path:
+    """Copy one finished study folder ``source`` to ``target`` (see the module docstring); the
+    new folder replaces the old one only when complete."""
+    staging = target.with_name(f".{target.name}.publishing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    names = [*STUDY_FILES, *(path.name for path in source.glob("*.ipynb"))]
+    for name in names:
+        if (source / name).is_file():
+            _copy(source / name, staging / name, rewrites)
+    for folder in STUDY_FOLDERS:
+        for path in sorted((source / folder).glob("*")) if (source / folder).is_dir() else []:
+            _copy(path, staging / folder / path.name, rewrites)
+    for run in sorted((source / "runs").iterdir()) if (source / "runs").is_dir() else []:
+        for name in RUN_FILES:
+            if (run / name).is_file():
+                _copy(run / name, staging / "runs" / run.name / name, rewrites)
+    made = study_provenance(read_json(source / "metrics.json"), read_json(source / RECORD_NAME),
+                                  published=published)
+    made = {**made, "data_notes": [sanitize_text(note, rewrites) for note in made["data_notes"]]}
+    write_json(staging / PROVENANCE_NAME, made)
+    report = staging / "report.html"
+    if report.is_file():
+        page = report.read_text(encoding="utf-8")
+        page = re.sub(r"(<body[^>]*>)", lambda match: match.group(1) + provenance_html(made), page, count=1)
+        write_atomic(report, lambda temporary: temporary.write_text(page, encoding="utf-8"))
+    aside = target.with_name(f".{target.name}.replaced")
+    shutil.rmtree(aside, ignore_errors=True)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(staging, target)
+    shutil.rmtree(aside, ignore_errors=True)
+    return target
+
+
+def _copy(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.suffix in TEXT_SUFFIXES:
+        text = sanitize_text(source.read_text(encoding="utf-8"), rewrites)
+        write_atomic(target, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    else:
+        shutil.copyfile(source, target)
+
+
+def publish_profile(outputs: Path, reports: Path, *, profile: str,
+                    project_root: Path = PROJECT_ROOT, studies: Sequence[str] | None = None) -> list[str]:
+    """Publish every finished study of ``outputs/<profile>`` (or only ``studies``) into
+    ``reports/<profile>``, then rewrite its index and ``results.csv``; return the studies published."""
+    source_dir, target_dir = outputs / profile, reports / profile
+    finished = [result for result in published_results(source_dir)
+                if result.status == "ok" and (source_dir / result.study / RECORD_NAME).is_file()
+                and (studies is None or result.study in studies)]
+    rewrites = path_rewrites(project_root)
+    published = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    for result in finished:
+        publish_study(source_dir / result.study, target_dir / result.study, rewrites, published=published)
+    write_index(target_dir, profile=profile)
+    return [result.study for result in finished]
+
+
+def write_index(folder: Path, *, profile: str) -> None:
+    """``index.html`` and ``results.csv`` of a published profile folder, from its studies' records."""
+    results = [replace(result, log=None) for result in published_results(folder) if STUDY_IDS.match(result.study)]
+    date = max((result.finished or "" for result in results), default="")
+    page = build_index_html(results, profile=profile, date=f"last study finished {date}", device="as each report says")
+    write_atomic(folder / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
+    table = results_csv(results_rows(results))
+    write_atomic(folder / "results.csv", lambda temporary: temporary.write_text(table, encoding="utf-8"))
+
+
+def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
+    """The README's results table: every headline of every published study of every profile, the
+    paper's value, this run's with its uncertainty, the difference and the verdict, linking each
+    study's report."""
+    lines = ["| study | profile | headline | paper | this run | difference | verdict |", "|---|---|---|---|---|---|---|"]
+    for profile in PROFILES:
+        folder = reports / profile
+        for result in published_results(folder) if folder.is_dir() else []:
+            if not STUDY_IDS.match(result.study):
+                continue
+            link = f"[{result.study}]({link_prefix}/{profile}/{result.study}/report.html)"
+            for item in result.headline:
+                unit, gap = item.get("unit", "fraction"), bool(item.get("difference"))
+                spread = format_uncertainty(item.get("uncertainty"), unit).split(" (")[0]
+                this_run = format_percent(item.get("this_run"), unit, difference=gap)
+                cells = [link, profile, str(item.get("label", "")).replace("|", "/"),
+                         format_percent(item.get("paper"), unit, difference=gap),
+                         f"{this_run} {spread}".strip(),
+                         format_points(difference_points(item.get("paper"), item.get("this_run"), unit)),
+                         str(item.get("verdict") or "")]
+                lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, table: str) -> bool:
+    """Replace the text between the README's results markers with ``table``; return whether it changed."""
+    text = readme.read_text(encoding="utf-8")
+    if README_BEGIN not in text or README_END not in text:
+        raise InvalidConfigError(f"{readme}: no results markers ({README_BEGIN!r} ... {README_END!r})")
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    updated = f"{head}{README_BEGIN}\n{table}\n{README_END}{tail}"
+    if updated != text:
+        write_atomic(readme, lambda temporary: temporary.write_text(updated, encoding="utf-8"))
+    return updated != text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: publish a profile's finished studies, rewrite the README's table."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.batch.publish", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (default cpu)")
+    parser.add_argument("--outputs", default=str(PROJECT_ROOT / "outputs"), help="the batch runner's output folder")
+    parser.add_argument("--reports", default=str(PROJECT_ROOT / "reports"), help="where published reports live")
+    parser.add_argument("--only", nargs="+", metavar="STUDY", help="publish only these study ids (e.g. 02 05)")
+    parser.add_argument("--readme", default=str(PROJECT_ROOT / "README.md"), help="the README whose table to rewrite")
+    args = parser.parse_args(argv)
+    try:
+        check_choice("profile", args.profile, PROFILES)
+        if args.profile == "smoke":
+            raise InvalidConfigError("invalid profile 'smoke': its reports come from the embedded samples and are "
+                                     "not published; valid choices: cpu, quick, paper")
+        if not (Path(args.outputs) / args.profile).is_dir():
+            raise InvalidConfigError(f"invalid --outputs {args.outputs!r}: no {args.profile}/ folder in it "
+                                     f"(run make reports PROFILE={args.profile} first)")
+    except HelpersError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    studies = publish_profile(Path(args.outputs), Path(args.reports), profile=args.profile, studies=args.only)
+    print(f"published {len(studies)} studies of profile {args.profile}: {', '.join(studies) or 'none finished'} "
+          f"-> {Path(args.reports) / args.profile}")
+    if Path(args.readme).is_file():
+        changed = update_readme(Path(args.readme), results_markdown(Path(args.reports)))
+        print(f"README results table {'updated' if changed else 'unchanged'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
