@@ -21,8 +21,16 @@ NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run
 
 
 def measured(runs: Sequence[RunOutcome], key: str = "test_top1") -> Measured:
-    """``metrics[key]`` over the runs (seeds) with its uncertainty; the test-set size is the runs'."""
-    return measure([run.metrics[key] for run in runs], int(runs[0].metrics.get("num_test") or 1))
+    """``metrics[key]`` over the runs (seeds) with its uncertainty: the binomial error counts the
+    images of the split ``key`` was measured on (``*val*``: validation, ``*train*``: training,
+    otherwise test)."""
+    return measure([run.metrics[key] for run in runs], split_images(runs[0], key))
+
+
+def split_images(run: RunOutcome, key: str) -> int:
+    """How many images ``metrics[key]`` of ``run`` was measured on (at least 1)."""
+    split = "val" if "val" in key else "train" if "train" in key else "test"
+    return int(run.metrics.get(f"num_{split}") or run.metrics.get("num_test") or 1)
 
 
 def accuracy_headline(label: str, paper: float | None, runs: Sequence[RunOutcome], key: str = "test_top1") -> dict[str, Any]:

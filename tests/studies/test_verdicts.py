@@ -70,3 +70,13 @@ def test_figures_carry_the_profile():
     figure.add_subplot().set_title("Figure 1: loss")
     with_profile({"f": figure}, "smoke")
     assert figure.axes[0].get_title() == "Figure 1: loss (smoke profile)"
+
+
+def test_uncertainty_counts_the_images_of_the_split_it_was_measured_on():
+    spec = RunSpec(run_id="r", model="lenet5", dataset="cifar10", config=TrainConfig())
+    run = RunOutcome(spec=spec, history=pd.DataFrame(),
+                     metrics={"test_top1": 0.5, "best_val_top1": 0.5, "final_train_top1": 0.5,
+                              "num_test": 10_000, "num_val": 100, "num_train": 40_000})
+    assert [verdicts.measured([run], key).n for key in ("test_top1", "best_val_top1", "final_train_top1")] == \
+        [10_000, 100, 40_000]
+    assert verdicts.measured([run], "best_val_top1").standard_error == pytest.approx(0.05)
