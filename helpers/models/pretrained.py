@@ -174,6 +174,25 @@ def torchvision_names(model: ResNet) -> dict[str, str]:
     return names
 
 
+def published_weights(sha256: str, model_name: str) -> str | None:
+    """torchvision's weights name (``"ResNet50_Weights.IMAGENET1K_V1"``) whose published file has
+    the SHA-256 ``sha256`` (torchvision names each file after its hash prefix), or None: a file
+    that is none of them holds other weights, whatever its name says. Downloads nothing."""
+    import torchvision  # imported here: it takes seconds, and only this lookup and the download need it
+
+    enum, tags = TORCHVISION_WEIGHTS.get(model_name, (None, ()))
+    for tag in tags:
+        filename = Path(urlparse(torchvision.models.get_weight(f"{enum}.{tag}").url).path).name
+        if sha256.startswith(_hash_prefix(filename)):
+            return f"{enum}.{tag}"
+    return None
+
+
+def _hash_prefix(filename: str) -> str:
+    """The SHA-256 prefix in a torchvision file name (``resnet50-0676ba61.pth`` -> ``0676ba61``)."""
+    return re.search(r"-([a-f0-9]+)\.", filename)[1]
+
+
 def _torchvision_tag(weights: str | os.PathLike) -> str | None:
     """The torchvision tag that ``weights`` names (``"imagenet"`` -> IMAGENET1K_V1), or None for a path."""
     if not isinstance(weights, str):
@@ -191,7 +210,7 @@ def _download_torchvision(model_name: str, tag: str) -> tuple[str, Path]:
     url = torchvision.models.get_weight(enum_name).url
     filename = Path(urlparse(url).path).name
     cached = Path(torch.hub.get_dir()) / "checkpoints" / filename
-    hash_prefix = re.search(r"-([a-f0-9]+)\.", filename)[1]  # torchvision names files <name>-<sha256 prefix>.pth
+    hash_prefix = _hash_prefix(filename)  # torchvision names files <name>-<sha256 prefix>.pth
     if not cached.is_file():
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)

@@ -77,8 +77,9 @@ def run_cost(spec: RunSpec) -> dict[str, Any]:
     val = round(train_all * options.get("val_fraction", 0.0))
     train = (train_all - val) * (2 if config.concat_original else 1)
     grey = spec.dataset in ("mnist", "fashion_mnist") and not options.get("to_rgb", False)
+    architecture = {name: value for name, value in spec.model_options.items() if name != "weights"}  # load nothing
     per_image = training_flops_per_image(
-        spec.model, spec.model_options, num_classes=len(CLASS_NAMES[spec.dataset]), in_channels=1 if grey else 3,
+        spec.model, architecture, num_classes=len(CLASS_NAMES[spec.dataset]), in_channels=1 if grey else 3,
         image_size=options.get("image_size") or NATURAL_SIZE.get(spec.dataset, 32))
     eval_images = config.epochs * (val + test)
     if config.restore_best or config.tta_flip:

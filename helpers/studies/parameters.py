@@ -24,6 +24,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
+# The pretrained weights a notebook may name (helpers.models.pretrained's, repeated here: no torch at import).
+PRETRAINED_NAMES = ("imagenet", "IMAGENET1K_V1", "IMAGENET1K_V2")
+VALID_PRETRAINED = ("None (the profile's choice), False (none), 'imagenet', 'IMAGENET1K_V1', 'IMAGENET1K_V2' or the "
+                    "path of a state-dict file in torchvision's ResNet layout")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class StudyParameters:
     progress: str = "auto"  # TrainConfig.progress of every run: auto | bar | epoch | none
     image_size: int | None = None  # study 4: the image side in pixels; None: the profile's
     runs: tuple[str, ...] | None = None  # shell-style patterns on run ids and names; None: every run
+    # study 4: None the profile's choice, False none, a torchvision name ("imagenet") or an absolute file path
+    pretrained: bool | str | None = None
     tuned: Mapping[str, Any] | None = None  # what a tuning phase chose (study 5: lr, momentum); None: not run
 
     @property
@@ -74,6 +80,7 @@ def check_parameters(
     progress: str = "auto",
     image_size: int | None = None,
     runs: Sequence[str] | str | None = None,
+    pretrained: bool | str | os.PathLike | None = None,
 ) -> StudyParameters:
     """Validate a notebook's parameters before any data is read; raise naming the bad value.
 
@@ -81,6 +88,7 @@ def check_parameters(
     papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
     paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
     :mod:`helpers.studies.selection`) may be one pattern, a list, or the text of a list.
+    ``pretrained`` (study 4) is checked by :func:`check_pretrained`: a file path must exist.
     """
     for name, value in (("profile", profile), ("device", device), ("progress", progress)):
         _require_type(name, value, str, "a string")
@@ -117,7 +125,7 @@ def check_parameters(
     return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
                            batch_size=batch_size, output_dir=output_dir, download=download,
                            torchrun_processes=torchrun_processes, progress=progress, image_size=image_size,
-                           runs=run_patterns(runs))
+                           runs=run_patterns(runs), pretrained=check_pretrained(pretrained))
 
 
 def check_parameter_values(values: Mapping[str, Any]) -> None:
@@ -130,6 +138,26 @@ def check_parameter_values(values: Mapping[str, Any]) -> None:
         if parameter.default is inspect.Parameter.empty and name not in known:
             known[name] = {"profile": "smoke", "device": "auto", "seeds": [0], "output_dir": "."}.get(name)
     check_parameters(**known)
+
+
+def check_pretrained(pretrained: Any) -> bool | str | None:
+    """The ``pretrained`` parameter checked: None (the profile's choice) and False (no pretrained
+    runs) as they are, a torchvision name in its canonical spelling (``"imagenet"``,
+    ``"IMAGENET1K_V1"``), or else the path of an existing file, made absolute (a relative path
+    resolves against the project root, as ``output_dir`` does). Reads no file."""
+    if pretrained is None or pretrained is False:
+        return pretrained
+    if isinstance(pretrained, bool) or not isinstance(pretrained, (str, os.PathLike)) or not str(pretrained).strip():
+        raise InvalidConfigError(f"invalid pretrained {pretrained!r}: expected {VALID_PRETRAINED}")
+    text = os.fspath(pretrained)
+    for name in PRETRAINED_NAMES:
+        if text.lower() == name.lower():
+            return name
+    path = Path(text).expanduser()
+    path = path if path.is_absolute() else PROJECT_ROOT / path
+    if not path.is_file():
+        raise InvalidConfigError(f"invalid pretrained {text!r}: no such file ({path}); expected {VALID_PRETRAINED}")
+    return str(path)
 
 
 def _require_type(name: str, value: Any, kinds: type | tuple[type, ...], expected: str) -> None:

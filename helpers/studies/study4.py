@@ -9,8 +9,11 @@ of cosine decay from lr 0.001 (c), label smoothing 0.1 (l) and mixup (m) on Mode
 Caltech-101 is the loader's seeded stratified 20 % hold-out: the paper's validation set.
 
 The paper does not say whether its ResNet-50 started from ImageNet weights; 0.93 after 10 epochs
-is what fine-tuned models reach on Caltech-101, far above from-scratch training. Every run here
-starts from scratch (random initialisation), and the report says so. The paper's own tables also
+is what fine-tuned models reach on Caltech-101, far above from-scratch training. The runs of
+Tables 1-3 start from scratch (random initialisation), and the report says so; with pretrained
+weights (the notebook's ``pretrained``, the quick profile's choice) Model-B and B+c+l are also
+fine-tuned beside from-scratch twins, and the paper's values are placed between the two
+(:mod:`helpers.studies.study4_pretrained`). The paper's own tables also
 contradict the work it follows: single refinements add 16-24 points to Model-A, where He et al.
 measured under one point each (:func:`~helpers.studies.study4_paper.contradiction_sentence`).
 
@@ -31,7 +34,7 @@ from matplotlib.figure import Figure
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id, summaries, verdicts
+from helpers.studies import recipes, run_id, study4_pretrained, summaries, verdicts
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study4_paper import (PAPER_BATCH_SIZE, PAPER_BEST_TOP1, PAPER_EPOCHS, PAPER_LABEL_SMOOTHING,
                                           PAPER_LR, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
@@ -115,17 +118,37 @@ def changes_for(refinements: str, image_size: int) -> dict[str, Any]:
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Per seed: Models A-D plain (Table 1), then A and B with each of the 7 refinement
-    combinations (Tables 2-3): 18 runs per seed at every profile."""
+    combinations (Tables 2-3): 18 runs per seed at every profile. With pretrained weights
+    (:func:`study4_pretrained.weights_for`), 4 more per seed: B and B+c+l fine-tuned from them
+    and their from-scratch twins, all with the fine-tuning recipe."""
     size = image_size_for(parameters)
     pairs = [(model, "none") for model in MODELS] + [(m, r) for m in REFINED_MODELS for r in REFINEMENTS]
-    return [
+    model_options = PROFILE_MODEL_OPTIONS.get(parameters.profile, {})
+    specs = [
         RunSpec(run_id=run_id("model", run_name(model, refinements), seed=seed), model="resnet50",
                 dataset="caltech101",
                 config=recipes.train_config(RECIPE, parameters, seed=seed, changes=changes_for(refinements, size)),
-                model_options={**MODELS[model], **PROFILE_MODEL_OPTIONS.get(parameters.profile, {})},
+                model_options={**MODELS[model], **model_options},
                 dataset_options={"image_size": size, **RECIPE.dataset_options(parameters.profile)},
                 labels={"model": f"Model-{model}", "refinements": refinements, "seed": seed})
         for seed in parameters.seeds for model, refinements in pairs
+    ]
+    weights = study4_pretrained.weights_for(parameters)
+    if weights is None:
+        return specs
+    starts = {study4_pretrained.PRETRAINED: {"weights": weights}, study4_pretrained.SCRATCH: {}}
+    return specs + [
+        RunSpec(run_id=run_id("model", run_name(model, refinements), start, seed=seed), model="resnet50",
+                dataset="caltech101",
+                config=recipes.train_config(RECIPE, parameters, seed=seed, changes={
+                    **changes_for(refinements, size), **study4_pretrained.FINE_TUNING}),
+                model_options={**MODELS[model], **model_options, **weights_option},  # the twins differ here alone
+                dataset_options={"image_size": size, **RECIPE.dataset_options(parameters.profile),
+                                 **study4_pretrained.FINE_TUNING_DATA},
+                labels={"model": f"Model-{model}", "refinements": refinements, study4_pretrained.START: start,
+                        "seed": seed})
+        for seed in parameters.seeds for model, refinements in study4_pretrained.COMPARED
+        for start, weights_option in starts.items()
     ]
 
 
@@ -155,9 +178,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
         ("image size", f"{size}x{size} px (shorter side resized, centre crop)",
          f"{CHOSEN}: 64 px is the resolution of the available copy; 224 with full-resolution data"
          + ("; the smoke profile uses 32 px, where ResNet-50 with the 7x7 stem is cheap" if size == 32 else "")),
-        ("pretrained weights", "none: every run trains from scratch",
-         f"{CHOSEN}: from scratch. The paper's 0.93 top-1 after 10 epochs is in the range of ImageNet-pretrained, "
-         "fine-tuned ResNet-50s, not of from-scratch training, so expect far lower numbers here"),
+        *study4_pretrained.settings_rows(parameters, image_size=size, epochs=config.epochs),
         ("models", "ResNet-50 Model-A (original), B (stride on 3x3), C (deep stem), D (avg-pool shortcut)", PAPER),
         ("initialisation", "Kaiming-normal convs, BatchNorm at (1, 0)" + (
             "; zero gamma in the last BatchNorm of every residual block (each block starts as the identity)"
@@ -192,8 +213,12 @@ def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
 
 def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Every run (:func:`summaries.runs_table`) with its validation top-1 and top-5 and their
-    binomial standard errors (one run, the validation images)."""
-    return summaries.runs_table(outcomes).assign(**{
+    binomial standard errors (one run, the validation images); the paper's runs show 'scratch
+    (paper recipe)' as their start when the pretrained comparison ran too."""
+    table = summaries.runs_table(outcomes)
+    if study4_pretrained.START in table:
+        table[study4_pretrained.START] = table[study4_pretrained.START].fillna("scratch (paper recipe)")
+    return table.assign(**{
         f"test {metric} (%, ± 1 SE)": [verdicts.spread_text([outcome], key) for outcome in outcomes]
         for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))})
 
@@ -201,6 +226,7 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by file name (confusion matrices included)."""
     return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
+            "pretrained_comparison": study4_pretrained.comparison_table(outcomes),
             "table3_refinements_model_b": refinement_table(outcomes, "B"),
             "refinement_effects": refinement_effects(outcomes), "refinement_gains": refinement_gains(outcomes),
             "paper_figures": figure_list(), "runs": runs_table(outcomes), **confusion_tables(outcomes)}
@@ -208,8 +234,9 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     """Top-1 of Models A and B, of A+c+l and B+c+l (the paper's best) and of the best run here,
-    Model-B minus Model-A and A+c+l minus A, and the best top-5 here (against chance); each with
-    its uncertainty and verdict (:mod:`helpers.studies.verdicts`)."""
+    Model-B minus Model-A and A+c+l minus A, and the best top-5 here (against chance), then the
+    pretrained comparison's (when it ran); each with its uncertainty and verdict
+    (:mod:`helpers.studies.verdicts`)."""
     groups = groups_by_run(outcomes)
     paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
              "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
@@ -228,7 +255,7 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
         classes = len(outcomes[0].metrics["classes"])
         items.append(verdicts.accuracy_headline(f"best top-5 here ({best5}; chance 5/{classes})", None,
                                                 groups[best5], "test_top5"))
-    return items
+    return items + study4_pretrained.headlines(outcomes)
 
 
 def _validation_history(runs: Sequence[RunOutcome]) -> pd.DataFrame:
@@ -283,8 +310,11 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
 def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     """What this run says about the paper's findings, as markdown, computed from the numbers and
     their uncertainty: a verdict only where a difference is larger than the noise."""
-    lines = [*tweak_lines(outcomes), *refinement_lines(outcomes), *gain_lines(outcomes),
+    papers, _ = study4_pretrained.split(outcomes)
+    lines = [*tweak_lines(papers), *refinement_lines(papers), *gain_lines(papers),
              f"- **The paper against itself**: {contradiction_sentence()}"]
-    lines += [line for line in (best_run_line(outcomes), floor_line(outcomes)) if line]
-    return summaries.conclusion_markdown(lines, caveat_lines(outcomes), outcomes=outcomes, profile=parameters.profile,
+    lines += [line for line in (best_run_line(papers), floor_line(papers)) if line]
+    lines.append(study4_pretrained.conclusion_line(outcomes, parameters))
+    return summaries.conclusion_markdown(lines, caveat_lines(papers), outcomes=outcomes, profile=parameters.profile,
                                          claim="the paper's claims")
+

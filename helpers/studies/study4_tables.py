@@ -22,6 +22,7 @@ from helpers.studies import summaries, verdicts
 from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_FIGURES, PAPER_REFINED, PAPER_TWEAKS,
                                           REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains,
                                           run_name)
+from helpers.studies.study4_pretrained import split
 from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, difference_se, format_measured, is_clear
 
@@ -29,8 +30,10 @@ METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metri
 
 
 def groups_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
-    """Outcomes by run name ('A', 'A+c+l', ...), seeds together, in plan order."""
-    return summaries.group_outcomes(outcomes, lambda outcome: run_name(
+    """The paper's runs by run name ('A', 'A+c+l', ...), seeds together, in plan order; the
+    pretrained comparison's runs (:mod:`helpers.studies.study4_pretrained`) are left out."""
+    papers, _ = split(outcomes)
+    return summaries.group_outcomes(papers, lambda outcome: run_name(
         outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
 
 
@@ -166,7 +169,10 @@ def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
             for outcome in outcomes}
 
 
-def best_run(outcomes: Sequence[RunOutcome]) -> str:
-    """The run name with the highest mean validation top-1 (first in plan order on ties)."""
+def best_run(outcomes: Sequence[RunOutcome]) -> str | None:
+    """The run name with the highest mean validation top-1 (first in plan order on ties); None
+    when none of the paper's runs ran."""
     groups = groups_by_run(outcomes)
+    if not groups:
+        return None
     return max(groups, key=lambda name: summaries.mean_metric(groups[name], "test_top1"))

@@ -13,7 +13,7 @@ from torch import nn
 
 from helpers.errors import CorruptDataError, InvalidConfigError, WeightsNotFoundError
 from helpers.models import WeightsReport, create_model, load_weights
-from helpers.models.pretrained import torchvision_names
+from helpers.models.pretrained import published_weights, torchvision_names
 
 MODEL_B = {"stem": "imagenet", "stride_in_3x3": True}  # torchvision's ResNet-50 ("v1.5")
 
@@ -193,3 +193,11 @@ def test_imagenet_weights_come_from_torch_hubs_cache(empty_hub, monkeypatch, sav
     # The file now in the cache is not the real one: its SHA-256 prefix is checked before use.
     with pytest.raises(CorruptDataError, match="does not have the SHA-256 prefix f37072fd"):
         load_weights(model, "imagenet", model_name="resnet18")
+
+
+def test_only_torchvision_files_are_recognised_as_its_published_weights():
+    # torchvision names each file after its SHA-256 prefix: resnet50-0676ba61.pth (V1), resnet50-11ad3fa6.pth (V2).
+    assert published_weights("0676ba61" + "0" * 56, "resnet50") == "ResNet50_Weights.IMAGENET1K_V1"
+    assert published_weights("11ad3fa6" + "0" * 56, "resnet50") == "ResNet50_Weights.IMAGENET1K_V2"
+    assert published_weights("ab" * 32, "resnet50") is None
+    assert published_weights("0676ba61" + "0" * 56, "resnet18") is None  # another model's files

@@ -4,21 +4,27 @@ figures and conclusion on hand-made outcomes, and one heavily reduced real run."
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
+import nbformat
 import pytest
 
-from helpers.errors import UnknownNameError
+from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import study4, study4_paper, study4_verdicts
+from helpers.studies import estimate, study4, study4_paper, study4_pretrained, study4_verdicts
 from helpers.studies.display import show_table
-from helpers.studies.parameters import CHOSEN, PAPER
-from helpers.uncertainty import measure
+from helpers.studies.parameters import CHOSEN, PAPER, check_parameter_values
+from helpers.studies.selection import select_runs
+from helpers.uncertainty import Measured, measure
 
 from study_support import parameters
 
+REPO = Path(__file__).resolve().parents[2]
 NAMES = ["A", "B", "C", "D"] + [f"{m}+{r}" for m in "AB" for r in study4.REFINEMENTS]
 
 
@@ -30,11 +36,11 @@ def by_name(specs):
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
 def test_every_profile_trains_all_18_runs_per_seed(tmp_path, profile):
-    specs = study4.plan(parameters(tmp_path, profile))
+    specs = study4.plan(parameters(tmp_path, profile, pretrained=False))
     assert sorted(by_name(specs)) == sorted(NAMES)
     assert len(specs) == 18
     assert len({spec.run_id for spec in specs}) == 18
-    assert len(study4.plan(parameters(tmp_path, profile, seeds=[0, 1, 2]))) == 54
+    assert len(study4.plan(parameters(tmp_path, profile, seeds=[0, 1, 2], pretrained=False))) == 54
 
 
 def test_paper_profile_uses_the_papers_settings(tmp_path):
@@ -318,6 +324,213 @@ def test_model_table_lists_four_resnet50s():
     params = dict(zip(table["model"], table["params"]))
     assert params["Model-A"] == params["Model-B"] == 23_714_981  # torchvision resnet50(num_classes=101)
     assert params["Model-C"] > params["Model-A"] and params["Model-D"] == params["Model-A"]
+
+
+# --- the pretrained question ------------------------------------------------------------------------
+
+IMAGENET_RECORD = {"weights": "imagenet", "origin": "ResNet50_Weights.IMAGENET1K_V1", "sha256": "0676ba61" + "0" * 56,
+                   "loaded": 318, "initialised": 2, "initialised_names": ["fc.weight", "fc.bias"],
+                   "unused_names": ["fc.weight", "fc.bias"]}
+
+
+def test_pretrained_parameter_is_checked_in_one_line_before_any_data(tmp_path):
+    for bad in (True, 3, "", ["imagenet"]):
+        with pytest.raises(InvalidConfigError, match=r"^invalid pretrained .*: expected None \(the profile's choice\), "
+                                                     r"False \(none\), 'imagenet'") as raised:
+            parameters(tmp_path, pretrained=bad)
+        assert "\n" not in str(raised.value)
+    with pytest.raises(InvalidConfigError, match=r"^invalid pretrained 'missing.pth': no such file \(.*missing.pth\)"):
+        parameters(tmp_path, pretrained="missing.pth")
+    assert parameters(tmp_path, pretrained="ImageNet").pretrained == "imagenet"
+    assert parameters(tmp_path, pretrained="imagenet1k_v2").pretrained == "IMAGENET1K_V2"
+    assert parameters(tmp_path).pretrained is None and parameters(tmp_path, pretrained=False).pretrained is False
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"not read here")
+    assert parameters(tmp_path, pretrained=weights).pretrained == str(weights)
+    # Other studies' notebooks do not declare it: the batch runner's check leaves the name out.
+    check_parameter_values({"profile": "quick", "seeds": [0], "output_dir": str(tmp_path)})
+
+
+def test_quick_fine_tunes_b_and_b_c_l_beside_from_scratch_twins(tmp_path):
+    specs = {spec.run_id: spec for spec in study4.plan(parameters(tmp_path, "quick"))}
+    added = ["model_b_pretrained_seed0", "model_b_scratch_seed0", "model_b_c_l_pretrained_seed0",
+             "model_b_c_l_scratch_seed0"]
+    assert list(specs)[18:] == added and len(specs) == 22
+    fine, twin = specs["model_b_c_l_pretrained_seed0"], specs["model_b_c_l_scratch_seed0"]
+    assert fine.model_options == {**twin.model_options, "weights": "imagenet"}  # the twins differ here alone
+    assert twin.model_options == {"stem": "imagenet", "stride_in_3x3": True}
+    assert fine.config == twin.config and fine.data_options == twin.data_options
+    assert twin.dataset_options == {"image_size": 64, "normalization": "imagenet"}
+    config = fine.config
+    assert (config.optimizer, config.nesterov, config.lr, config.weight_decay, config.warmup_epochs, config.epochs) == (
+        "sgd", True, 0.01, 1e-4, 1.0, 5)
+    assert (config.scheduler, config.label_smoothing) == ("cosine", 0.1)
+    assert specs["model_b_pretrained_seed0"].config.scheduler == "none"  # B: constant after the warm-up
+    assert fine.labels == {"model": "Model-B", "refinements": "c+l", "start": "pretrained", "seed": 0}
+    ordered = list(specs.values())
+    assert [s.run_id for s in select_runs(ordered, ["B+c+l"])] == ["model_b_c_l_seed0"]  # the paper's run only
+    assert [s.run_id for s in select_runs(ordered, ["B+c+l+[ps]*"])] == added[2:]
+    assert [s.run_id for s in select_runs(ordered, ["*+pretrained"])] == added[::2]
+    for profile in ("smoke", "cpu", "paper"):  # no download: from scratch only
+        assert len(study4.plan(parameters(tmp_path, profile))) == 18, profile
+    weights = tmp_path / "test_weights.pth"
+    weights.write_bytes(b"")
+    smoke = study4.plan(parameters(tmp_path, pretrained=str(weights)))
+    assert len(smoke) == 22 and smoke[18].model_options["weights"] == str(weights)
+    assert smoke[18].config.epochs == 2 and smoke[18].dataset_options["image_size"] == 32  # as cheap as smoke's others
+    costs = [estimate.run_cost(spec)["flops"] for spec in (fine, twin)]  # counts FLOPs, loads no weights
+    assert costs[0] == costs[1] > 0
+
+
+def test_settings_say_where_runs_start_from_and_the_fine_tuning_recipe(tmp_path):
+    quick = study4.settings(parameters(tmp_path, "quick")).set_index("setting")
+    value = quick.loc["pretrained weights", "value"]
+    assert "torchvision's ResNet-50 ImageNet weights (IMAGENET1K_V1" in value and "Tables 1-3: none" in value
+    assert "Model-C's deep stem would be newly initialised" in value
+    assert quick.loc["pretrained weights", "source"].startswith(f"{CHOSEN} (quick profile)")
+    recipe = quick.loc["pretrained comparison recipe"]
+    assert "lr 0.01 for every layer" in recipe["value"] and "at 64 px" in recipe["value"]
+    assert "no lower learning rate for the backbone" in recipe["source"]
+    for profile in ("smoke", "cpu"):
+        rows = study4.settings(parameters(tmp_path, profile)).set_index("setting")
+        assert 'needs pretrained="imagenet" or a file path' in rows.loc["pretrained weights", "value"]
+        assert rows.loc["pretrained weights", "source"].endswith(f"({profile} profile: no download)")
+        assert "pretrained comparison recipe" not in rows.index
+    weights = tmp_path / "test_weights.pth"
+    weights.write_bytes(b"")
+    rows = study4.settings(parameters(tmp_path, pretrained=str(weights))).set_index("setting")
+    assert "the file test_weights.pth (ImageNet weights only if its SHA-256" in rows.loc["pretrained weights", "value"]
+    assert "notebook parameter pretrained" in rows.loc["pretrained weights", "source"]
+
+
+@pytest.mark.parametrize("fine, scratch, expected", [
+    ((0.92, 0.01), (0.40, 0.01), "fine-tuned (within the noise of the fine-tuned run, clearly apart from the "
+                                 "from-scratch run)"),
+    ((0.60, 0.01), (0.92, 0.01), "from scratch (within the noise of the from-scratch run, clearly apart from the "
+                                 "fine-tuned run)"),
+    ((0.80, 0.01), (0.40, 0.01), "fine-tuned (clearly above both runs, nearer the fine-tuned run)"),
+    ((0.99, 0.001), (0.50, 0.001), "fine-tuned (between the two runs, clearly nearer the fine-tuned run)"),
+    ((0.96, 0.05), (0.90, 0.05), "cannot tell (fine-tuned and from scratch are within the noise of each other)"),
+    ((0.99, 0.035), (0.87, 0.035), "cannot tell (within the noise of both runs)"),
+])
+def test_the_papers_value_resembles_a_side_only_beyond_the_noise(fine, scratch, expected):
+    as_measured = [Measured(value, error, "binomial_se", 1000, 1000) for value, error in (fine, scratch)]
+    word, text = study4_pretrained.resemblance(0.93, *as_measured)
+    assert text == expected and word == (None if expected.startswith("cannot") else expected.split(" (")[0])
+
+
+def comparison_outcomes(tmp_path, record, *, fine=0.92, scratch=0.45, num_test=1740):
+    """The quick profile's 22 runs, one seed: the paper's own numbers for its 18, ``fine`` and
+    ``scratch`` top-1 for the comparison's (B 0.02 lower), fine-tuned ones with ``record``."""
+    result = []
+    for spec in study4.plan(parameters(tmp_path, "quick")):
+        start = spec.labels.get("start")
+        top1 = PAPER_NUMBERS[name_of(spec)][0] if start is None else (fine if start == "pretrained" else scratch) - (
+            0.02 if spec.labels["refinements"] == "none" else 0.0)
+        outcome = fake_outcome(spec, top1, min(1.0, top1 + 0.05), num_test=num_test)
+        outcome.metrics["weights"] = record if start == "pretrained" else None
+        result.append(outcome)
+    return result
+
+
+def test_comparison_with_imagenet_weights_says_the_paper_resembles_fine_tuning(tmp_path):
+    outcomes = comparison_outcomes(tmp_path, IMAGENET_RECORD)
+    table = study4.tables(outcomes)["pretrained_comparison"].set_index("run")
+    assert list(table.index) == ["B", "B+c+l"]
+    assert table.loc["B+c+l", "paper accuracy"] == 0.93 and table.loc["B", "paper accuracy"] == 0.79
+    assert table.loc["B+c+l", "fine-tuned minus from scratch (points)"] == pytest.approx(47.0)
+    assert table.loc["B+c+l", "verdict"] == "clearly positive"
+    assert table.loc["B+c+l", "the paper resembles"].startswith("fine-tuned (within the noise of the fine-tuned run")
+    assert table.loc["B", "the paper resembles"] == ("fine-tuned (between the two runs, clearly nearer the fine-tuned "
+                                                     "run)")
+    # The paper's tables ignore the comparison's runs: Model-B is the paper-recipe run, not a twin.
+    assert study4.tweak_table(outcomes).set_index(["model", "metric"]).loc[
+        ("Model-B", "top-1"), "this run accuracy"] == pytest.approx(0.79)
+    assert study4.best_run(outcomes) == "A+c+l"
+    runs = study4.tables(outcomes)["runs"].set_index("run")
+    assert runs.loc["model_b_seed0", "start"] == "scratch (paper recipe)"
+    assert runs.loc["model_b_pretrained_seed0", "start"] == "pretrained"
+    text = study4.conclusion(outcomes, parameters(tmp_path, "quick"))
+    assert ("- **Pretrained or not** (the paper does not say; same recipe, epochs and data for both, fine-tuned from "
+            "torchvision's ImageNet weights ResNet50_Weights.IMAGENET1K_V1 (SHA-256 0676ba610000)): ") in text
+    assert ("B+c+l fine-tuned 92.0 ± 0.7 (binomial SE, 1,740 images) %, from scratch 45.0 ± 1.2 (binomial SE, "
+            "1,740 images) %, gap +47.0 ± 1.4 points (clear); the paper's 93 %: resembles fine-tuned") in text
+    assert "not ImageNet weights" not in text and "from-scratch runs cannot be compared with it" in text
+    labels = [item["label"] for item in study4.headlines(outcomes)]
+    assert labels[-3:] == ["B+c+l fine-tuned top-1 vs the paper's best",
+                           "B+c+l from scratch (fine-tuning recipe) top-1 vs the paper's best",
+                           "B+c+l fine-tuned minus from scratch top-1"]
+    notes = study4_pretrained.notes(outcomes, parameters(tmp_path, "quick"))
+    assert "318 tensors loaded, 2 newly initialised (fc.weight, fc.bias)" in notes
+    assert "Model-C's deep stem would be newly initialised" in notes
+    record = study4_pretrained.record(outcomes, parameters(tmp_path, "quick"))
+    assert record["weights"] == "imagenet" and len(record["comparison"]) == 2
+    json.dumps(record)
+
+
+def test_weights_from_another_file_are_named_and_not_called_imagenet(tmp_path):
+    record = {**IMAGENET_RECORD, "weights": "/tmp/random_test_weights.pth", "origin": "/tmp/random_test_weights.pth",
+              "sha256": "ab" * 32}
+    outcomes = comparison_outcomes(tmp_path, record, fine=0.05, scratch=0.04, num_test=202)
+    text = study4.conclusion(outcomes, parameters(tmp_path, "quick"))
+    assert ("weights from the file random_test_weights.pth (SHA-256 abababababab), not torchvision's ImageNet weights "
+            "(only torchvision's published files count as ImageNet weights here)") in text
+    assert "the paper's 93 %: cannot tell (fine-tuned and from scratch are within the noise of each other)" in text
+    assert "These are not ImageNet weights, so this comparison checks the pipeline" in text
+
+
+def test_without_weights_the_report_says_which_runs_need_them(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: 0.03, num_test=202, profile="smoke")
+    text = study4.conclusion(outcomes, parameters(tmp_path))
+    assert ("- **Pretrained or not**: not tested in this run: the smoke profile trains from scratch only and downloads "
+            "no weights. The runs that need pretrained weights, B+pretrained, B+c+l+pretrained (beside their "
+            "from-scratch twins B+scratch, B+c+l+scratch), are planned with the notebook parameter "
+            '`pretrained="imagenet"`') in text
+    assert "not tested in this run: the notebook parameter pretrained=False" in study4.conclusion(
+        outcomes, parameters(tmp_path, pretrained=False))
+    assert study4_pretrained.notes(outcomes, parameters(tmp_path)).startswith(
+        "**Pretrained comparison**: not tested in this run")
+    table = study4.tables(outcomes)["pretrained_comparison"]
+    assert set(table["verdict"]) == set(table["the paper resembles"]) == {"not run"}
+    assert study4_pretrained.record(outcomes, parameters(tmp_path)) == {"weights": None, "sources": [],
+                                                                         "comparison": None}
+
+
+@pytest.mark.slow
+def test_notebook_at_smoke_fine_tunes_from_a_weights_file(tmp_path):
+    """The real notebook at the smoke profile, B+c+l and its two twins only, fine-tuned from a
+    random-weight file made here: the report names the file and does not call it ImageNet's."""
+    import papermill
+    import torch
+    import torchvision
+
+    weights = tmp_path / "random_test_weights.pth"
+    torch.save(torchvision.models.resnet50().state_dict(), weights)
+    notebook = REPO / "notebooks" / "04_caltech101_tweaks.ipynb"
+    environment = {key: value for key, value in os.environ.items() if key != "HELPERS_DATA_DIR"}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                                   parameters={"profile": "smoke", "pretrained": str(weights),
+                                               "runs": ["B+c+l", "B+c+l+[ps]*"], "output_dir": str(tmp_path / "study"),
+                                               "progress": "none"},
+                                   cwd=str(notebook.parent), progress_bar=False)
+    metrics = json.loads((tmp_path / "study" / "metrics.json").read_text())
+    assert sorted(metrics["runs"]) == ["model_b_c_l_pretrained_seed0", "model_b_c_l_scratch_seed0",
+                                       "model_b_c_l_seed0"]
+    loaded = metrics["runs"]["model_b_c_l_pretrained_seed0"]["weights"]
+    assert loaded["origin"] == str(weights) and loaded["initialised_names"] == ["fc.weight", "fc.bias"]
+    assert metrics["runs"]["model_b_c_l_scratch_seed0"]["weights"] is None
+    source = metrics["pretrained"]["sources"][0]
+    assert source.startswith(f"weights from the file random_test_weights.pth (SHA-256 {loaded['sha256'][:12]}), "
+                             "not torchvision's ImageNet weights")
+    assert [row["run"] for row in metrics["pretrained"]["comparison"]] == ["B", "B+c+l"]
+    assert metrics["pretrained"]["comparison"][1]["verdict"] != "not run"
+    text = "\n".join(str(output.get("data", {}).get("text/markdown", "")) + str(output.get("data", {}).get(
+        "text/html", "")) for cell in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+        for output in cell.get("outputs", []))
+    assert "Fine-tuned runs start from** weights from the file random_test_weights.pth" in text
+    assert "fine-tuned minus from scratch (points)" in text  # the comparison table
+    assert "These are not ImageNet weights, so this comparison checks the pipeline" in text
 
 
 # --- one real run ----------------------------------------------------------------------------------
