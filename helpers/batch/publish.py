@@ -28,7 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.batch.reports import build_index_html, format_percent, format_points, format_uncertainty
+from helpers.batch.reports import (build_index_html, format_percent, format_points, format_seconds,
+                                   format_uncertainty)
 from helpers.batch.results import difference_points, results_csv, results_rows
 from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
@@ -65,10 +66,12 @@ def sanitize_text(text: str, rewrites: Sequence[tuple[re.Pattern[str], str]]) ->
     return text
 
 
-def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, published: str) -> dict[str, Any]:
+def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, published: str,
+                     note: str | None = None) -> dict[str, Any]:
     """What a published study records about how it was made: the study's own record when its
     notebook wrote one (``metrics["provenance"]``), else this machine and checkout at publishing
-    time (``"recorded": "when published"``), with its data notes, devices and wall time."""
+    time (``"recorded": "when published"``), with its data notes, devices and wall time, and the
+    publisher's ``note`` (e.g. which commit the code of a run made before its commit matches)."""
     made = dict(metrics.get("provenance") or {})
     if not made:
         made = {**provenance(), "recorded": "when published"}
@@ -77,7 +80,7 @@ def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, p
             "wall_seconds": record.get("wall_seconds"), "published": published,
             "devices": sorted({str(run.get("device")) for run in runs.values() if isinstance(run, Mapping)}),
             "precisions": sorted({str(run.get("precision")) for run in runs.values() if isinstance(run, Mapping)}),
-            "data_notes": list(metrics.get("data_notes") or [])}
+            "data_notes": list(metrics.get("data_notes") or []), **({"note": note} if note else {})}
 
 
 def provenance_html(record: Mapping[str, Any]) -> str:
@@ -94,11 +97,12 @@ def provenance_html(record: Mapping[str, Any]) -> str:
             f"<code>{e(commit[:12])}</code>{e(changes)}{e(recorded)} on {e(str(machine.get('cpu')))}, "
             f"{e(str(machine.get('cores')))} cores, torch {e(str(machine.get('torch')))}; devices "
             f"{e(', '.join(record.get('devices') or []))}, precision {e(', '.join(record.get('precisions') or []))}; "
-            f"finished {e(str(record.get('finished')))}. Data:<ul>{notes}</ul></div>")
+            f"finished {e(str(record.get('finished')))}."
+            + (f" {e(record['note'])}" if record.get("note") else "") + f" Data:<ul>{notes}</ul></div>")
 
 
 def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]], *,
-                  published: str) -> Path:
+                  published: str, note: str | None = None) -> Path:
     """Copy one finished study folder ``source`` to ``target`` (see the module docstring); the
     new folder replaces the old one only when complete."""
     staging = target.with_name(f".{target.name}.publishing")
@@ -116,7 +120,7 @@ def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Patter
             if (run / name).is_file():
                 _copy(run / name, staging / "runs" / run.name / name, rewrites)
     made = study_provenance(read_json(source / "metrics.json"), read_json(source / RECORD_NAME),
-                                  published=published)
+                                  published=published, note=note)
     made = {**made, "data_notes": [sanitize_text(note, rewrites) for note in made["data_notes"]]}
     write_json(staging / PROVENANCE_NAME, made)
     report = staging / "report.html"
@@ -142,8 +146,8 @@ def _copy(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], 
         shutil.copyfile(source, target)
 
 
-def publish_profile(outputs: Path, reports: Path, *, profile: str,
-                    project_root: Path = PROJECT_ROOT, studies: Sequence[str] | None = None) -> list[str]:
+def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root: Path = PROJECT_ROOT,
+                    studies: Sequence[str] | None = None, note: str | None = None) -> list[str]:
     """Publish every finished study of ``outputs/<profile>`` (or only ``studies``) into
     ``reports/<profile>``, then rewrite its index and ``results.csv``; return the studies published."""
     source_dir, target_dir = outputs / profile, reports / profile
@@ -153,7 +157,7 @@ def publish_profile(outputs: Path, reports: Path, *, profile: str,
     rewrites = path_rewrites(project_root)
     published = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     for result in finished:
-        publish_study(source_dir / result.study, target_dir / result.study, rewrites, published=published)
+        publish_study(source_dir / result.study, target_dir / result.study, rewrites, published=published, note=note)
     write_index(target_dir, profile=profile)
     return [result.study for result in finished]
 
@@ -169,9 +173,10 @@ def write_index(folder: Path, *, profile: str) -> None:
 
 
 def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
-    """The README's results table: every headline of every published study of every profile, the
-    paper's value, this run's with its uncertainty, the difference and the verdict, linking each
-    study's report."""
+    """The README's results: a table of the published studies (profile, wall time, machine,
+    commit), then every headline of each, the paper's value, this run's with its uncertainty, the
+    difference and the verdict, linking each study's report."""
+    studies = ["| study | profile | wall time | made on | commit |", "|---|---|---|---|---|"]
     lines = ["| study | profile | headline | paper | this run | difference | verdict |", "|---|---|---|---|---|---|---|"]
     for profile in PROFILES:
         folder = reports / profile
@@ -179,6 +184,11 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
             if not STUDY_IDS.match(result.study):
                 continue
             link = f"[{result.study}]({link_prefix}/{profile}/{result.study}/report.html)"
+            made = _read_provenance(folder / result.study)
+            machine = made.get("machine") or {}
+            studies.append(f"| {link} | {profile} | {format_seconds(result.wall_seconds)} | {machine.get('cpu')}, "
+                           f"{machine.get('cores')} cores, {', '.join(made.get('devices') or [])} | "
+                           f"`{str(made.get('commit') or 'unknown')[:10]}` |")
             for item in result.headline:
                 unit, gap = item.get("unit", "fraction"), bool(item.get("difference"))
                 spread = format_uncertainty(item.get("uncertainty"), unit).split(" (")[0]
@@ -189,7 +199,15 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
                          format_points(difference_points(item.get("paper"), item.get("this_run"), unit)),
                          str(item.get("verdict") or "")]
                 lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join([*studies, "", *lines])
+
+
+def _read_provenance(folder: Path) -> dict[str, Any]:
+    try:
+        made = read_json(folder / PROVENANCE_NAME)
+    except (OSError, ValueError):
+        return {}
+    return made if isinstance(made, dict) else {}
 
 
 def update_readme(readme: Path, table: str) -> bool:
@@ -212,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--outputs", default=str(PROJECT_ROOT / "outputs"), help="the batch runner's output folder")
     parser.add_argument("--reports", default=str(PROJECT_ROOT / "reports"), help="where published reports live")
     parser.add_argument("--only", nargs="+", metavar="STUDY", help="publish only these study ids (e.g. 02 05)")
+    parser.add_argument("--note", help="a sentence recorded in each published study's provenance and shown in its "
+                        "report (e.g. which commit the code of an earlier run matches)")
     parser.add_argument("--readme", default=str(PROJECT_ROOT / "README.md"), help="the README whose table to rewrite")
     args = parser.parse_args(argv)
     try:
@@ -225,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HelpersError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    studies = publish_profile(Path(args.outputs), Path(args.reports), profile=args.profile, studies=args.only)
+    studies = publish_profile(Path(args.outputs), Path(args.reports), profile=args.profile, studies=args.only,
+                              note=args.note)
     print(f"published {len(studies)} studies of profile {args.profile}: {', '.join(studies) or 'none finished'} "
           f"-> {Path(args.reports) / args.profile}")
     if Path(args.readme).is_file():

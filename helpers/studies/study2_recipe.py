@@ -65,7 +65,7 @@ SMOKE_MODEL_OPTIONS = {"AlexNet": {"classifier_width": 512}}
 # the sample (MNIST 200, CIFAR-10 160 per class): ResNet-18 on MNIST 100, AlexNet 50 (see above).
 SMOKE_DATA: dict[str, dict[str, Any]] = {"MNIST": dict(image_size=16), "CIFAR-10": dict(image_size=16)}
 SMOKE_TRAIN_PER_CLASS = {("MNIST", "ResNet"): 100}
-# cpu, per dataset and network. Measured here (2-core Xeon with AMX, bf16, batch 128, one training
+# cpu, per dataset and network. Measured here (2 cores with native bf16, batch 128, one training
 # step): ResNet-18 (CIFAR stem) 140-160 images/s at 28-32 px, AlexNet 170-200, LeNet-5 ~15,000; and
 # the test set is evaluated after every epoch (the paper's metric is the highest test accuracy).
 # ResNet-18 on CIFAR-10: 8 epochs of one-cycle to lr 0.1 at batch 128 reached 80.3 % on these 25,000

@@ -61,7 +61,7 @@ def test_publish_copies_reports_without_weights_or_machine_paths(tmp_path):
     outputs, reports = root / "outputs", root / "reports"
     finished_study(outputs / "cpu", "02", root)
     (outputs / "cpu" / "05.partial").mkdir(parents=True)  # an unfinished attempt: never published
-    published = publish_profile(outputs, reports, profile="cpu", project_root=root)
+    published = publish_profile(outputs, reports, profile="cpu", project_root=root, note="Code as in commit abc.")
     assert published == ["02"]
     target = reports / "cpu" / "02"
     files = sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if path.is_file())
@@ -78,7 +78,9 @@ def test_publish_copies_reports_without_weights_or_machine_paths(tmp_path):
     assert provenance["devices"] == ["cpu"] and provenance["precisions"] == ["bf16"]
     assert provenance["data_notes"] == ["cifar10 from ../data/cifar10.npz: 25,000 train images"]
     report = (target / "report.html").read_text()
-    assert report.index("Published report") < report.index("output_dir = outputs/cpu/02")
+    assert report.index("Published report") < report.index("Code as in commit abc.") < report.index(
+        "output_dir = outputs/cpu/02")
+    assert provenance["note"] == "Code as in commit abc."
     index = (reports / "cpu" / "index.html").read_text()
     assert 'href="02/report.html"' in index and "82.94%" in index and "80.00%" in index
     assert "ResNet-18 test top-1" in (reports / "cpu" / "results.csv").read_text()
@@ -96,6 +98,7 @@ def test_republishing_replaces_a_study_and_keeps_the_others(tmp_path):
     table = results_markdown(reports)
     assert "[02](reports/cpu/02/report.html) | cpu | ResNet-18 test top-1 | 82.94% | 70.00% ± 0.40 | -12.94 pts" in table
     assert "[05](reports/cpu/05/report.html)" in table
+    assert "| [05](reports/cpu/05/report.html) | cpu | 1 min 01 s | " in table
 
 
 def test_sanitize_keeps_other_paths_and_numbers():
