@@ -287,6 +287,15 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
                if seeds < 2 else f"means over {seeds} seeds (± the seed sd)",
                "the highest test accuracy over the epochs is selected on the test set itself (the paper's metric), "
                "so it is optimistic"]
+    epochs = {(outcome.spec.labels["dataset"], outcome.spec.labels["model"]): int(outcome.metrics["epochs"])
+              for outcome in outcomes}
+    for dataset in DATASETS:
+        counts = {model: epochs[dataset, model] for model in MODELS if (dataset, model) in epochs}
+        if len(set(counts.values())) > 1:
+            caveats.append(f"on {dataset} the networks trained for different numbers of epochs ("
+                           + ", ".join(f"{model} {count}" for model, count in counts.items())
+                           + "; see the settings), so a gap between them includes that budget, not only the "
+                             "architecture")
     if parameters.profile == "smoke":
         caveats.append(f"the smoke profile trains on {images_text(parameters)}, at reduced size and for "
                        f"{RECIPE.fields('smoke')['epochs']} epochs (see the settings)")

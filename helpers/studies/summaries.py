@@ -89,8 +89,12 @@ def conclusion_markdown(
 ) -> str:
     """A study's conclusion: what this run found, then its caveats (reduced data added when it applies)."""
     caveats = list(caveats)
-    if profile == "smoke" or is_reduced_data(data_notes(outcomes)):
+    if profile == "smoke":
         caveats.append(f"reduced data (see the banner): these numbers prove the pipeline, not {claim}")
+    elif is_reduced_data(data_notes(outcomes)):
+        caveats.append(f"less data than the paper's (see the banner): accuracies are lower than the full data "
+                       f"would give, so a shortfall against the paper is partly the data's, and {claim} is tested "
+                       "at this scale only")
     return "\n".join(["**In this run:**", *lines, "", "**Caveats:** " + "; ".join(caveats) + "."])
 
 

@@ -267,3 +267,16 @@ def test_model_table_shows_the_smoke_profiles_narrow_alexnet():
     assert smoke.loc["AlexNet", "options"] == {"classifier_width": 512}
     assert smoke.loc["AlexNet", "params (CIFAR-10)"] < paper.loc["AlexNet", "params (CIFAR-10)"] / 5
     assert smoke.loc["ResNet", "params (CIFAR-10)"] == paper.loc["ResNet", "params (CIFAR-10)"]
+
+
+def test_unequal_epochs_are_a_stated_caveat_and_cpu_plans_them(tmp_path):
+    specs = {(spec.dataset, spec.model): spec for spec in study2.plan(parameters(tmp_path, "cpu"))}
+    assert specs["cifar10", "resnet18"].config.epochs == 8 and specs["cifar10", "alexnet"].config.epochs == 4
+    assert specs["cifar10", "alexnet"].config.optimizer == "adam" and specs["mnist", "resnet18"].config.batch_size == 64
+    assert all("train_per_class" not in spec.dataset_options for spec in specs.values())  # all images on disk
+    runs = [outcome("CIFAR-10", model, best_train=1.0, best_test=value, epochs=epochs, num_test=10_000)
+            for model, value, epochs in (("ResNet", 0.82, 4), ("LeNet", 0.70, 4), ("AlexNet", 0.62, 2))]
+    text = study2.conclusion(runs, parameters(tmp_path, "cpu"))
+    assert "on CIFAR-10 the networks trained for different numbers of epochs (ResNet 4, LeNet 4, AlexNet 2" in text
+    same = study2.conclusion(runs[:2], parameters(tmp_path, "cpu"))
+    assert "different numbers of epochs" not in same
