@@ -183,8 +183,10 @@ def _study_card(result: StudyResult) -> str:
                      f"{e(repr(result.run_patterns))}</code> trained; the report marks the others 'not run'.</div>")
     if result.reduced_data:
         notes = "".join(f"<li>{e(note)}</li>" for note in result.data_notes)
-        parts.append('<div class="note"><b>Reduced or synthetic data: these numbers are not comparable with '
-                     f"the paper's.</b>{f'<ul>{notes}</ul>' if notes else ''}</div>")
+        warning = ("Reduced or synthetic data: these numbers are not comparable with the paper's."
+                   if result.profile in (None, "smoke") else
+                   "Less data than the paper used (see the notes): compare with the paper's numbers with that in mind.")
+        parts.append(f'<div class="note"><b>{warning}</b>{f"<ul>{notes}</ul>" if notes else ""}</div>')
     if result.headline:
         parts.append(_headline_table(result.headline))
     elif result.status == "ok":

@@ -41,7 +41,7 @@ def finished_study(profile_dir: Path, study: str, root: Path, *, this_run: float
               "report": f"{study}/report.html", "executed_notebook": f"{study}/{study}_study.ipynb",
               "log": f"{study}/run.log", "finished": "2026-12-02 17:00 UTC", "fingerprint": "abc",
               "title": f"Study {study}", "headline": metrics["headline"], "profile": profile_dir.name, "seeds": [0],
-              "data_notes": metrics["data_notes"]}
+              "data_notes": metrics["data_notes"], "reduced_data": True}
     (folder / RECORD_NAME).write_text(json.dumps(record))
     run = folder / "runs" / "r0"
     run.mkdir(parents=True)
@@ -83,6 +83,7 @@ def test_publish_copies_reports_without_weights_or_machine_paths(tmp_path):
     assert provenance["note"] == "Code as in commit abc."
     index = (reports / "cpu" / "index.html").read_text()
     assert 'href="02/report.html"' in index and "82.94%" in index and "80.00%" in index
+    assert "Less data than the paper used" in index and "not comparable" not in index
     assert "ResNet-18 test top-1" in (reports / "cpu" / "results.csv").read_text()
 
 
