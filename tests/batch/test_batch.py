@@ -384,7 +384,7 @@ def test_the_batch_layer_loads_no_torch():
 
 
 @pytest.mark.parametrize("arguments, expected", [
-    (["--profile", "huge"], "error: unknown profile 'huge'; valid choices: paper, quick, smoke"),
+    (["--profile", "huge"], "error: unknown profile 'huge'; valid choices: cpu, paper, quick, smoke"),
     (["--only", "01", "07"], "error: unknown study id '07'; valid choices: 01, 02"),
     (["-p", "width", "3"], "error: unknown parameter 'width' for 01_tiny.ipynb; valid parameters: "
                            "data_dir, device, output_dir, profile, progress, seeds"),
