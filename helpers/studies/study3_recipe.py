@@ -220,6 +220,9 @@ def plan_table(specs: Sequence[RunSpec]) -> pd.DataFrame:
         "run": spec.run_id, "model": spec.labels["model"], "dataset": spec.labels["dataset"], "seed": spec.config.seed,
         "epochs": spec.config.epochs, "batch size": spec.config.batch_size, "optimizer": spec.config.optimizer,
         "lr": spec.config.lr, "image size": spec.dataset_options.get("image_size"),
-        "train/test per class": "all" if "train_per_class" not in spec.dataset_options else
-        f"{spec.dataset_options['train_per_class']} / {spec.dataset_options['test_per_class']}",
+        "train/test per class": f"{_per_class(spec, 'train_per_class')} / {_per_class(spec, 'test_per_class')}",
     } for spec in specs])
+
+
+def _per_class(spec: RunSpec, option: str) -> str:
+    return str(spec.dataset_options.get(option, "all"))

@@ -64,6 +64,7 @@ def test_cpu_profile_reports_cifar100_not_available_instead_of_a_stand_in(tmp_pa
     specs = study3.plan(cpu)
     assert {spec.dataset for spec in specs} == {"fashion_mnist", "cifar10"} and len(specs) == 10
     assert all(spec.dataset_options["train_per_class"] == study3_recipe.CPU_TRAIN_PER_CLASS for spec in specs)
+    assert set(study3.plan_table(specs)["train/test per class"]) == {f"{study3_recipe.CPU_TRAIN_PER_CLASS} / all"}
     assert study3.unavailable_datasets(dataclasses.replace(cpu, download=True)) == {}
     real = [outcome for outcome in fake_outcomes() if outcome.spec.dataset != "cifar100"]
     table = study3.accuracy_table(real, unavailable=unavailable).set_index(["dataset", "model"])
