@@ -107,11 +107,13 @@ def format_measured(item: Measured | None, *, scale: float = 100.0, digits: int 
 
 
 def compare_sentence(first: str, first_value: Measured, second: str, second_value: Measured | float, *,
-                     scale: float = 100.0, unit: str = "points") -> tuple[str, str]:
+                     scale: float = 100.0, unit: str = "points", evaluated_on: str = "test") -> tuple[str, str]:
     """``(verdict, sentence)`` comparing two accuracies (the second may be a paper's exact number).
 
     ``verdict`` is ``"first"`` (the first is clearly higher), ``"second"`` or ``"unclear"``; the
-    sentence states the difference with its standard error and, when unclear, what would tell."""
+    sentence states the difference with its standard error and, when unclear, what would tell
+    (how many ``evaluated_on`` images: "test", or "validation" where the accuracies are measured
+    on a validation split)."""
     second_measured = second_value if isinstance(second_value, Measured) else None
     second_number = second_value.value if isinstance(second_value, Measured) else float(second_value)
     difference = first_value.value - second_number
@@ -120,14 +122,15 @@ def compare_sentence(first: str, first_value: Measured, second: str, second_valu
     if is_clear(difference, error):
         leader = first if difference > 0 else second
         return ("first" if difference > 0 else "second"), f"{stated}: {leader} is clearly higher ({RULE})."
-    return "unclear", f"{stated}: within the noise, so this run cannot tell them apart; {_what_would_tell(first_value, difference)}."
+    tell = _what_would_tell(first_value, difference, evaluated_on)
+    return "unclear", f"{stated}: within the noise, so this run cannot tell them apart; {tell}."
 
 
-def _what_would_tell(measured: Measured, difference: float) -> str:
+def _what_would_tell(measured: Measured, difference: float, evaluated_on: str) -> str:
     if difference == 0:
-        return "no test set or seed count separates two equal numbers"
+        return f"no {evaluated_on} set or seed count separates two equal numbers"
     images = images_needed(measured.value, difference, current=measured.test_images or measured.n)
-    text = f"a gap this size would be clear with about {images:,} test images per model"
+    text = f"a gap this size would be clear with about {images:,} {evaluated_on} images per model"
     if measured.kind == "seed_sd":
         seeds = seeds_needed(measured.spread, difference, current=measured.n)
         text += f", or about {seeds} seeds at this seed-to-seed spread"

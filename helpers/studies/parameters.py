@@ -26,8 +26,9 @@ CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
 # The pretrained weights a notebook may name (helpers.models.pretrained's, repeated here: no torch at import).
 PRETRAINED_NAMES = ("imagenet", "IMAGENET1K_V1", "IMAGENET1K_V2")
-VALID_PRETRAINED = ("None (the profile's choice), False (none), 'imagenet', 'IMAGENET1K_V1', 'IMAGENET1K_V2' or the "
-                    "path of a state-dict file in torchvision's ResNet layout")
+VALID_PRETRAINED = ("None (the profile's choice), False (none), 'imagenet', 'IMAGENET1K_V1', 'IMAGENET1K_V2', the "
+                    "path of a state-dict file in torchvision's ResNet layout, or of a folder holding one per ResNet "
+                    "(resnet18.pth, resnet50.pth, ...)")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class StudyParameters:
     progress: str = "auto"  # TrainConfig.progress of every run: auto | bar | epoch | none
     image_size: int | None = None  # study 4: the image side in pixels; None: the profile's
     runs: tuple[str, ...] | None = None  # shell-style patterns on run ids and names; None: every run
-    # study 4: None the profile's choice, False none, a torchvision name ("imagenet") or an absolute file path
+    # None the profile's choice (studies 1, 3: none), False none, a torchvision name ("imagenet"), or an
+    # absolute path: a file, or a folder of files named after the networks (helpers.studies.start_weights)
     pretrained: bool | str | None = None
     tuned: Mapping[str, Any] | None = None  # what a tuning phase chose (study 5: lr, momentum); None: not run
 
@@ -88,7 +90,7 @@ def check_parameters(
     papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
     paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
     :mod:`helpers.studies.selection`) may be one pattern, a list, or the text of a list.
-    ``pretrained`` (study 4) is checked by :func:`check_pretrained`: a file path must exist.
+    ``pretrained`` (studies 1, 3, 4) is checked by :func:`check_pretrained`: a path must exist.
     """
     for name, value in (("profile", profile), ("device", device), ("progress", progress)):
         _require_type(name, value, str, "a string")
@@ -143,8 +145,9 @@ def check_parameter_values(values: Mapping[str, Any]) -> None:
 def check_pretrained(pretrained: Any) -> bool | str | None:
     """The ``pretrained`` parameter checked: None (the profile's choice) and False (no pretrained
     runs) as they are, a torchvision name in its canonical spelling (``"imagenet"``,
-    ``"IMAGENET1K_V1"``), or else the path of an existing file, made absolute (a relative path
-    resolves against the project root, as ``output_dir`` does). Reads no file."""
+    ``"IMAGENET1K_V1"``), or else the path of an existing file or folder (one file per network,
+    :mod:`helpers.studies.start_weights`), made absolute (a relative path resolves against the
+    project root, as ``output_dir`` does). Reads no file."""
     if pretrained is None or pretrained is False:
         return pretrained
     if isinstance(pretrained, bool) or not isinstance(pretrained, (str, os.PathLike)) or not str(pretrained).strip():
@@ -155,8 +158,9 @@ def check_pretrained(pretrained: Any) -> bool | str | None:
             return name
     path = Path(text).expanduser()
     path = path if path.is_absolute() else PROJECT_ROOT / path
-    if not path.is_file():
-        raise InvalidConfigError(f"invalid pretrained {text!r}: no such file ({path}); expected {VALID_PRETRAINED}")
+    if not path.exists():
+        raise InvalidConfigError(f"invalid pretrained {text!r}: no such file or folder ({path}); "
+                                 f"expected {VALID_PRETRAINED}")
     return str(path)
 
 

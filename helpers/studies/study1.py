@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id, summaries, verdicts
+from helpers.studies import recipes, run_id, start_weights, summaries, verdicts
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study1_contradictions import (findings, findings_markdown, findings_table, first_epoch_table,
                                                    overfitting_table, paper_items_table)
@@ -89,23 +89,35 @@ def stem_changes(parameters: StudyParameters, stem: str) -> dict[str, Any]:
 
 
 def stem_dataset_options(parameters: StudyParameters, stem: str) -> dict[str, Any]:
-    """The ``load_dataset`` options of ``stem``'s runs at ``parameters.profile`` (a fresh dict)."""
-    return {"normalization": "half", **RECIPE.dataset_options(parameters.profile),
+    """The ``load_dataset`` options of ``stem``'s runs at ``parameters.profile`` (a fresh dict);
+    fine-tuned runs (the ``pretrained`` switch) normalise with ImageNet's statistics."""
+    normalization = "imagenet" if starting_weights(parameters) else "half"
+    return {"normalization": normalization, **RECIPE.dataset_options(parameters.profile),
             **PROFILE_STEM_DATA.get(parameters.profile, {}).get(stem, {})}
 
 
+def starting_weights(parameters: StudyParameters) -> dict[str, str]:
+    """Each model's pretrained weights (registry name -> weights), or {}: the ``pretrained``
+    switch, off by default (:mod:`helpers.studies.start_weights`)."""
+    return start_weights.weights_by_model(parameters.pretrained, MODELS.values())
+
+
 def plan(parameters: StudyParameters) -> list[RunSpec]:
-    """Both models x both stems x each seed: 4 runs per seed, the paper's stem first."""
+    """Both models x both stems x each seed: 4 runs per seed, the paper's stem first; with the
+    ``pretrained`` switch on, the same runs fine-tuned (ids end ``_pretrained_seed<n>``)."""
     model_options = PROFILE_MODEL_OPTIONS.get(parameters.profile, {})
+    weights = starting_weights(parameters)
+    start = {start_weights.START_LABEL: start_weights.PRETRAINED} if weights else {}
     return [
         RunSpec(
-            run_id=run_id(registry_name, stem, seed=seed),
+            run_id=run_id(registry_name, stem, *start.values(), seed=seed),
             model=registry_name,
             dataset="cifar10",
             config=recipes.train_config(RECIPE, parameters, seed=seed, changes=stem_changes(parameters, stem)),
-            model_options={"stem": stem, **model_options},
+            model_options={"stem": stem, **model_options,
+                           **({"weights": weights[registry_name]} if weights else {})},
             dataset_options=stem_dataset_options(parameters, stem),
-            labels={"model": model, "stem": stem, "seed": seed},
+            labels={"model": model, "stem": stem, **start, "seed": seed},
         )
         for seed in parameters.seeds
         for model, registry_name in MODELS.items()
@@ -130,11 +142,15 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
                  if config.optimizer == "sgd" else {"adam": "Adam", "adamw": "AdamW"}[config.optimizer])
     loss = "cross-entropy" + (f", label smoothing {config.label_smoothing}" if config.label_smoothing else "")
     zero_init = PROFILE_MODEL_OPTIONS.get(parameters.profile, {}).get("zero_init_residual", False)
+    weights = starting_weights(parameters)
     rows = [
         ("dataset", "CIFAR-10", PAPER),
         recipes.images_row(RECIPE, parameters, everything="all (the paper: 50,000 train / 10,000 test)"),
         _image_size_row(parameters),
-        ("normalisation", "mean 0.5, std 0.5 per channel", PAPER),
+        ("normalisation", "mean 0.5, std 0.5 per channel", PAPER) if not weights else
+        ("normalisation", "ImageNet mean/std per channel", f"{start_weights.SWITCH}: the statistics the weights "
+                                                           "were trained with (the paper: mean 0.5, std 0.5)"),
+        start_weights.settings_row(weights),
         ("augmentation", f"random crop 32x32 (padding {config.crop_padding}) + horizontal flip",
          source("augmentation", "crop_padding")),
         ("loss", loss, source("label_smoothing")),
@@ -284,6 +300,9 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
     if any(value != PAPER_EPOCHS_TOTAL for value in epochs.values()):
         caveats.append("epochs " + ", ".join(f"{value} ({name})" for name, value in epochs.items())
                        + f", not the paper's {PAPER_EPOCHS_TOTAL}")
+    fine_tuned = start_weights.caveat(outcomes)
+    if fine_tuned:
+        caveats.append(fine_tuned)
     return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile)
 
 

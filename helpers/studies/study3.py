@@ -25,7 +25,7 @@ from helpers.data.locate import locate_dataset
 from helpers.errors import DataNotFoundError
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import run_id, summaries, verdicts
+from helpers.studies import run_id, start_weights, summaries, verdicts
 from helpers.studies.parameters import StudyParameters
 from helpers.studies.study3_contradictions import (advantage_markdown, advantage_table, figures_not_reproduced,
                                                    findings, findings_markdown)
@@ -35,7 +35,8 @@ from helpers.studies.study3_paper import (DATASETS, MODELS, PAPER_ABSTRACT_RESNE
 from helpers.studies.study3_ranking import (gaps_sentence, headline_table, pair_counts, ranked, ranking_line,
                                             resnets_above_plain)
 from helpers.studies.study3_recipe import (QUICK_ALEXNET_LR, RECIPE, SMOKE_PER_CLASS, SPLIT_SEED, dataset_options,
-                                           model_options, plan_table, settings, train_config)
+                                           model_options, plan_table, settings, starting_weights,
+                                           train_config)
 from helpers.studies.summaries import data_kind, dataset_label
 from helpers.studies.verdicts import NOT_RUN
 from helpers.uncertainty import compare_sentence
@@ -67,14 +68,21 @@ def unavailable_datasets(parameters: StudyParameters) -> dict[str, str]:
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """The runs of ``parameters.profile``: every dataset x model x seed, dataset-major (at the cpu
-    profile only the datasets on disk: :func:`unavailable_datasets`)."""
+    profile only the datasets on disk: :func:`unavailable_datasets`); with the ``pretrained``
+    switch on, the ResNets fine-tuned (their ids end ``_pretrained_seed<n>``)."""
     unavailable = unavailable_datasets(parameters)
+    weights = starting_weights(parameters)
+
+    def start(model: str) -> dict[str, str]:
+        return {start_weights.START_LABEL: start_weights.PRETRAINED} if model in weights else {}
+
     return [
-        RunSpec(run_id=run_id(dataset, model, seed=seed), model=model, dataset=dataset,
+        RunSpec(run_id=run_id(dataset, model, *start(model).values(), seed=seed), model=model, dataset=dataset,
                 config=train_config(model_label, dataset, parameters, seed=seed),
-                model_options=model_options(model_label, parameters.profile),
+                model_options={**model_options(model_label, parameters.profile),
+                               **({"weights": weights[model]} if model in weights else {})},
                 dataset_options=dataset_options(dataset, parameters.profile, model_label),
-                labels={"model": model_label, "dataset": dataset_title, "seed": seed})
+                labels={"model": model_label, "dataset": dataset_title, **start(model), "seed": seed})
         for dataset_title, dataset in DATASETS.items() if dataset_title not in unavailable
         for model_label, (model, _) in MODELS.items()
         for seed in parameters.seeds
@@ -302,4 +310,7 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
         if parameters.profile == "smoke":
             lines.append("At the smoke profile the models also saw different numbers of images (ResNet-18 the "
                          "most; see the settings), so their ranking reflects that budget, not only the architectures.")
+    fine_tuned = start_weights.caveat(outcomes, from_scratch=PLAIN_NETWORKS)
+    if fine_tuned:
+        lines += ["", f"**Not the paper's setting**: {fine_tuned}."]
     return "\n".join(lines)

@@ -18,9 +18,9 @@ import pandas as pd
 
 from helpers.config import TrainConfig
 from helpers.runs import RunSpec
-from helpers.studies import recipes
+from helpers.studies import recipes, start_weights
 from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.study3_paper import DATASETS, MODELS
+from helpers.studies.study3_paper import DATASETS, MODELS, PLAIN_NETWORKS, RESNETS
 from helpers.studies.summaries import settings_table
 
 SPLIT_SEED = 0  # "a specific seed for reproducibility" (Section 3.1); its value is not given
@@ -115,6 +115,13 @@ def train_config(model: str, dataset: str, parameters: StudyParameters, *, seed:
     return recipes.train_config(recipe, parameters, seed=seed, changes=changes)
 
 
+def starting_weights(parameters: StudyParameters) -> dict[str, str]:
+    """Each ResNet's pretrained weights (registry name -> weights), or {}: the ``pretrained``
+    switch, off by default (:mod:`helpers.studies.start_weights`); AlexNet and VGG19 always
+    train from scratch."""
+    return start_weights.weights_by_model(parameters.pretrained, (MODELS[label][0] for label in RESNETS))
+
+
 def model_options(model: str, profile: str) -> dict[str, Any]:
     """The architecture options of ``model`` (display name) at ``profile`` (a fresh dict)."""
     return {**MODELS[model][1], **(SMOKE_MODEL_OPTIONS.get(model, {}) if profile == "smoke" else {})}
@@ -173,6 +180,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
         ("VGG19", "16 convs with BatchNorm, global pool, one linear layer", f"{CHOSEN}: small-image variant"),
         ("AlexNet", "3x3 stride-1 first conv, 2x2 max pools, torchvision classifier",
          f"{CHOSEN}: small-image variant with the original's parameter count"),
+        start_weights.settings_row(starting_weights(parameters), from_scratch=PLAIN_NETWORKS),
         ("seeds", list(parameters.seeds), "notebook parameter (the paper reports one run)"),
     ]
     if parameters.profile == "smoke":

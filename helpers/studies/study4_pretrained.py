@@ -33,7 +33,7 @@ import pandas as pd
 
 from helpers.models.pretrained import IMAGENET, published_weights
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import summaries, verdicts
+from helpers.studies import start_weights, summaries, verdicts
 from helpers.studies.parameters import CHOSEN, StudyParameters
 from helpers.studies.study4_paper import PAPER_REFINED, PAPER_TWEAKS, run_name
 from helpers.uncertainty import RULE, Measured, difference_se, format_measured, is_clear
@@ -63,7 +63,7 @@ def weights_for(parameters: StudyParameters) -> str | None:
     profile's choice when it is None; None when no comparison is planned."""
     if parameters.pretrained is None:
         return PROFILE_WEIGHTS.get(parameters.profile)
-    return parameters.pretrained or None
+    return start_weights.weights_by_model(parameters.pretrained, ["resnet50"]).get("resnet50")
 
 
 def is_comparison(spec: RunSpec) -> bool:

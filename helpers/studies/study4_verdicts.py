@@ -140,7 +140,8 @@ def best_run_line(outcomes: Sequence[RunOutcome]) -> str | None:
     if not measured:
         return None
     best = max(measured, key=lambda name: measured[name].value)
-    _, sentence = compare_sentence(f"{best} here", measured[best], "the paper's best", PAPER_BEST_TOP1)
+    _, sentence = compare_sentence(f"{best} here", measured[best], "the paper's best", PAPER_BEST_TOP1,
+                                   evaluated_on="validation")  # the paper's validation split is our 'test' split
     return (f"- **Best run here**: {best} at {format_measured(measured[best])} % top-1, against the paper's best "
             f"(c+l) at {100 * PAPER_BEST_TOP1:.0f} %. {sentence} The runs of Tables 1-3 train from scratch; the paper "
             "does not say whether it did, and 93 % after 10 epochs is typical of ImageNet-pretrained ResNet-50s "

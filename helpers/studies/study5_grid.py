@@ -100,7 +100,7 @@ def grid_choice_sentence(outcomes: Sequence[RunOutcome]) -> str:
     first_key, second_key = ((row["learning rate"], row["momentum"]) for row in (best, second))
     _, sentence = compare_sentence(f"lr {first_key[0]:g} / momentum {first_key[1]:g}", grid_measured(runs[first_key]),
                                    f"the runner-up (lr {second_key[0]:g} / momentum {second_key[1]:g})",
-                                   grid_measured(runs[second_key]))
+                                   grid_measured(runs[second_key]), evaluated_on="validation")
     return f"{text}. {sentence}"
 
 

@@ -155,6 +155,7 @@ def test_grid_table_and_best_point(grid_outcomes, tmp_path):
     sentence = study5_grid.grid_choice_sentence(grid_outcomes)
     assert sentence.startswith("best lr 0.2, momentum 0.8 (70.0 ± 10.3 % validation top-1)")
     assert "the runner-up (lr 0.2 / momentum 0.9)" in sentence and "cannot tell them apart" in sentence
+    assert "validation images per model" in sentence and "test images" not in sentence  # the grid never tests
 
 
 def test_accuracy_table_with_uncertainty_and_verdicts(outcomes):
