@@ -310,8 +310,19 @@ def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_m
     banner = plan_banner(specs, parameters(tmp_path, runs="B+c+l"))
     assert "Run in part" in banner and f"1 of the study's {len(specs)} runs" in banner
     assert "Run in part" not in plan_banner(specs, parameters(tmp_path))
+    assert "Samples: these numbers do not test the paper's claim" in plan_banner(specs, parameters(tmp_path))
     with pytest.raises(InvalidConfigError, match=re.escape("no run matches the pattern 'B+c+x'")):
         plan_banner(specs, parameters(tmp_path, runs=["B+c+l", "B+c+x"]))
+
+
+def test_the_plan_banner_of_a_real_data_subset_asks_for_care_not_dismissal(tmp_path):
+    from helpers.studies import study3
+    from helpers.studies.recording import plan_banner
+
+    cpu = parameters(tmp_path, "cpu", data_dir=str(tmp_path))
+    banner = plan_banner(study3.plan(cpu), cpu)
+    assert "Less data than the paper used: compare these numbers with the paper's with that in mind" in banner
+    assert "do not test" not in banner and "<b>subset</b> of cifar10, fashion_mnist" in banner
 
 
 def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():
