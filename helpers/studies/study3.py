@@ -129,7 +129,8 @@ def accuracy_table(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, 
     rows = []
     for dataset in DATASETS:
         groups = _groups(outcomes, dataset)
-        kind = data_kind([o for runs in groups.values() for o in runs])
+        trained = [o for runs in groups.values() for o in runs]
+        kind = data_kind(trained) if trained else ("not available" if dataset in unavailable else NOT_RUN)
         for model, runs in groups.items():
             paper = PAPER_TEST_TOP1[dataset][model]
             row = {"dataset": dataset, "model": model, "paper top-1": paper, "this run top-1": np.nan,

@@ -69,6 +69,7 @@ def test_cpu_profile_reports_cifar100_not_available_instead_of_a_stand_in(tmp_pa
     real = [outcome for outcome in fake_outcomes() if outcome.spec.dataset != "cifar100"]
     table = study3.accuracy_table(real, unavailable=unavailable).set_index(["dataset", "model"])
     assert (table.loc["CIFAR-100", "verdict"] == unavailable["CIFAR-100"]).all()
+    assert (table.loc["CIFAR-100", "this run's data"] == "not available").all()  # never 'full' for no runs
     assert not table.loc["CIFAR-10", "verdict"].str.contains("not available").any()
     text = study3.conclusion(real, cpu)
     assert "**CIFAR-100**: not available" in text and "synthetic" not in text.split("**CIFAR-100**")[1][:200]
