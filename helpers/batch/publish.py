@@ -173,10 +173,10 @@ def write_index(folder: Path, *, profile: str) -> None:
 
 
 def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
-    """The README's results: a table of the published studies (profile, wall time, machine,
-    commit), then every headline of each, the paper's value, this run's with its uncertainty, the
+    """The README's results: a table of the published studies (profile, the time of their runs
+    (:func:`runs_seconds`), machine, commit), then every headline of each, the paper's value, this run's with its uncertainty, the
     difference and the verdict, linking each study's report."""
-    studies = ["| study | profile | wall time | made on | commit |", "|---|---|---|---|---|"]
+    studies = ["| study | profile | time of its runs | made on | commit |", "|---|---|---|---|---|"]
     lines = ["| study | profile | headline | paper | this run | difference | verdict |", "|---|---|---|---|---|---|---|"]
     for profile in PROFILES:
         folder = reports / profile
@@ -186,7 +186,8 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
             link = f"[{result.study}]({link_prefix}/{profile}/{result.study}/report.html)"
             made = _read_provenance(folder / result.study)
             machine = made.get("machine") or {}
-            studies.append(f"| {link} | {profile} | {format_seconds(result.wall_seconds)} | {machine.get('cpu')}, "
+            seconds = runs_seconds(folder / result.study) or result.wall_seconds
+            studies.append(f"| {link} | {profile} | {format_seconds(seconds)} | {machine.get('cpu')}, "
                            f"{machine.get('cores')} cores, {', '.join(made.get('devices') or [])} | "
                            f"`{str(made.get('commit') or 'unknown')[:10]}` |")
             for item in result.headline:
@@ -200,6 +201,18 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
                          str(item.get("verdict") or "")]
                 lines.append("| " + " | ".join(cells) + " |")
     return "\n".join([*studies, "", *lines])
+
+
+def runs_seconds(folder: Path) -> float | None:
+    """The wall seconds of a published study's runs together (training and evaluation), from its
+    ``metrics.json``; None when no run recorded them. Unlike the batch's wall time this counts
+    runs an earlier, interrupted attempt finished and the last attempt only loaded."""
+    try:
+        runs = read_json(folder / "metrics.json").get("runs") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    seconds = [run.get("wall_seconds") for run in runs.values() if isinstance(run, Mapping)]
+    return float(sum(seconds)) if seconds and all(isinstance(value, (int, float)) for value in seconds) else None
 
 
 def _read_provenance(folder: Path) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def finished_study(profile_dir: Path, study: str, root: Path, *, this_run: float
                "headline": [{"label": "ResNet-18 test top-1", "paper": 0.8294, "this_run": this_run,
                              "unit": "fraction", "verdict": "below the paper",
                              "uncertainty": {"kind": "binomial_se", "value": 0.004, "n": 10000}}],
-               "runs": {"r0": {"device": "cpu", "precision": "bf16"}}}
+               "runs": {"r0": {"device": "cpu", "precision": "bf16", "wall_seconds": 2990.0},
+                        "r1": {"device": "cpu", "precision": "bf16", "wall_seconds": 10.0}}}
     (folder / "metrics.json").write_text(json.dumps(metrics))
     record = {"study": study, "notebook": f"{study}_study.ipynb", "status": "ok", "wall_seconds": 61.0,
               "report": f"{study}/report.html", "executed_notebook": f"{study}/{study}_study.ipynb",
@@ -99,7 +100,8 @@ def test_republishing_replaces_a_study_and_keeps_the_others(tmp_path):
     table = results_markdown(reports)
     assert "[02](reports/cpu/02/report.html) | cpu | ResNet-18 test top-1 | 82.94% | 70.00% ± 0.40 | -12.94 pts" in table
     assert "[05](reports/cpu/05/report.html)" in table
-    assert "| [05](reports/cpu/05/report.html) | cpu | 1 min 01 s | " in table
+    # the runs' time, not the last attempt's 61 s (which may only have loaded runs finished before)
+    assert "| [05](reports/cpu/05/report.html) | cpu | 50 min 00 s | " in table
 
 
 def test_sanitize_keeps_other_paths_and_numbers():
