@@ -207,7 +207,7 @@ def _source(config: TrainConfig, name: str, source: str, profile: str) -> str:
     if config.optimizer == RECIPE.paper["optimizer"] or name not in ("lr", "momentum"):
         return source
     if name == "momentum":
-        return f"unused by {config.optimizer.capitalize()} ({profile} profile; the paper: SGD, momentum 0.9)"
+        return f"{profile} profile: unused by {config.optimizer.capitalize()} (the paper: SGD, momentum 0.9)"
     return f"{CHOSEN} ({profile} profile: {config.optimizer.capitalize()}'s lr; the paper's 0.001 is SGD's)"
 
 

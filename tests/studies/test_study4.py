@@ -339,7 +339,7 @@ def test_pretrained_parameter_is_checked_in_one_line_before_any_data(tmp_path):
                                                      r"False \(none\), 'imagenet'") as raised:
             parameters(tmp_path, pretrained=bad)
         assert "\n" not in str(raised.value)
-    with pytest.raises(InvalidConfigError, match=r"^invalid pretrained 'missing.pth': no such file \(.*missing.pth\)"):
+    with pytest.raises(InvalidConfigError, match=r"^invalid pretrained 'missing.pth': no such file or folder \(.*missing.pth\)"):
         parameters(tmp_path, pretrained="missing.pth")
     assert parameters(tmp_path, pretrained="ImageNet").pretrained == "imagenet"
     assert parameters(tmp_path, pretrained="imagenet1k_v2").pretrained == "IMAGENET1K_V2"
