@@ -77,15 +77,17 @@ def test_a_planned_run_trains_with_the_training_command_line(tmp_path, capsys):
     assert sorted(_written(tmp_path)) == ["mnist_lenet5_seed0"]
     assert cli.main(["--spec", str(folder / "spec.json"), "--samples", "--progress", "none", "--out", str(folder)]) == 0
     metrics = read_json(folder / "metrics.json")
-    assert metrics["model"] == "lenet5" and metrics["dataset"] == "mnist" and metrics["epochs"] == 2
     planned = next(spec for spec in study2.plan(_parameters()) if spec.run_id == "mnist_lenet5_seed0")
+    assert metrics["model"] == "lenet5" and metrics["dataset"] == "mnist"
+    assert metrics["epochs"] == planned.config.epochs  # trained for the planned epochs
     assert RunSpec.from_dict(read_json(folder / "spec.json")).config == planned.config.replace(progress="none")
 
     # Planned again, the finished run is kept; planned with other settings, it is refused.
     assert plan_command.main(["plan", "02", "--runs", "MNIST+LeNet", "--out", str(tmp_path)]) == 0
     assert "kept (finished run)" in capsys.readouterr().out
-    assert plan_command.main(["plan", "02", "--runs", "MNIST+LeNet", "-p", "epochs", "3", "--out", str(tmp_path)]) == 2
-    assert "config.epochs: 2 there, 3 now" in capsys.readouterr().err
+    other = planned.config.epochs + 1
+    assert plan_command.main(["plan", "02", "--runs", "MNIST+LeNet", "-p", "epochs", str(other), "--out", str(tmp_path)]) == 2
+    assert f"config.epochs: {planned.config.epochs} there, {other} now" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("arguments, expected", [

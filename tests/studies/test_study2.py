@@ -62,9 +62,9 @@ def test_plan_trains_three_networks_on_two_datasets(tmp_path, profile, epochs, b
     assert [(spec.dataset, spec.model) for spec in specs] == [
         (dataset, model) for dataset in ("mnist", "cifar10") for model in ("resnet18", "lenet5", "alexnet")]
     for spec in specs:
-        smoke_epochs = {"alexnet": 4}.get(spec.model, epochs)  # Adam needs more steps (study2_recipe)
+        smoke_epochs = {"alexnet": 4, "lenet5": 4}.get(spec.model, epochs)  # Adam needs more steps (study2_recipe)
         assert spec.config.epochs == (smoke_epochs if profile == "smoke" else epochs)
-        smoke_batch = {"lenet5": 8}.get(spec.model, batch_size)
+        smoke_batch = {"lenet5": 16}.get(spec.model, batch_size)
         assert spec.config.batch_size == (smoke_batch if profile == "smoke" else batch_size)
         assert "to_rgb" not in spec.dataset_options  # MNIST stays grey: the models take in_channels=1
         if spec.dataset == "mnist":
@@ -79,6 +79,7 @@ def test_smoke_reads_the_samples_small_with_a_fast_recipe(tmp_path):
     resnet, alexnet = specs["mnist_resnet18_seed0"], specs["cifar10_alexnet_seed0"]
     assert resnet.config.scheduler == "onecycle" and resnet.config.label_smoothing > 0
     assert alexnet.config.optimizer == "adam" and resnet.config.optimizer == "sgd"
+    assert specs["cifar10_lenet5_seed0"].config.optimizer == "adam"  # no BatchNorm: SGD stayed near chance
     assert {spec.dataset_options["image_size"] for spec in specs.values()} == {16}
     assert "test_per_class" not in resnet.dataset_options  # every test image of the sample
     assert resnet.dataset_options["train_per_class"] == 100
