@@ -56,9 +56,11 @@ RECIPE = recipes.Recipe(
 # 15.8 % at best, 10 % at the end), where Adam lr 2e-3 at batch 16 for 4 epochs (the same 400 steps)
 # reached 33.8 % (MNIST: 94.6 %, against 91.1 % with SGD at batch 8). So it trains as AlexNet does,
 # with a larger lr for its 62 k parameters.
+ADAM = dict(optimizer="adam", weight_decay=0.0, nesterov=False)  # the networks without BatchNorm
+ALEXNET_ADAM = dict(ADAM, lr=5e-4)
 SMOKE_NETWORK: dict[str, dict[str, Any]] = {
-    "LeNet": dict(optimizer="adam", lr=2e-3, weight_decay=0.0, nesterov=False, batch_size=16, epochs=4),
-    "AlexNet": dict(optimizer="adam", lr=5e-4, weight_decay=0.0, nesterov=False, epochs=4),
+    "LeNet": dict(ADAM, lr=2e-3, batch_size=16, epochs=4),
+    "AlexNet": dict(ALEXNET_ADAM, epochs=4),
 }
 SMOKE_MODEL_OPTIONS = {"AlexNet": {"classifier_width": 512}}
 # Smoke, per dataset: the embedded samples resized to 16x16 for all three networks alike
@@ -75,7 +77,6 @@ SMOKE_TRAIN_PER_CLASS = {("MNIST", "ResNet"): 100}
 # so that the study stays within its hour; LeNet-5 gets the epochs it needs, since they cost seconds.
 # AlexNet has no BatchNorm: SGD at lr 0.05-0.1 leaves it at chance (measured at the smoke profile), so
 # it trains with Adam, as at smoke, but with its original 4096-wide classifier.
-ALEXNET_ADAM = dict(optimizer="adam", lr=5e-4, weight_decay=0.0, nesterov=False)
 CPU_RUNS: dict[tuple[str, str], dict[str, Any]] = {
     ("MNIST", "ResNet"): dict(epochs=1, batch_size=64),
     ("MNIST", "LeNet"): dict(epochs=15),
@@ -158,8 +159,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
     if parameters.profile == "smoke":
         lenet, alexnet = (recipe_for("MNIST", model, parameters, seed=0) for model in ("LeNet", "AlexNet"))
         width = SMOKE_MODEL_OPTIONS["AlexNet"]["classifier_width"]
-        rows += [("LeNet at smoke", f"{lenet.optimizer.upper()} lr {lenet.lr}, weight decay {lenet.weight_decay}, "
-                  f"batch {lenet.batch_size}, {lenet.epochs} epochs (same schedule)",
+        rows += [("LeNet at smoke", _run_text(lenet),
                   f"{CHOSEN} (smoke profile: no BatchNorm, so SGD stayed near chance on CIFAR-10 (16 %) where Adam "
                   "learns; cheap per image, it gets every sample image and more steps than the others)"),
                  ("AlexNet at smoke", f"{alexnet.optimizer.upper()} lr {alexnet.lr}, weight decay "
