@@ -21,9 +21,9 @@ SCHEDULERS = ("none", "cosine", "step", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PROGRESS_MODES = ("auto", "bar", "epoch", "none")
-# Fields that change how a run is watched, not what it computes: a finished run or a checkpoint
-# made with other values of these still counts as the same run.
-DISPLAY_ONLY_FIELDS = ("progress", "eval_batch_size")
+# Fields that change how a run is watched or saved, not what it computes: a finished run or a
+# checkpoint made with other values of these still counts as the same run.
+RESULT_NEUTRAL_FIELDS = ("progress", "eval_batch_size", "checkpoint_seconds")
 
 
 def _documented(default: Any, documentation: str) -> Any:
@@ -76,6 +76,9 @@ class TrainConfig:
                                               "(off: oneDNN for them too)")
     sync_batchnorm: bool = _documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
     eval_batch_size: int = _documented(1024, "images per batch at evaluation (changes no result)")
+    checkpoint_seconds: float = _documented(60.0, "write the resume checkpoint after an epoch only when this many "
+                                                  "seconds have passed since the last one (or the start); 0: after "
+                                                  "every epoch (changes no result)")
     restore_best: bool = _documented(False, "evaluate the epoch with the best validation top-1 on the test set")
     tta_flip: bool = _documented(False, "average logits over the image and its mirror at evaluation")
     progress: str = _documented("auto", "auto: bars in a terminal or notebook, a line per epoch in logs")
@@ -93,7 +96,7 @@ class TrainConfig:
         _require(self, "lr", self.lr > 0 and self.lr < float("inf"), "a positive finite number")
         for name in ("momentum", "label_smoothing"):
             _require(self, name, 0.0 <= getattr(self, name) < 1.0, "a number in [0, 1)")
-        for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "grad_clip_norm"):
+        for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "grad_clip_norm", "checkpoint_seconds"):
             _require(self, name, 0.0 <= getattr(self, name) < float("inf"), "a finite number >= 0")
         _require(self, "step_gamma", 0.0 < self.step_gamma <= 1.0, "a number in (0, 1]")
         _require(self, "crop_padding", self.crop_padding >= 0, "an integer >= 0")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.config import DISPLAY_ONLY_FIELDS, TrainConfig, nested_differences
+from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_differences
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
 
@@ -118,7 +118,7 @@ def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
 
 def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:
     differences = {name: values for name, values in nested_differences(recorded, wanted).items()
-                   if name.removeprefix("config.") not in DISPLAY_ONLY_FIELDS}
+                   if name.removeprefix("config.") not in RESULT_NEUTRAL_FIELDS}
     if differences:
         listed = "; ".join(f"{name}: {old!r} there, {new!r} now" for name, (old, new) in differences.items())
         raise InvalidConfigError(

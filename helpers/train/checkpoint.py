@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from helpers.config import DISPLAY_ONLY_FIELDS, nested_differences
+from helpers.config import RESULT_NEUTRAL_FIELDS, nested_differences
 from helpers.errors import CheckpointMismatchError, CorruptDataError
 from helpers.io import write_atomic
 
@@ -23,11 +23,11 @@ CHECKPOINT_FORMAT = 1
 # What a resume reads: a checkpoint without one of these is refused, not half-loaded.
 CHECKPOINT_KEYS = ("identity", "model", "optimizer", "scheduler", "scaler", "rng", "history", "best_val_top1",
                    "best_state", "train_seconds", "train_images", "wall_seconds")
-IGNORED_FOR_RESUME = DISPLAY_ONLY_FIELDS  # a resume may change them
+IGNORED_FOR_RESUME = RESULT_NEUTRAL_FIELDS  # a resume may change them
 
 
 def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> dict[str, Any]:
-    """What must match for a checkpoint to be resumed: the config (minus display-only fields) and labels."""
+    """What must match for a checkpoint to be resumed: the config (minus the result-neutral fields) and labels."""
     config = {key: value for key, value in config_dict.items() if key not in IGNORED_FOR_RESUME}
     return {"config": config, "run": dict(labels or {})}
 

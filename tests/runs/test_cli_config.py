@@ -28,7 +28,7 @@ OTHER_CONFIG = TrainConfig(
     scheduler="step", warmup_epochs=0.5, step_epochs=2, step_gamma=0.5, label_smoothing=0.05, mixup_alpha=0.2,
     grad_clip_norm=1.0, augmentation="crop", crop_padding=2, concat_original=True, seed=7, device="cpu",
     precision="fp32", channels_last=False, compile=True, small_map_convs=False, sync_batchnorm=True,
-    eval_batch_size=256, restore_best=True, tta_flip=True, progress="none",
+    eval_batch_size=256, checkpoint_seconds=5.0, restore_best=True, tta_flip=True, progress="none",
 )
 
 

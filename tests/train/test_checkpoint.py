@@ -19,17 +19,20 @@ from helpers.models import create_model
 from helpers.runs import RunSpec, execute_run
 from helpers.train import NonFiniteLossError, train
 from helpers.train.checkpoint import CheckpointMismatchError
+from helpers.train import loop
 from helpers.train.loop import TrainingOutOfMemoryError
 
 REPO = Path(__file__).resolve().parents[2]
 TIMING_COLUMNS = ["seconds", "images_per_second"]
 TIMING_METRICS = ["wall_seconds", "train_seconds", "train_images_per_second"]
 SYNTHETIC = {"num_classes": 4, "image_size": 16, "channels": 3, "train_size": 512, "test_size": 128}
-CONFIG = dict(epochs=3, batch_size=64, lr=0.05, scheduler="onecycle", progress="none", device="cpu")
+# checkpoint_seconds=0: a checkpoint after every epoch (these epochs take well under a second).
+CONFIG = dict(epochs=3, batch_size=64, lr=0.05, scheduler="onecycle", progress="none", device="cpu",
+              checkpoint_seconds=0.0)
 # A CPU run of a few seconds per epoch, so that a kill can land inside an epoch.
 CLI_RUN = ["--model", "resnet18_narrow", "--dataset", "synthetic", "--epochs", "4", "--batch-size", "32",
            "--lr", "0.05", "--scheduler", "onecycle", "--limit-train", "600", "--limit-test", "100",
-           "--augmentation", "study5", "--device", "cpu"]
+           "--augmentation", "study5", "--device", "cpu", "--checkpoint-seconds", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +203,21 @@ def test_without_the_last_epochs_checkpoint_the_one_before_stays_for_a_resume(da
     again = train(small_model(data), data, config, checkpoint_path=checkpoint)  # retrains epoch 2 only
     assert len(again.history) == 2
     assert again.history["train_loss"].iloc[0] == first.history["train_loss"].iloc[0]
+
+
+@pytest.mark.parametrize("seconds, saved_after", [(0.0, [1, 2, 3]), (3600.0, [3])])
+def test_checkpoints_are_written_once_checkpoint_seconds_have_passed_and_always_after_the_last_epoch(
+        data, tmp_path, monkeypatch, seconds, saved_after):
+    saved = []
+    monkeypatch.setattr(loop, "save_checkpoint", lambda path, state: saved.append(len(state["history"])))
+    train(small_model(data), data, TrainConfig(**{**CONFIG, "checkpoint_seconds": seconds}),
+          checkpoint_path=tmp_path / "checkpoint.pt")
+    assert saved == saved_after
+
+
+def test_the_checkpoint_interval_is_not_part_of_a_runs_identity(data, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    config = TrainConfig(**{**CONFIG, "epochs": 2})
+    train(small_model(data), data, config, checkpoint_path=checkpoint, checkpoint_last_epoch=False)
+    resumed = train(small_model(data), data, config.replace(checkpoint_seconds=600.0), checkpoint_path=checkpoint)
+    assert len(resumed.history) == 2

@@ -23,6 +23,7 @@ RUN = ["-m", "helpers.train", "--model", "lenet5", "--dataset", "synthetic", "--
        "--precision", "fp32"]
 LONGER_RUN = [*RUN[:RUN.index("--epochs")], "--epochs", "4", *RUN[RUN.index("--epochs") + 2:]]
 LONGER_RUN[LONGER_RUN.index("--limit-train") + 1] = "6000"
+LONGER_RUN += ["--checkpoint-seconds", "0"]  # a checkpoint after every epoch, for the kill below
 # Stated tolerance between one and two processes (same global batch 64, same seed):
 LOSS_TOLERANCE = 1e-3  # absolute, on per-epoch losses
 ACCURACY_TOLERANCE = 0.01  # absolute, on per-epoch accuracies (2 of 200 test images)

@@ -13,7 +13,7 @@ from torch import nn
 from helpers.config import TrainConfig
 from helpers.data import load_dataset
 from helpers.models import create_model
-from helpers.train import NonFiniteLossError, train
+from helpers.train import NonFiniteLossError, loop, train
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -88,6 +88,22 @@ def test_different_seeds_differ(synthetic_data):
 def test_every_option_trains_and_learns(synthetic_data, options):
     result = train(small_resnet(synthetic_data), synthetic_data, TrainConfig(**{**FAST, **options}))
     assert result.metrics["test_top1"] > 1 / synthetic_data.num_classes + 0.2, options
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_restore_best_tests_the_best_validation_epoch_and_evaluates_it_once(synthetic_data, monkeypatch, epochs):
+    evaluated = []
+    counted = loop._logits
+    monkeypatch.setattr(loop, "_logits", lambda engine, images, **options: evaluated.append(len(images))
+                        or counted(engine, images, **options))
+    result = train(small_resnet(synthetic_data), synthetic_data,
+                   TrainConfig(**{**FAST, "epochs": epochs, "restore_best": True}))
+    history = result.history
+    best = int(history["val_top1"].idxmax())  # the first epoch with the highest validation top-1
+    assert result.metrics["test_top1"] == history["test_top1"].iloc[best]
+    assert result.metrics["test_loss"] == pytest.approx(history["test_loss"].iloc[best], rel=1e-5)
+    retested = best != len(history) - 1  # only then do the final weights differ from the last epoch's
+    assert len(evaluated) == 2 * epochs + retested  # validation and test each epoch
 
 
 def test_concat_original_doubles_the_epoch(synthetic_data):
