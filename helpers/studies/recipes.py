@@ -27,6 +27,8 @@ REQUIRED = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "augmenta
 BASE = dict(momentum=0.9, nesterov=False, scheduler="none", warmup_epochs=0.0, label_smoothing=0.0, mixup_alpha=0.0,
             grad_clip_norm=0.0, crop_padding=4, concat_original=False, precision="auto", restore_best=False,
             tta_flip=False)
+# Adam in a profile that otherwise trains with SGD: without SGD's weight decay and Nesterov (add the lr).
+ADAM = dict(optimizer="adam", weight_decay=0.0, nesterov=False)
 OVERRIDES = ("epochs", "batch_size")  # StudyParameters fields that replace the TrainConfig field of that name
 WORDS = {"lr": "learning rate"}  # field -> how a source names it (default: the name with spaces)
 

@@ -56,10 +56,9 @@ RECIPE = recipes.Recipe(
 # 15.8 % at best, 10 % at the end), where Adam lr 2e-3 at batch 16 for 4 epochs (the same 400 steps)
 # reached 33.8 % (MNIST: 94.6 %, against 91.1 % with SGD at batch 8). So it trains as AlexNet does,
 # with a larger lr for its 62 k parameters.
-ADAM = dict(optimizer="adam", weight_decay=0.0, nesterov=False)  # the networks without BatchNorm
-ALEXNET_ADAM = dict(ADAM, lr=5e-4)
+ALEXNET_ADAM = dict(recipes.ADAM, lr=5e-4)  # the networks without BatchNorm train with Adam
 SMOKE_NETWORK: dict[str, dict[str, Any]] = {
-    "LeNet": dict(ADAM, lr=2e-3, batch_size=16, epochs=4),
+    "LeNet": dict(recipes.ADAM, lr=2e-3, batch_size=16, epochs=4),
     "AlexNet": dict(ALEXNET_ADAM, epochs=4),
 }
 SMOKE_MODEL_OPTIONS = {"AlexNet": {"classifier_width": 512}}
