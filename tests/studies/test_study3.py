@@ -116,8 +116,8 @@ def test_smoke_profile_uses_the_samples_small_and_fast():
         train, test = study3.SMOKE_PER_CLASS[spec.dataset].get(model, study3.SMOKE_PER_CLASS[spec.dataset]["*"])
         assert (spec.dataset_options["train_per_class"], spec.dataset_options["test_per_class"]) == (train, test)
         assert spec.dataset_options["image_size"] == 16 and spec.config.scheduler == "onecycle"
-        two_epochs = model == "ResNet-18" or (model, spec.dataset) == ("VGG19", "cifar10")
-        assert spec.config.epochs == (3 if model == "AlexNet" else 2 if two_epochs else 1)
+        epochs = {"ResNet-18": 2, "AlexNet": 3, **({"VGG19": 3} if spec.dataset == "cifar10" else {})}
+        assert spec.config.epochs == epochs.get(model, 1)
         assert spec.model_options.get("zero_init_residual", False) == (model in ("ResNet-34", "ResNet-50"))
     assert specs["fashion_mnist_resnet18_seed0"].config.augmentation == "none"  # no flips on clothing
     assert specs["cifar10_vgg19_seed0"].config.augmentation == "crop_flip"
