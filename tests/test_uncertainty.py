@@ -59,3 +59,14 @@ def test_format_measured():
     assert format_measured(measure([0.8294], 10_000)) == "82.9 ± 0.4 (binomial SE, 10,000 images)"
     assert format_measured(measure([0.80, 0.82, 0.84], 10_000)) == "82.0 ± 2.0 (sd, 3 seeds)"
     assert format_measured(None) == "n/a"
+
+
+def test_a_standard_error_under_a_fifth_of_a_point_is_shown_with_two_decimals():
+    # Study 2's quick ResNet-18 on MNIST against the paper: one decimal would print "-0.1 ± 0.1" beside
+    # "clearly higher", a difference that looks like one standard error.
+    verdict, sentence = compare_sentence("this run", measure([0.9952], 10_000), "the paper", 0.99665)
+    assert verdict == "second" and "-0.15 ± 0.07 points" in sentence
+    _, sentence = compare_sentence("ResNet", measure([0.9952], 10_000), "AlexNet", measure([0.9959], 10_000))
+    assert "-0.07 ± 0.09 points" in sentence and "cannot tell them apart" in sentence
+    _, sentence = compare_sentence("this run", measure([0.80], 10_000), "the paper", 0.8294)
+    assert "-2.9 ± 0.4 points" in sentence  # an error of 0.4 points keeps one decimal
