@@ -90,12 +90,17 @@ def images_needed(accuracy: float, difference: float, *, current: int) -> int | 
     return max(needed, current + 1)
 
 
-def seeds_needed(seed_sd: float, difference: float, *, current: int) -> int | None:
-    """Seeds (per side) at which a ``difference`` would be clear given a seed-to-seed sd."""
+def seeds_needed(seed_sd: float, difference: float, *, current: int, test_se: float = 0.0) -> int | None:
+    """Seeds (per side) at which a ``difference`` would be clear given a seed-to-seed sd, or None
+    when no number of seeds could: every seed is scored on the same test set, so its binomial
+    error ``test_se`` (per side) stays however many seeds are averaged."""
     if difference == 0:
         return None
-    needed = math.ceil(2 * (CLEAR_MULTIPLE * seed_sd / abs(difference)) ** 2)
-    return max(needed, current + 1)
+    # Clear when 2 * (seed_sd**2 / n + test_se**2) < (difference / CLEAR_MULTIPLE)**2, both sides alike.
+    room = (difference / CLEAR_MULTIPLE) ** 2 / 2 - test_se ** 2
+    if room <= 0:
+        return None
+    return max(math.ceil(seed_sd ** 2 / room), current + 1)
 
 
 def format_measured(item: Measured | None, *, scale: float = 100.0, digits: int = 1) -> str:
@@ -139,6 +144,15 @@ def _what_would_tell(measured: Measured, difference: float, evaluated_on: str) -
     images = images_needed(measured.value, difference, current=measured.test_images or measured.n)
     text = f"a gap this size would be clear with about {images:,} {evaluated_on} images per model"
     if measured.kind == "seed_sd":
-        seeds = seeds_needed(measured.spread, difference, current=measured.n)
-        text += f", or about {seeds} seeds at this seed-to-seed spread"
+        text += ", " + seeds_text(measured, difference, evaluated_on)
     return text
+
+
+def seeds_text(measured: Measured, difference: float, evaluated_on: str = "test") -> str:
+    """What more seeds would do for a ``difference`` near a seed-averaged ``measured``: "or about N
+    seeds at this seed-to-seed spread", or why no number of seeds would (the shared test set's noise)."""
+    test_se = binomial_se(measured.value, measured.test_images) if measured.test_images else 0.0
+    seeds = seeds_needed(measured.spread, difference, current=measured.n, test_se=test_se)
+    if seeds is None:
+        return f"while more seeds alone would not: the {evaluated_on} set's own noise is too large for it"
+    return f"or about {seeds} seeds at this seed-to-seed spread"

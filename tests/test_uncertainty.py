@@ -70,3 +70,17 @@ def test_a_standard_error_under_a_fifth_of_a_point_is_shown_with_two_decimals():
     assert "-0.07 ± 0.09 points" in sentence and "cannot tell them apart" in sentence
     _, sentence = compare_sentence("this run", measure([0.80], 10_000), "the paper", 0.8294)
     assert "-2.9 ± 0.4 points" in sentence  # an error of 0.4 points keeps one decimal
+
+
+def test_seeds_cannot_remove_the_shared_test_sets_noise():
+    # Every seed is scored on the same 10,000 test images: their binomial error stays.
+    assert seeds_needed(0.02, 0.01, current=2, test_se=0.0) == seeds_needed(0.02, 0.01, current=2)
+    assert seeds_needed(0.0002, 0.0012, current=3, test_se=0.00068) is None  # 2 SE of the test set alone > gap
+    assert seeds_needed(0.01, 0.01, current=3, test_se=0.001) == math.ceil(0.01 ** 2 / ((0.01 / 2) ** 2 / 2 - 0.001 ** 2))
+    # Study 2's quick ResNet-18 on MNIST, three seeds, against the paper's 99.665 %.
+    verdict, sentence = compare_sentence("this run", measure([0.9952, 0.9955, 0.9956], 10_000), "the paper", 0.99665)
+    assert verdict == "unclear" and "-0.12 ± 0.07 points" in sentence
+    assert "more seeds alone would not" in sentence and "seeds at this seed-to-seed spread" not in sentence
+    _, sentence = compare_sentence("ResNet-18", measure([0.80, 0.82, 0.84], 10_000), "ResNet-50",
+                                   measure([0.77, 0.79, 0.81], 10_000))
+    assert "or about 5 seeds at this seed-to-seed spread" in sentence

@@ -19,7 +19,7 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.studies import verdicts
-from helpers.uncertainty import Measured, difference_se, images_needed, is_clear, seeds_needed
+from helpers.uncertainty import Measured, difference_se, images_needed, is_clear, seeds_text
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _what_would_tell(value: Measured, difference: float) -> str:
     images = images_needed(value.value, difference, current=value.test_images or value.n)
     text = f"about {images:,} test images per model would tell them apart"
     if value.kind == "seed_sd":
-        text += f", or about {seeds_needed(value.spread, difference, current=value.n)} seeds"
+        text += ", " + seeds_text(value, difference)
     return text
 
 
