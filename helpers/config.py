@@ -75,7 +75,8 @@ class TrainConfig:
     small_map_convs: bool = _documented(True, "CPU only: convolutions with <= 8x8 outputs as one matmul each "
                                               "(off: oneDNN for them too)")
     sync_batchnorm: bool = _documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
-    eval_batch_size: int = _documented(1024, "images per batch at evaluation (changes no result)")
+    eval_batch_size: int = _documented(0, "images per batch at evaluation; 0: 1024 on a GPU, 64 on a CPU, where "
+                                             "large batches are slower (changes no result)")
     checkpoint_seconds: float = _documented(60.0, "write the resume checkpoint after an epoch only when this many "
                                                   "seconds have passed since the last one (or the start); 0: after "
                                                   "every epoch (changes no result)")
@@ -91,8 +92,9 @@ class TrainConfig:
         check_choice("device", self.device, DEVICES)
         check_choice("precision", self.precision, PRECISIONS)
         check_choice("progress", self.progress, PROGRESS_MODES)
-        for name in ("epochs", "batch_size", "eval_batch_size", "step_epochs"):
+        for name in ("epochs", "batch_size", "step_epochs"):
             _require(self, name, getattr(self, name) > 0, "a positive integer")
+        _require(self, "eval_batch_size", self.eval_batch_size >= 0, "a positive integer, or 0 for the device's default")
         _require(self, "lr", self.lr > 0 and self.lr < float("inf"), "a positive finite number")
         for name in ("momentum", "label_smoothing"):
             _require(self, name, 0.0 <= getattr(self, name) < 1.0, "a number in [0, 1)")

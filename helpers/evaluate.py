@@ -17,6 +17,9 @@ from sklearn.metrics import classification_report
 from sklearn.metrics import confusion_matrix as _sklearn_confusion_matrix
 from torch import Tensor, nn
 
+ACCELERATOR_EVAL_BATCH_SIZE = 1024
+CPU_EVAL_BATCH_SIZE = 64
+
 ArrayLike = Tensor | np.ndarray | Sequence[int] | Sequence[float]
 
 
@@ -34,13 +37,23 @@ def _as_numpy(values: ArrayLike) -> np.ndarray:
     return np.asarray(values)
 
 
+def default_eval_batch_size(device: torch.device | str) -> int:
+    """Images per evaluation batch when none is given: 1024 on a GPU, 64 on a CPU.
+
+    On a CPU large batches overflow the caches: measured on a 2-core AMD EPYC (bf16), ResNet-50
+    forward on 256 images at 64 px took 26.5 s at batch 256 and 12.4 s at 64; on 1,000 at 32 px,
+    35.5 s at 1024 and 12.0 s at 128.
+    """
+    return CPU_EVAL_BATCH_SIZE if torch.device(device).type == "cpu" else ACCELERATOR_EVAL_BATCH_SIZE
+
+
 def predict_logits(
     model: nn.Module,
     images: Tensor,
     *,
     mean: Sequence[float],
     std: Sequence[float],
-    batch_size: int = 1024,
+    batch_size: int | None = None,
     device: torch.device | str = "cpu",
     autocast_dtype: torch.dtype | None = None,
     channels_last: bool = False,
@@ -53,6 +66,7 @@ def predict_logits(
     under ``torch.inference_mode``; its previous training mode is restored afterwards.
     ``autocast_dtype`` (e.g. ``torch.bfloat16``) enables autocast; ``channels_last`` sets the
     input's memory format; ``tta_flip`` averages the logits of each image and its horizontal mirror.
+    ``batch_size`` None means :func:`default_eval_batch_size` for ``device``.
     """
     if images.ndim != 4:
         raise ValueError(f"images must be [N, C, H, W]; got shape {tuple(images.shape)}")
@@ -63,9 +77,10 @@ def predict_logits(
             f"mean and std need one value per channel ({images.shape[1]}); "
             f"got {len(mean)} and {len(std)}"
         )
+    device = torch.device(device)
+    batch_size = default_eval_batch_size(device) if batch_size is None else batch_size
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-    device = torch.device(device)
     mean_t = torch.tensor(mean, dtype=torch.float32, device=device).view(1, -1, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32, device=device).view(1, -1, 1, 1)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format

@@ -30,13 +30,18 @@ def test_integer_learning_rate_is_accepted_as_float():
 @pytest.mark.parametrize(
     "field_name, value",
     [("epochs", 0), ("epochs", -2), ("batch_size", 0), ("batch_size", -1), ("lr", 0.0), ("lr", -0.1),
-     ("lr", math.inf), ("momentum", 1.5), ("label_smoothing", -0.1), ("weight_decay", -1e-4)],
+     ("lr", math.inf), ("momentum", 1.5), ("label_smoothing", -0.1), ("weight_decay", -1e-4), ("eval_batch_size", -1)],
 )
 def test_rejects_out_of_range_numbers_naming_field_and_value(field_name, value):
     with pytest.raises(InvalidConfigError) as error:
         TrainConfig(**{field_name: value})
     assert field_name in str(error.value)
-    assert repr(float(value) if field_name not in ("epochs", "batch_size") else value) in str(error.value)
+    integers = ("epochs", "batch_size", "eval_batch_size")
+    assert repr(float(value) if field_name not in integers else value) in str(error.value)
+
+
+def test_eval_batch_size_zero_means_the_devices_default():
+    assert TrainConfig().eval_batch_size == 0 and TrainConfig(eval_batch_size=256).eval_batch_size == 256
 
 
 @pytest.mark.parametrize("field_name, value", [("epochs", "3"), ("epochs", 2.5), ("epochs", True), ("nesterov", "yes")])

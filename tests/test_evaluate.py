@@ -13,6 +13,7 @@ from helpers.evaluate import (
     accuracy_from_predictions,
     classification_report_frame,
     confusion_matrix,
+    default_eval_batch_size,
     evaluate_logits,
     per_class_accuracy,
     predict_logits,
@@ -161,3 +162,18 @@ def test_predict_logits_rejects_wrong_number_of_channels_in_mean() -> None:
     images, model = _images_and_model()
     with pytest.raises(ValueError, match="one value per channel"):
         predict_logits(model, images, mean=(0.5,), std=(0.5,))
+
+
+def test_default_eval_batch_is_small_on_a_cpu_and_large_on_a_gpu() -> None:
+    assert default_eval_batch_size("cpu") == 64 and default_eval_batch_size(torch.device("cpu")) == 64
+    assert default_eval_batch_size("cuda") == 1024 and default_eval_batch_size("mps") == 1024
+
+
+def test_predict_logits_without_a_batch_size_batches_by_the_devices_default(monkeypatch) -> None:
+    images, model = _images_and_model(150)  # 64 + 64 + 22 on the CPU
+    seen: list[int] = []
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda batch: seen.append(len(batch)) or forward(batch))
+    logits = predict_logits(model, images, mean=MEAN, std=STD)
+    assert seen == [64, 64, 22]
+    torch.testing.assert_close(logits, _manual_logits(model, images))

@@ -266,7 +266,7 @@ def _last_epoch_is_best(history: list[dict[str, Any]]) -> bool:
 
 def _logits(engine: TrainingEngine, images: torch.Tensor, *, tta_flip: bool = False) -> torch.Tensor:
     return predict_logits(
-        engine.model, images, mean=engine.mean, std=engine.std, batch_size=engine.config.eval_batch_size,
+        engine.model, images, mean=engine.mean, std=engine.std, batch_size=engine.config.eval_batch_size or None,
         device=engine.device, autocast_dtype=engine.autocast_dtype, channels_last=engine.config.channels_last,
         tta_flip=tta_flip,
     )
