@@ -74,11 +74,20 @@ def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
     shown = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
              "verdict", "seeds", "runs")
     head = "".join(f'<th onclick="sortResults({index})">{e(name)}</th>' for index, name in enumerate(shown))
-    body = "".join("<tr>" + "".join(f"<td>{e(_cell(row.get(name)))}</td>" for name in shown) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{e(_seeds_cell(row.get(name)) if name == 'seeds' else _cell(row.get(name)))}"
+                                    "</td>" for name in shown) + "</tr>"
                    for row in rows)
     return (f'<h2>All results</h2><p class="meta">Also in <code>results.csv</code>; click a heading to sort.</p>'
             f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f"<script>{_SORT_SCRIPT}</script>")
+
+
+def _seeds_cell(seeds: str | None) -> str:
+    # results.csv holds the seed values ("0", "0 1 2"); a bare "0" on the page read as "no seeds".
+    values = (seeds or "").split()
+    if not values:
+        return "–"
+    return f"{len(values)} (seed{'s' if len(values) > 1 else ''} {', '.join(values)})"
 
 
 def _cell(value: Any) -> str:
