@@ -87,7 +87,8 @@ def _seeds_cell(seeds: str | None) -> str:
     values = (seeds or "").split()
     if not values:
         return "–"
-    return f"{len(values)} (seed{'s' if len(values) > 1 else ''} {', '.join(values)})"
+    text = f"{len(values)} (seed{'s' if len(values) > 1 else ''} {', '.join(values)})"
+    return text.replace(" ", "\u00a0")  # one line in a narrow column
 
 
 def _cell(value: Any) -> str:

@@ -343,10 +343,10 @@ def test_results_table_has_every_headline_with_its_uncertainty():
     assert len(text.splitlines()) == 3 and "embedded sample subset" in text
     page = results_table_html(rows)
     assert page.count("<tr>") == 3 and "sortResults(0)" in page and "0.40" in page
-    assert "<td>1 (seed 0)</td>" in page and rows[0]["seeds"] == "0"  # a count on the page, the values in the CSV
+    assert "<td>1\u00a0(seed\u00a00)</td>" in page and rows[0]["seeds"] == "0"  # a count on the page, the values in the CSV
     several = results_table_html(results_rows([StudyResult(study="01", notebook="01.ipynb", status="ok",
                                                            wall_seconds=1.0, headline=headline, seeds=[0, 1, 2])]))
-    assert "<td>3 (seeds 0, 1, 2)</td>" in several
+    assert "<td>3\u00a0(seeds\u00a00,\u00a01,\u00a02)</td>" in several
     index = build_index_html([result], profile="smoke", date="d", device="cpu")
     assert "± 0.40 (binomial SE, n=10,000)" in index and "below the paper" in index
     assert rows[0]["runs"] == "all" and "Run in part" not in index
