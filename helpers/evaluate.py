@@ -41,8 +41,9 @@ def default_eval_batch_size(device: torch.device | str) -> int:
     """Images per evaluation batch when none is given: 1024 on a GPU, 64 on a CPU.
 
     On a CPU large batches overflow the caches: measured on a 2-core AMD EPYC (bf16), ResNet-50
-    forward on 256 images at 64 px took 26.5 s at batch 256 and 12.4 s at 64; on 1,000 at 32 px,
-    35.5 s at 1024 and 12.0 s at 128.
+    forward on 1,000 images at 32 px took 35.5 s at batch 1024 and 12.0 s at 128 (small-map
+    convolutions, the training default); on 256 images at 64 px, 32.3 s at batch 256 and 22.8 s at
+    64 with them, 26.5 s and 12.4 s with oneDNN's.
     """
     return CPU_EVAL_BATCH_SIZE if torch.device(device).type == "cpu" else ACCELERATOR_EVAL_BATCH_SIZE
 
