@@ -38,12 +38,17 @@ class Measured:
     test_images: int = 0
 
     @property
+    def test_set_se(self) -> float:
+        """The binomial error of the test set every seed is scored on (0 when its size is unknown):
+        the part of the noise that no number of seeds averages away."""
+        return binomial_se(self.value, self.test_images) if self.test_images else 0.0
+
+    @property
     def standard_error(self) -> float:
         """The standard error of ``value`` itself: for seeds, the mean's, test-set noise included."""
         if self.kind == "binomial_se":
             return self.spread
-        test_noise = binomial_se(self.value, self.test_images) if self.test_images else 0.0
-        return math.sqrt(self.spread ** 2 / self.n + test_noise ** 2)
+        return math.sqrt(self.spread ** 2 / self.n + self.test_set_se ** 2)
 
     def as_record(self, *, scale: float = 1.0) -> dict[str, float | int | str]:
         """The uncertainty as plain data, in the unit of ``value * scale`` (metrics.json's form)."""
@@ -151,8 +156,7 @@ def _what_would_tell(measured: Measured, difference: float, evaluated_on: str) -
 def seeds_text(measured: Measured, difference: float, evaluated_on: str = "test") -> str:
     """What more seeds would do for a ``difference`` near a seed-averaged ``measured``: "or about N
     seeds at this seed-to-seed spread", or why no number of seeds would (the shared test set's noise)."""
-    test_se = binomial_se(measured.value, measured.test_images) if measured.test_images else 0.0
-    seeds = seeds_needed(measured.spread, difference, current=measured.n, test_se=test_se)
+    seeds = seeds_needed(measured.spread, difference, current=measured.n, test_se=measured.test_set_se)
     if seeds is None:
         return f"while more seeds alone would not: the {evaluated_on} set's own noise is too large for it"
     return f"or about {seeds} seeds at this seed-to-seed spread"
