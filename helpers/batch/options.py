@@ -41,7 +41,7 @@ class BatchOptions:
     timeout: int | None = None
     hide_code: bool = False
     force: bool = False
-    jobs: int | None = None  # None: one per visible GPU, 1 without GPUs
+    jobs: int | None = None  # None: one per visible GPU; without GPUs 2 (1 on a single core)
     result_file: Path | None = None  # a --jobs child: write the results here, no index
     wait: bool = False  # wait for another run's lock on the profile folder instead of refusing
 
@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rerun studies even when nothing changed since their last successful run, "
                              "and discard interrupted attempts instead of continuing them")
     parser.add_argument("--jobs", type=int, metavar="N",
-                        help="run up to N notebooks at once, each on its own GPU "
-                             "(default: one per visible GPU; 1 without GPUs)")
+                        help="run up to N notebooks at once, each on its own GPU, or on its share of "
+                             "the CPU cores (default: one per visible GPU; 2 without GPUs)")
     parser.add_argument("--result-file", help=argparse.SUPPRESS)  # used by --jobs for its children
     parser.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), metavar="DIR",
                         help="folder of the NN_*.ipynb notebooks (default: the project's notebooks/)")

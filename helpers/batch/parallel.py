@@ -4,8 +4,10 @@ Each study runs in its own ``python -m helpers.batch --only <study>`` child, so 
 logging and the kernel's environment stay per study. With GPUs, each child sees only its own
 GPU (``CUDA_VISIBLE_DEVICES``), and N is capped at the number of GPUs; on a CPU the cores are
 split between the children (``OMP_NUM_THREADS``), since oversubscribed torch threads spin and
-slow everything down. Children start a few seconds apart: Jupyter kernels pick their TCP ports
-by probing for free ones, and two kernels starting in the same instant can pick the same port.
+slow everything down. Each child keeps its share to the end, so that a run's numbers (which move
+a little with the thread count) do not depend on when another study finished. Children start a
+few seconds apart: Jupyter kernels pick their TCP ports by probing for free ones, and two kernels
+starting in the same instant can pick the same port.
 """
 
 from __future__ import annotations
@@ -46,9 +48,21 @@ def _nvidia_gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in listing.stdout.splitlines()) if listing.returncode == 0 else 0
 
 
-def default_jobs(gpus: Sequence[str]) -> int:
-    """One job per GPU; one on a machine without GPUs."""
-    return max(1, len(gpus))
+CPU_JOBS = 2  # studies at once on a machine without GPUs (when it has at least two cores)
+
+
+def default_jobs(gpus: Sequence[str], cores: int | None = None) -> int:
+    """One job per GPU; on a machine without GPUs, :data:`CPU_JOBS` studies at once, each on its
+    share of the ``cores`` (default: all of this machine's), or one where there is a single core.
+
+    Two at once because small-batch training gains less from a second thread than from a second
+    study (study 3's smoke notebook: 116 s on two threads, 179 s on one), and one study's
+    one-threaded work (kernel start, imports, saving, figures, rendering) overlaps the other's
+    training: on a 2-core Xeon the smoke job took 354 s two at a time (one thread each) against
+    424 s one at a time (two threads)."""
+    if gpus:
+        return len(gpus)
+    return max(1, min(CPU_JOBS, cores if cores is not None else (os.cpu_count() or 1)))
 
 
 def child_environment(slot: int, jobs: int, gpus: Sequence[str]) -> dict[str, str]:

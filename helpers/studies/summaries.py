@@ -40,10 +40,19 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
             "test top-5": metrics["test_top5"],
             "wall seconds": metrics["wall_seconds"],
             "train images/s": metrics["train_images_per_second"],
-            "device": metrics["device"],
+            "device": device_text(metrics),
             "precision": metrics["precision"],
         })
     return pd.DataFrame(rows)
+
+
+def device_text(metrics: Mapping[str, Any]) -> str:
+    """The run's device, with its thread count on a CPU ('cpu, 1 thread'), where the run recorded
+    it: on a CPU the numbers move a little with the thread count."""
+    threads = metrics.get("cpu_threads")
+    if not threads:
+        return str(metrics["device"])
+    return f"{metrics['device']}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def mean_history(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:

@@ -241,6 +241,8 @@ def _final_metrics(engine: TrainingEngine, data: ImageDataset, record: _RunRecor
         "train_seconds": record.train_seconds,
         "train_images_per_second": record.train_images / record.train_seconds,
         "device": str(engine.device),
+        # The CPU's numbers move a little with the thread count (a batch of studies splits the cores).
+        "cpu_threads": torch.get_num_threads() if engine.device.type == "cpu" else None,
         "precision": engine.precision,
         "augmentation": engine.augmentation,  # what "auto" became for this dataset
         "channels_last": config.channels_last,

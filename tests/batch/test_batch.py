@@ -233,12 +233,17 @@ folder = pathlib.Path(output_dir)
 
 
 @pytest.mark.slow
-def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path):
+@pytest.mark.parametrize("jobs", [["--jobs", "2"], []], ids=["asked", "cpu-default"])
+def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path, jobs):
+    from helpers.batch import parallel
+
+    if not jobs and ((os.cpu_count() or 1) < 2 or parallel.visible_gpus()):
+        pytest.skip("two studies at once by default needs two CPU cores and no GPU")
     folder = tmp_path / "notebooks"
     folder.mkdir()
     for study in ("01", "02"):
         write_notebook(folder / f"{study}_timed.ipynb", RECORDS_ITS_TIME)
-    code, terminal = _batch("--notebooks-dir", str(folder), "--out", str(tmp_path / "out"), "--jobs", "2")
+    code, terminal = _batch("--notebooks-dir", str(folder), "--out", str(tmp_path / "out"), *jobs)
     assert code == 0, terminal
     assert "running 2 studies, 2 at a time on the CPU" in terminal
     times = [json.loads((tmp_path / "out" / "smoke" / study / "metrics.json").read_text()) for study in ("01", "02")]
@@ -250,6 +255,19 @@ def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path):
     page = (tmp_path / "out" / "smoke" / "index.html").read_text()
     assert 'href="01/report.html"' in page and 'href="02/report.html"' in page
     assert not list((tmp_path / "out" / "smoke").glob(".*.result.json"))
+
+
+def test_default_jobs_one_per_gpu_else_two_studies_sharing_the_cores(monkeypatch):
+    from helpers.batch import parallel
+
+    assert parallel.default_jobs(["0", "1", "2"], cores=2) == 3  # one notebook per GPU
+    assert parallel.default_jobs([], cores=2) == 2
+    assert parallel.default_jobs([], cores=16) == 2
+    assert parallel.default_jobs([], cores=1) == 1  # one core: nothing to share
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert parallel.default_jobs([]) == 2
+    assert parallel.child_environment(1, 2, [])["OMP_NUM_THREADS"] == "2"  # each child its half
+    assert parallel.child_environment(1, 2, ["3", "5"])["CUDA_VISIBLE_DEVICES"] == "5"
 
 
 def test_fingerprint_follows_notebook_parameters_and_library_code(tmp_path):

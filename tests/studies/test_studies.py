@@ -335,3 +335,12 @@ def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():
     placeholder = figures["fig4_model_b_curves"]  # not made: its runs did not train
     assert "fig4_model_b_curves: not run" in placeholder.texts[0].get_text()
     assert list(figures) == ["curves"]  # only real figures are saved
+
+
+def test_the_runs_table_names_a_cpu_runs_thread_count():
+    from helpers.studies.summaries import device_text
+
+    assert device_text({"device": "cpu", "cpu_threads": 1}) == "cpu, 1 thread"
+    assert device_text({"device": "cpu", "cpu_threads": 2}) == "cpu, 2 threads"
+    assert device_text({"device": "cuda:0", "cpu_threads": None}) == "cuda:0"
+    assert device_text({"device": "cpu"}) == "cpu"  # a run saved before threads were recorded

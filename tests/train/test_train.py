@@ -51,7 +51,7 @@ def test_history_and_metrics_record_what_the_issue_lists(synthetic_data):
                 "wall_seconds", "train_images_per_second", "device", "precision", "channels_last", "compiled",
                 "small_map_convs", "versions", "config"):
         assert key in result.metrics, key
-    assert result.metrics["device"] == "cpu"
+    assert result.metrics["device"] == "cpu" and result.metrics["cpu_threads"] == torch.get_num_threads() >= 1
     convs = [module for module in result.model.modules() if isinstance(module, torch.nn.Conv2d)]
     assert result.metrics["small_map_convs"] == len(convs) > 0  # every ResNet conv is eligible on the CPU
     assert 0 <= result.metrics["test_top1"] <= result.metrics["test_top5"] <= 1
