@@ -156,8 +156,8 @@ def batch_summary(options: BatchOptions, results: Sequence[StudyResult], *, date
 
 
 def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[StudyResult]:
-    """Run every selected study (several at once with ``--jobs``), then write ``index.html`` and
-    ``batch.json`` in the profile folder; return this run's results."""
+    """Run every selected study (several at once: one per GPU, two on a CPU, or ``--jobs``), then
+    write ``index.html`` and ``batch.json`` in the profile folder; return this run's results."""
     stream = stream or sys.stdout
     studies = list(options.notebooks)
     if options.result_file is None:  # the parent of a --jobs run tidies the folder, once
