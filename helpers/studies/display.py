@@ -17,6 +17,8 @@ from pandas.io.formats.style import Styler
 # column never does). Others can be named with ``percent=``.
 _ACCURACY_NAME = re.compile(r"top-?[15]|accuracy", re.IGNORECASE)
 _POINTS_NAME = re.compile(r"\(points\)|points\b", re.IGNORECASE)
+# An uncertainty in points ("± 1 SE (points)", "seed sd (points)") has no sign to show.
+_SPREAD_NAME = re.compile(r"±|\bSE\b|\bsd\b")
 
 
 def percent_columns(frame: pd.DataFrame) -> list[str]:
@@ -37,16 +39,19 @@ def show_table(frame: pd.DataFrame, *, precision: int = 4, percent: Sequence[str
                points: Sequence[str] | None = None) -> Styler:
     """``frame`` styled for a report: accuracy columns (``percent``; default
     :func:`percent_columns`) as percentages with two decimals, gap columns (``points``; default:
-    names with "points") as signed points, other numbers with ``precision`` decimals, 'n/a' for
-    missing values, long text wrapped rather than cut, no row numbers (a named index becomes the
-    first columns). ``display(show_table(a), show_table(b))`` shows several."""
+    names with "points") as signed points (an uncertainty, named with "±", "SE" or "sd", without a
+    sign), other numbers with ``precision`` decimals, 'n/a' for missing values, long text wrapped
+    rather than cut, no row numbers (a named index becomes the first columns).
+    ``display(show_table(a), show_table(b))`` shows several."""
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()
     percent = percent_columns(frame) if percent is None else [c for c in percent if c in frame.columns]
     points = [c for c in frame.columns if _POINTS_NAME.search(str(c))] if points is None else list(points)
     points = [c for c in points if pd.api.types.is_numeric_dtype(frame[c])]
-    formats = {**{c: (lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f} %") for c in percent},
-               **{c: (lambda v: "n/a" if pd.isna(v) else f"{v:+.2f}") for c in points}}
+    formats = {c: (lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f} %") for c in percent}
+    for column in points:
+        signed = not _SPREAD_NAME.search(str(column))
+        formats[column] = (lambda v, signed=signed: "n/a" if pd.isna(v) else f"{v:+.2f}" if signed else f"{v:.2f}")
     others = [column for column in frame.columns if column not in formats]
     styler = frame.style.format(precision=precision, na_rep="n/a", subset=others) if others else frame.style
     if formats:

@@ -268,6 +268,10 @@ def test_show_table_formats_every_table_alike():
     named = show_table(frame.set_index("model")).to_html()
     assert ">A<" in named and "model" in named  # a named index stays visible, as columns
     assert "0.1<" in show_table(frame, precision=1).to_html()
+    gaps = pd.DataFrame({"difference (points)": [2.5, -1.25], "± 1 SE (points)": [2.3, 0.5],
+                         "seed sd (points)": [0.04, 1.0]})
+    cells = re.findall(r">([^<>]+)</td>", show_table(gaps).to_html())
+    assert cells == ["+2.50", "2.30", "0.04", "-1.25", "0.50", "1.00"]  # gaps signed, uncertainties not
 
 
 # --- a study run in part (the runs parameter) ---------------------------------------------------------
