@@ -144,13 +144,14 @@ def _relative(path: Path, root: Path) -> str | None:
     return path.relative_to(root).as_posix() if path.exists() else None
 
 
-def batch_summary(options: BatchOptions, results: Sequence[StudyResult], *, date: str) -> dict[str, Any]:
-    """What ``batch.json`` records: this run's settings, which studies it ran and whether they all
-    passed, and every study the index lists (earlier runs' included)."""
+def batch_summary(options: BatchOptions, results: Sequence[StudyResult], *, date: str,
+                  jobs: int = 1) -> dict[str, Any]:
+    """What ``batch.json`` records: this run's settings (``jobs``: studies at once), which studies
+    it ran and whether they all passed, and every study the index lists (earlier runs' included)."""
     ran = list(options.notebooks)
     return {"profile": options.profile, "date": date, "device": options.device,
             "data_dir": str(options.data_dir) if options.data_dir else None, "parameters": options.overrides,
-            "timeout": options.timeout, "ran": ran,
+            "timeout": options.timeout, "jobs": jobs, "ran": ran,
             "ok": all(result.status == "ok" for result in results if result.study in ran),
             "studies": [asdict(result) for result in results]}
 
@@ -185,7 +186,7 @@ def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[St
     date = _now()
     page = build_index_html(listed, profile=options.profile, date=date, device=options.device)
     write_atomic(options.out / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
-    write_json(options.out / "batch.json", batch_summary(options, listed, date=date))
+    write_json(options.out / "batch.json", batch_summary(options, listed, date=date, jobs=jobs))
     table = results_csv(results_rows(listed))
     write_atomic(options.out / "results.csv", lambda temporary: temporary.write_text(table, encoding="utf-8"))
     return results

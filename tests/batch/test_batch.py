@@ -252,6 +252,7 @@ def test_jobs_run_notebooks_at_once_and_build_one_index(tmp_path, jobs):
     assert [record["threads"] for record in times] == [str(max(1, cores // 2))] * 2
     summary = json.loads((tmp_path / "out" / "smoke" / "batch.json").read_text())
     assert [(study["study"], study["status"]) for study in summary["studies"]] == [("01", "ok"), ("02", "ok")]
+    assert summary["jobs"] == 2
     page = (tmp_path / "out" / "smoke" / "index.html").read_text()
     assert 'href="01/report.html"' in page and 'href="02/report.html"' in page
     assert not list((tmp_path / "out" / "smoke").glob(".*.result.json"))
