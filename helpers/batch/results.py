@@ -74,9 +74,8 @@ def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
     shown = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
              "verdict", "seeds", "runs")
     head = "".join(f'<th onclick="sortResults({index})">{e(name)}</th>' for index, name in enumerate(shown))
-    body = "".join("<tr>" + "".join(f"<td>{e(_seeds_cell(row.get(name)) if name == 'seeds' else _cell(row.get(name)))}"
-                                    "</td>" for name in shown) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{e(_CELL_TEXT.get(name, _cell)(row.get(name)))}</td>" for name in shown)
+                   + "</tr>" for row in rows)
     return (f'<h2>All results</h2><p class="meta">Also in <code>results.csv</code>; click a heading to sort.</p>'
             f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f"<script>{_SORT_SCRIPT}</script>")
@@ -95,6 +94,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return "–"
     return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+_CELL_TEXT = {"seeds": _seeds_cell}  # columns shown otherwise than by _cell
 
 
 _SORT_SCRIPT = """

@@ -48,16 +48,26 @@ def show_table(frame: pd.DataFrame, *, precision: int = 4, percent: Sequence[str
     percent = percent_columns(frame) if percent is None else [c for c in percent if c in frame.columns]
     points = [c for c in frame.columns if _POINTS_NAME.search(str(c))] if points is None else list(points)
     points = [c for c in points if pd.api.types.is_numeric_dtype(frame[c])]
-    formats = {c: (lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f} %") for c in percent}
-    for column in points:
-        signed = not _SPREAD_NAME.search(str(column))
-        formats[column] = (lambda v, signed=signed: "n/a" if pd.isna(v) else f"{v:+.2f}" if signed else f"{v:.2f}")
+    formats = {**{c: _as_percent for c in percent},
+               **{c: _as_spread if _SPREAD_NAME.search(str(c)) else _as_signed_points for c in points}}
     others = [column for column in frame.columns if column not in formats]
     styler = frame.style.format(precision=precision, na_rep="n/a", subset=others) if others else frame.style
     if formats:
         styler = styler.format(formats, subset=list(formats))
     return (styler.hide(axis="index")
             .set_properties(**{"white-space": "normal", "max-width": "40em"}))
+
+
+def _as_percent(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{100 * value:.2f} %"
+
+
+def _as_signed_points(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:+.2f}"
+
+
+def _as_spread(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.2f}"
 
 
 class ReportFigures(dict):
