@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from helpers.studies.parameters import check_parameters
+from helpers.studies.common.parameters import check_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

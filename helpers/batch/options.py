@@ -20,7 +20,7 @@ from helpers.batch.state import staging_folder
 from helpers.config import DEVICES
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable
-from helpers.studies.parameters import PROFILES, check_parameter_values, parse_value, run_patterns
+from helpers.studies.common.parameters import PROFILES, check_parameter_values, parse_value, run_patterns
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
@@ -196,7 +196,7 @@ def check_run_patterns(study: str, options: BatchOptions) -> None:
     import sys
     import tempfile
 
-    from helpers.studies.parameters import check_parameters
+    from helpers.studies.common.parameters import check_parameters
 
     accepted = inspect.signature(check_parameters).parameters
     arguments = ["--profile", options.profile, "--runs", *run_patterns(options.overrides["runs"])]

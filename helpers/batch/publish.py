@@ -35,7 +35,7 @@ from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import read_json, write_atomic, write_json
 from helpers.provenance import provenance
-from helpers.studies.parameters import PROFILES, PROJECT_ROOT
+from helpers.studies.common.parameters import PROFILES, PROJECT_ROOT
 
 STUDY_FILES = ("report.html", "metrics.json", RECORD_NAME, "run.log")  # plus the executed notebook
 STUDY_FOLDERS = ("figures", "tables")

@@ -1,12 +1,12 @@
 """The studies: per study, the runs each profile trains, the paper's numbers, tables and figures.
 
-- :mod:`helpers.studies.parameters`: profiles and a notebook's checked parameters (no torch).
-- :mod:`helpers.studies.recipes`: a study's training recipe per profile, resolved into the
+- :mod:`helpers.studies.common.parameters`: profiles and a notebook's checked parameters (no torch).
+- :mod:`helpers.studies.common.recipes`: a study's training recipe per profile, resolved into the
   configs that train and the sources ("paper" or "chosen") its settings table shows.
-- :mod:`helpers.studies.running`: a study's runs executed with the notebook's parameters.
-- :mod:`helpers.studies.summaries`: pure summaries of a study's runs (means over seeds, tables).
-- :mod:`helpers.studies.recording`: the data banner, and saving tables, figures and metrics.
-- :mod:`helpers.studies.display`: how a notebook shows a table.
+- :mod:`helpers.studies.common.running`: a study's runs executed with the notebook's parameters.
+- :mod:`helpers.studies.common.summaries`: pure summaries of a study's runs (means over seeds, tables).
+- :mod:`helpers.studies.common.recording`: the data banner, and saving tables, figures and metrics.
+- :mod:`helpers.studies.common.display`: how a notebook shows a table.
 - :mod:`helpers.studies.studyN`: study N, every one of the same shape (below), with its paper's
   models and reported numbers in ``studyN_paper``; where a study outgrows one file, one more job
   has its own module: ``study3_figures``, ``study4_tables``, ``study5_grid`` (the tuning phase)

@@ -22,7 +22,7 @@ from helpers.data.constants import CALTECH101_TEST_FRACTION, CLASS_NAMES, OFFICI
 from helpers.models import create_model
 from helpers.runs import RunSpec
 from helpers.studies import study1, study2, study3, study4, study5
-from helpers.studies.parameters import StudyParameters
+from helpers.studies.common.parameters import StudyParameters
 
 STUDIES: dict[str, ModuleType] = {"study1": study1, "study2": study2, "study3": study3, "study4": study4,
                                   "study5": study5}

@@ -8,7 +8,7 @@ trains on its own with ``python -m helpers.train --spec /tmp/plan/<run_id>/spec.
 trained this way are the ones the notebook then loads instead of training them again.
 
 ``--runs`` takes shell-style patterns matched against run ids and names
-(:mod:`helpers.studies.selection`); ``-p NAME VALUE`` sets a notebook parameter (``seeds``,
+(:mod:`helpers.studies.common.selection`); ``-p NAME VALUE`` sets a notebook parameter (``seeds``,
 ``epochs``, ``batch_size``, ``image_size``, ...) as the batch runner's ``-p`` does. A study with a
 tuning phase (study 5) writes its tuning runs and its final runs, the final ones with the study's
 fallback values, since the tuning has not run. Bad input is one line on stderr, exit status 2,
@@ -32,8 +32,8 @@ from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable, write_json
 from helpers.runs import RunSpec, is_finished, load_run
 from helpers.runs.cli import OneLineArgumentParser
-from helpers.studies.parameters import PROFILES, StudyParameters, check_parameters, parse_value
-from helpers.studies.selection import paper_name, select_runs
+from helpers.studies.common.parameters import PROFILES, StudyParameters, check_parameters, parse_value
+from helpers.studies.common.selection import paper_name, select_runs
 
 STUDY_MODULES = tuple(f"helpers.studies.study{number}" for number in range(1, 6))
 SET_BY_OPTIONS = ("profile", "output_dir")  # parameters with their own option, not -p

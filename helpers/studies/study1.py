@@ -8,7 +8,7 @@ both models with that stem *and* with the usual CIFAR stem (3x3 conv, stride 1, 
 the report can say whether the stem, rather than the depth, explains ResNet-50's result.
 
 Every comparison carries its uncertainty (one seed: the binomial standard error of the test set;
-several: the seed-to-seed sd) and its verdict is computed (:mod:`helpers.studies.verdicts`); where
+several: the seed-to-seed sd) and its verdict is computed (:mod:`helpers.studies.common.verdicts`); where
 the paper's explanations disagree with its own numbers: :mod:`helpers.studies.study1_contradictions`.
 """
 
@@ -25,16 +25,17 @@ from matplotlib.figure import Figure
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id, start_weights, summaries, verdicts
-from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies import run_id
+from helpers.studies.common import recipes, start_weights, summaries, verdicts
+from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study1_contradictions import (findings, findings_markdown, findings_table, first_epoch_table,
                                                    overfitting_table, paper_items_table)
 from helpers.studies.study1_paper import (MODELS, PAPER_EPOCHS, PAPER_EPOCHS_TOTAL, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
                                           PAPER_TRAIN_TOP1, STEMS)
 from helpers.studies.study1_tables import (accuracy_table, epoch_table, groups_of, run_name,
                                            runs_table, stem_table)
-from helpers.studies.summaries import mean_history
-from helpers.studies.verdicts import headline_table
+from helpers.studies.common.summaries import mean_history
+from helpers.studies.common.verdicts import headline_table
 from helpers.uncertainty import compare_sentence
 
 TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"
@@ -98,7 +99,7 @@ def stem_dataset_options(parameters: StudyParameters, stem: str) -> dict[str, An
 
 def starting_weights(parameters: StudyParameters) -> dict[str, str]:
     """Each model's pretrained weights (registry name -> weights), or {}: the ``pretrained``
-    switch, off by default (:mod:`helpers.studies.start_weights`)."""
+    switch, off by default (:mod:`helpers.studies.common.start_weights`)."""
     return start_weights.weights_by_model(parameters.pretrained, MODELS.values())
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies import verdicts
+from helpers.studies.common import verdicts
 from helpers.studies.study1_paper import (MODELS, NUM_CLASSES, PAPER_ITEMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
                                           PAPER_TRAIN_IMAGES, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, QUOTES, STEMS)
 from helpers.uncertainty import RULE, binomial_se, is_clear, measure

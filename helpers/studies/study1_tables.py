@@ -14,10 +14,10 @@ import pandas as pd
 
 from helpers.compare import paper_vs_run
 from helpers.runs import RunOutcome
-from helpers.studies import summaries, verdicts
+from helpers.studies.common import summaries, verdicts
 from helpers.studies.study1_paper import MODELS, PAPER_EPOCHS, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS
-from helpers.studies.summaries import mean_history
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.summaries import mean_history
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import binomial_se, compare_sentence
 
 VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}

@@ -8,7 +8,7 @@ It states no depth, optimiser, learning rate, batch size, epochs or augmentation
 them is chosen here and labelled so. The ResNet is ResNet-18 with the CIFAR stem (3x3, stride 1),
 which suits 28- and 32-px images. Every comparison carries its uncertainty (one seed: the binomial
 standard error of the test set; several: the seed sd), and every verdict is computed
-(:mod:`helpers.studies.verdicts`); where the paper's text and its Table 1 disagree, and which of its
+(:mod:`helpers.studies.common.verdicts`); where the paper's text and its Table 1 disagree, and which of its
 figures are illustrations: :mod:`helpers.studies.study2_contradictions`.
 """
 
@@ -25,16 +25,18 @@ from matplotlib.figure import Figure
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_curves
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import run_id, summaries, verdicts
-from helpers.studies.parameters import StudyParameters
+from helpers.studies import run_id
+from helpers.studies.common import summaries, verdicts
+from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.study2_contradictions import (figures_not_reproduced, findings_markdown, findings_table,
                                                    mean_wall_seconds)
 from helpers.studies.study2_paper import PAPER_BEST_PERCENT, PAPER_DIFFERENCES_POINTS, TABLE1_COLUMNS
 from helpers.studies.study2_recipe import (DATASETS, IN_CHANNELS, MODELS, RECIPE, dataset_options, images_text,
                                            model_options, recipe_for, settings)
-from helpers.studies.study3_ranking import gaps_sentence, headline_table, ranking_line
-from helpers.studies.summaries import mean_history
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.ranking import gaps_sentence, ranking_line
+from helpers.studies.common.verdicts import headline_table
+from helpers.studies.common.summaries import mean_history
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, compare_sentence, format_measured, measure
 
 TITLE = "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10"

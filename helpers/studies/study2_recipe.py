@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.config import TrainConfig
-from helpers.studies import recipes, summaries
-from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common import recipes, summaries
+from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 
 DATASETS = {"MNIST": "mnist", "CIFAR-10": "cifar10"}  # display name -> load_dataset name
 MODELS = {"ResNet": "resnet18", "LeNet": "lenet5", "AlexNet": "alexnet"}  # display name -> registry name

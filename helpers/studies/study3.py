@@ -5,7 +5,7 @@ The paper's only result is its Table 1 (test accuracy of five models on three da
 layer and parameter counts); its five figures are illustrations from other papers. This module
 plans the 15 runs (x seeds) of a profile (recipes: :mod:`helpers.studies.study3_recipe`) and
 builds Table 1 beside the paper's with this run's uncertainty, the ranking of the five models with
-the pairs it separates (:mod:`helpers.studies.study3_ranking`), the paper's unchecked and
+the pairs it separates (:mod:`helpers.studies.common.ranking`), the paper's unchecked and
 self-contradictory claims computed (:mod:`helpers.studies.study3_contradictions`) and the
 conclusion; the figures: :mod:`helpers.studies.study3_figures`.
 """
@@ -25,20 +25,21 @@ from helpers.data.locate import locate_dataset
 from helpers.errors import DataNotFoundError
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import run_id, start_weights, summaries, verdicts
-from helpers.studies.parameters import StudyParameters
+from helpers.studies import run_id
+from helpers.studies.common import start_weights, summaries, verdicts
+from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.study3_contradictions import (advantage_markdown, advantage_table, figures_not_reproduced,
                                                    findings, findings_markdown)
 from helpers.studies.study3_figures import confusion_figures, params_by_model, summary_figures
 from helpers.studies.study3_paper import (DATASETS, MODELS, PAPER_ABSTRACT_RESNET18, PAPER_LAYERS, PAPER_PARAMS,
                                           PAPER_TEST_TOP1, PAPER_TEXT_RESNET18, PLAIN_NETWORKS, RESNETS)
-from helpers.studies.study3_ranking import (gaps_sentence, headline_table, pair_counts, ranked, ranking_line,
+from helpers.studies.common.ranking import (gaps_sentence, pair_counts, ranked, ranking_line,
                                             resnets_above_plain)
 from helpers.studies.study3_recipe import (QUICK_ALEXNET_LR, RECIPE, SMOKE_PER_CLASS, SPLIT_SEED, dataset_options,
                                            model_options, plan_table, settings, starting_weights,
                                            train_config)
-from helpers.studies.summaries import data_kind, dataset_label
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.summaries import data_kind, dataset_label
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import compare_sentence
 
 TITLE = "AlexNet, VGG19 and ResNet-18/34/50 from scratch on Fashion-MNIST, CIFAR-10 and CIFAR-100"

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies import verdicts
+from helpers.studies.common import verdicts
 from helpers.studies.study3_paper import (DATASETS, FIGURES, IMAGE_SIDE, MODELS, PAPER_ABSTRACT_RESNET18,
                                           PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
                                           PAPER_TEXT_RESNET18, PLAIN_NETWORKS, QUOTES, RESNETS)
-from helpers.studies.summaries import data_kind
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.summaries import data_kind
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, difference_se, is_clear, measure
 
 SYNTHETIC = "synthetic stand-in"

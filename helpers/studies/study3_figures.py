@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from helpers import plots
 from helpers.runs import RunOutcome
 from helpers.studies.study3_paper import DATASETS, MODELS, PAPER_PARAMS, PAPER_TEST_TOP1
-from helpers.studies.summaries import data_kind, dataset_label
+from helpers.studies.common.summaries import data_kind, dataset_label
 
 CURVE_TITLES = {"top1": "top-1 accuracy", "loss": "cross-entropy loss"}
 

@@ -18,10 +18,10 @@ import pandas as pd
 
 from helpers.config import TrainConfig
 from helpers.runs import RunSpec
-from helpers.studies import recipes, start_weights
-from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common import recipes, start_weights
+from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study3_paper import DATASETS, MODELS, PLAIN_NETWORKS, RESNETS
-from helpers.studies.summaries import settings_table
+from helpers.studies.common.summaries import settings_table
 
 SPLIT_SEED = 0  # "a specific seed for reproducibility" (Section 3.1); its value is not given
 VAL_FRACTION = 0.2  # "a ratio of 0.8:0.2" (Section 3.1)
@@ -139,7 +139,7 @@ def _smoke_dataset_model(dataset: str, model: str) -> dict[str, Any]:
 
 def starting_weights(parameters: StudyParameters) -> dict[str, str]:
     """Each ResNet's pretrained weights (registry name -> weights), or {}: the ``pretrained``
-    switch, off by default (:mod:`helpers.studies.start_weights`); AlexNet and VGG19 always
+    switch, off by default (:mod:`helpers.studies.common.start_weights`); AlexNet and VGG19 always
     train from scratch."""
     return start_weights.weights_by_model(parameters.pretrained, (MODELS[label][0] for label in RESNETS))
 

@@ -34,8 +34,9 @@ from matplotlib.figure import Figure
 from helpers.models import count_parameters, create_model
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id, study4_pretrained, summaries, verdicts
-from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies import run_id, study4_pretrained
+from helpers.studies.common import recipes, summaries, verdicts
+from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study4_paper import (PAPER_BATCH_SIZE, PAPER_BEST_TOP1, PAPER_EPOCHS, PAPER_LABEL_SMOOTHING,
                                           PAPER_LR, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
                                           contradiction_sentence, run_name)
@@ -236,7 +237,7 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
     """Top-1 of Models A and B, of A+c+l and B+c+l (the paper's best) and of the best run here,
     Model-B minus Model-A and A+c+l minus A, and the best top-5 here (against chance), then the
     pretrained comparison's (when it ran); each with its uncertainty and verdict
-    (:mod:`helpers.studies.verdicts`)."""
+    (:mod:`helpers.studies.common.verdicts`)."""
     groups = groups_by_run(outcomes)
     paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
              "B+c+l": PAPER_REFINED["B"]["c+l"][0]}

@@ -33,8 +33,8 @@ import pandas as pd
 
 from helpers.models.pretrained import IMAGENET, published_weights
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import start_weights, summaries, verdicts
-from helpers.studies.parameters import CHOSEN, StudyParameters
+from helpers.studies.common import start_weights, summaries, verdicts
+from helpers.studies.common.parameters import CHOSEN, StudyParameters
 from helpers.studies.study4_paper import PAPER_REFINED, PAPER_TWEAKS, run_name
 from helpers.uncertainty import RULE, Measured, difference_se, format_measured, is_clear
 

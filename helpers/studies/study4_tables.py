@@ -4,7 +4,7 @@ over the combinations, and alone beside the paper and He et al. 2019), the paper
 best run, and every run's confusion matrix as a table.
 
 Accuracy columns are fractions (named "... accuracy"), gaps are points (named "... (points)"):
-:func:`helpers.studies.display.show_table` shows them as "82.94 %" and "+1.25". One seed carries
+:func:`helpers.studies.common.display.show_table` shows them as "82.94 %" and "+1.25". One seed carries
 the binomial standard error of the validation images, several seeds their sd (n); a gap carries
 the standard error of the difference, and a verdict says whether it is larger than the noise
 (:data:`helpers.uncertainty.RULE`)."""
@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies import summaries, verdicts
+from helpers.studies.common import summaries, verdicts
 from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_FIGURES, PAPER_REFINED, PAPER_TWEAKS,
                                           REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains,
                                           run_name)
 from helpers.studies.study4_pretrained import split
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, difference_se, format_measured, is_clear
 
 METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metrics key, index in the paper's pair)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies import summaries, verdicts
+from helpers.studies.common import summaries, verdicts
 from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_BEST_TOP1, PAPER_EPOCHS, PAPER_REFINED,
                                           PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS,
                                           paper_single_gains, run_name)

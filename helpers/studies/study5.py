@@ -13,7 +13,7 @@ trains ResNetLarge on a train / validation split for every (learning rate, momen
 models on the full training set, ResNetLarge with ``parameters.tuned``. The tables, figures,
 headlines and conclusion take the outcomes of both phases (their labels say which).
 
-Every comparison carries its uncertainty and a computed verdict (:mod:`helpers.studies.verdicts`);
+Every comparison carries its uncertainty and a computed verdict (:mod:`helpers.studies.common.verdicts`);
 the tables are in :mod:`helpers.studies.study5_tables`, the paper's inconsistencies (two test
 accuracies per model; the plateau after epoch 40) in :mod:`helpers.studies.study5_contradictions`.
 """
@@ -28,8 +28,9 @@ from matplotlib.figure import Figure
 
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grid_heatmap, plot_learning_rate
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id, summaries, verdicts
-from helpers.studies.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies import run_id
+from helpers.studies.common import recipes, summaries, verdicts
+from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 from helpers.studies.study5_contradictions import (findings_markdown, findings_table, paper_items_table,
                                                    paper_table1_gap, plateau_rows)
 from helpers.studies.study5_grid import (PROFILE_GRID_DATA, PROFILE_GRIDS, best_grid_point, grid_choice_sentence,
@@ -39,8 +40,8 @@ from helpers.studies.study5_paper import MODELS, PAPER_BATCH_SIZE, PAPER_EPOCHS,
     PAPER_TRAIN_TOP1
 from helpers.studies.study5_tables import (accuracy_table, groups_of, measured_train, parameter_table,
                                            runs_table, table1, train_headline)
-from helpers.studies.summaries import mean_history
-from helpers.studies.verdicts import headline_table
+from helpers.studies.common.summaries import mean_history
+from helpers.studies.common.verdicts import headline_table
 from helpers.uncertainty import is_clear
 
 TITLE = "Study 5: ResNets under 5 million parameters on CIFAR-10"

@@ -20,7 +20,7 @@ import pandas as pd
 from helpers.runs import RunOutcome
 from helpers.studies.study5_paper import (MODELS, PAPER_ITEMS, PAPER_KAGGLE_TOP1, PAPER_PLATEAU_EPOCH,
                                           PAPER_TEST_IMAGES, PAPER_TEST_TOP1, QUOTES)
-from helpers.studies.summaries import mean_history
+from helpers.studies.common.summaries import mean_history
 from helpers.uncertainty import RULE, binomial_se, images_needed, is_clear
 
 Groups = Mapping[str, Sequence[RunOutcome]]  # model -> final runs (seeds)

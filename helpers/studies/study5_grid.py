@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import recipes, run_id
-from helpers.studies.parameters import StudyParameters
+from helpers.studies import run_id
+from helpers.studies.common import recipes
+from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.study5_paper import MODELS
 from helpers.uncertainty import Measured, compare_sentence, measure
 

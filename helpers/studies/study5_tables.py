@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies import summaries, verdicts
+from helpers.studies.common import summaries, verdicts
 from helpers.studies.study5_grid import grid_runs
 from helpers.studies.study5_paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, PAPER_TEST_TOP1, \
     PAPER_TRAIN_TOP1
-from helpers.studies.verdicts import NOT_RUN
+from helpers.studies.common.verdicts import NOT_RUN
 from helpers.uncertainty import Measured, compare_sentence, measure
 
 OPTIMIZER_NAMES = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}

@@ -400,7 +400,7 @@ def test_code_cell_numbers_count_the_injected_parameters_cell():
 
 def test_the_batch_layer_loads_no_torch():
     # --help and every command-line mistake must answer at once; torch takes seconds to import.
-    code = ("import sys, helpers.batch, helpers.batch.runner, helpers.studies.parameters; "
+    code = ("import sys, helpers.batch, helpers.batch.runner, helpers.studies.common.parameters; "
             "print('torch' in sys.modules)")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "False"

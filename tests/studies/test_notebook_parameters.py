@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from helpers.errors import InvalidConfigError
-from helpers.studies.parameters import assigned_names, reject_unknown_parameters
+from helpers.studies.common.parameters import assigned_names, reject_unknown_parameters
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))

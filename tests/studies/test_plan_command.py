@@ -14,8 +14,8 @@ from helpers.errors import InvalidConfigError
 from helpers.io import read_json
 from helpers.runs import RunSpec, cli
 from helpers.studies import plan_command, study2, study4, study5
-from helpers.studies.parameters import StudyParameters, check_parameters
-from helpers.studies.selection import run_names, select_runs
+from helpers.studies.common.parameters import StudyParameters, check_parameters
+from helpers.studies.common.selection import run_names, select_runs
 
 REPO = Path(__file__).resolve().parents[2]
 

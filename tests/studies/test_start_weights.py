@@ -11,8 +11,9 @@ import torchvision
 from helpers.errors import InvalidConfigError
 from helpers.models import create_model
 from helpers.runs import RunOutcome
-from helpers.studies import start_weights, study1, study3, study4_pretrained
-from helpers.studies.parameters import PAPER
+from helpers.studies import study1, study3, study4_pretrained
+from helpers.studies.common import start_weights
+from helpers.studies.common.parameters import PAPER
 
 from study_support import parameters
 

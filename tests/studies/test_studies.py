@@ -18,10 +18,11 @@ from helpers.config import TrainConfig
 from helpers.data.constants import CLASS_NAMES
 from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome
-from helpers.studies import (RUN_ID_PATTERN, recipes, run_id, running, study1, study2, study3, study4, study5)
-from helpers.studies.display import show_table
-from helpers.studies.parameters import CHOSEN, PAPER, PROFILES
-from helpers.studies.selection import matching_runs
+from helpers.studies import RUN_ID_PATTERN, run_id, study1, study2, study3, study4, study5
+from helpers.studies.common import recipes, running
+from helpers.studies.common.display import show_table
+from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES
+from helpers.studies.common.selection import matching_runs
 
 from study_support import parameters
 
@@ -308,7 +309,7 @@ def test_runs_is_a_checked_parameter_that_takes_one_pattern_or_a_list(tmp_path):
 
 
 def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_matches_nothing(tmp_path):
-    from helpers.studies.recording import plan_banner
+    from helpers.studies.common.recording import plan_banner
 
     specs = study4.plan(parameters(tmp_path))
     banner = plan_banner(specs, parameters(tmp_path, runs="B+c+l"))
@@ -321,7 +322,7 @@ def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_m
 
 def test_the_plan_banner_of_a_real_data_subset_asks_for_care_not_dismissal(tmp_path):
     from helpers.studies import study3
-    from helpers.studies.recording import plan_banner
+    from helpers.studies.common.recording import plan_banner
 
     cpu = parameters(tmp_path, "cpu", data_dir=str(tmp_path))
     banner = plan_banner(study3.plan(cpu), cpu)
@@ -330,7 +331,7 @@ def test_the_plan_banner_of_a_real_data_subset_asks_for_care_not_dismissal(tmp_p
 
 
 def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():
-    from helpers.studies.display import with_profile
+    from helpers.studies.common.display import with_profile
 
     figure = Figure()
     figure.add_subplot().set_title("curves")
@@ -342,7 +343,7 @@ def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():
 
 
 def test_the_runs_table_names_a_cpu_runs_thread_count():
-    from helpers.studies.summaries import device_text
+    from helpers.studies.common.summaries import device_text
 
     assert device_text({"device": "cpu", "cpu_threads": 1}) == "cpu, 1 thread"
     assert device_text({"device": "cpu", "cpu_threads": 2}) == "cpu, 2 threads"

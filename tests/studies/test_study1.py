@@ -14,7 +14,7 @@ from helpers.config import TrainConfig
 from helpers.data.constants import CIFAR10_CLASSES
 from helpers.runs import RunOutcome, RunSpec, run_all
 from helpers.studies import study1, study1_contradictions
-from helpers.studies.parameters import CHOSEN, PAPER
+from helpers.studies.common.parameters import CHOSEN, PAPER
 
 from study_support import SHARED_DATA, parameters
 

@@ -13,7 +13,7 @@ import pytest
 from helpers.config import TrainConfig
 from helpers.runs import RunOutcome, RunSpec, run_all
 from helpers.studies import study2, study2_contradictions
-from helpers.studies.parameters import CHOSEN, PAPER
+from helpers.studies.common.parameters import CHOSEN, PAPER
 
 from study_support import SHARED_DATA, parameters
 

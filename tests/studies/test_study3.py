@@ -12,7 +12,7 @@ import pytest
 
 from helpers.runs import RunOutcome, is_finished, run_all
 from helpers.studies import study3, study3_contradictions, study3_recipe
-from helpers.studies.parameters import CHOSEN, PAPER, PROFILES, check_parameters
+from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES, check_parameters
 
 SYNTHETIC_NOTE = "SYNTHETIC STAND-IN for cifar100: the real data was not found"
 SUBSET_NOTE = "class-balanced subset: 8 train / 4 test images per class (seed 0)"

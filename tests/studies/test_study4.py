@@ -17,9 +17,9 @@ import pytest
 from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome, run_all
 from helpers.studies import estimate, study4, study4_paper, study4_pretrained, study4_verdicts
-from helpers.studies.display import show_table
-from helpers.studies.parameters import CHOSEN, PAPER, check_parameter_values
-from helpers.studies.selection import select_runs
+from helpers.studies.common.display import show_table
+from helpers.studies.common.parameters import CHOSEN, PAPER, check_parameter_values
+from helpers.studies.common.selection import select_runs
 from helpers.uncertainty import Measured, measure
 
 from study_support import parameters

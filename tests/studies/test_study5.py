@@ -13,7 +13,7 @@ import pytest
 
 from helpers.runs import RunOutcome, run_all
 from helpers.studies import study5, study5_contradictions, study5_grid, study5_layers
-from helpers.studies.parameters import CHOSEN, PAPER
+from helpers.studies.common.parameters import CHOSEN, PAPER
 
 from study_support import parameters
 

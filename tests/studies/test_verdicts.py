@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 
 from helpers.config import TrainConfig
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import verdicts
-from helpers.studies.display import show_table, with_profile
+from helpers.studies.common import verdicts
+from helpers.studies.common.display import show_table, with_profile
 
 
 def runs(*accuracies: float, test_images: int = 10_000) -> list[RunOutcome]:

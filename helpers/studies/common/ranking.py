@@ -1,24 +1,15 @@
 """Rankings of models with their noise: which adjacent pairs of a ranking are separated by more
-than the noise (:data:`helpers.uncertainty.RULE`) and which this run cannot tell apart; and the
-headline records (:func:`helpers.studies.verdicts.accuracy_headline`) as a table a reader can read.
-
-The ranking and the headline table are generic (any ``{model: runs}`` mapping, any headlines), so
-study 2 uses them too; they would sit well in :mod:`helpers.studies.verdicts`. Study 3's ranking
-table and the check of its paper's central claim (every ResNet above both AlexNet and VGG19) are
-built on them here.
+than the noise (:data:`helpers.uncertainty.RULE`) and which a run cannot tell apart. Generic over
+any ``{model: runs}`` mapping; studies 2 and 3 rank their models with it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies import verdicts
+from helpers.studies.common import verdicts
 from helpers.uncertainty import Measured, difference_se, images_needed, is_clear, seeds_text
 
 
@@ -145,21 +136,3 @@ def resnets_above_plain(groups: Mapping[str, Sequence[RunOutcome]], resnets: Seq
     if unclear:
         return f"cannot tell ({len(unclear)} of {len(resnets) * len(plain)} pairs within the noise)"
     return "yes (every pair by more than the noise)"
-
-
-def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Headline records as text a reader can read: accuracies in %, gaps in signed points, this
-    run's value with its standard error, and the verdict ('n/a' where there is none)."""
-    def shown(value: float | None, gap: bool, error: float | None = None) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a"
-        spread = f" ± {100 * error:.2f}" if error is not None else ""
-        return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
-
-    rows = []
-    for item in headlines:
-        gap = bool(item.get("difference"))
-        error = (item.get("uncertainty") or {}).get("standard_error")
-        rows.append({"headline": item["label"], "paper": shown(item["paper"], gap),
-                     "this run (± 1 SE)": shown(item["this_run"], gap, error), "verdict": item.get("verdict", "n/a")})
-    return pd.DataFrame(rows, columns=["headline", "paper", "this run (± 1 SE)", "verdict"])

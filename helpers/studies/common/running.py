@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helpers.runs import RunOutcome, RunSpec, run_all
-from helpers.studies.parameters import StudyParameters
-from helpers.studies.selection import matching_runs
+from helpers.studies.common.parameters import StudyParameters
+from helpers.studies.common.selection import matching_runs
 
 
 def run_plan(specs: Sequence[RunSpec], parameters: StudyParameters) -> list[RunOutcome]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from helpers.config import TrainConfig, field_names
 from helpers.errors import InvalidConfigError
-from helpers.studies.parameters import CHOSEN, PAPER, PROFILES, StudyParameters
+from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES, StudyParameters
 
 PAPER_PROFILE = "paper"
 REQUIRED = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "augmentation")  # every recipe declares these

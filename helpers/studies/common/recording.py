@@ -15,9 +15,9 @@ from helpers.io import write_csv, write_json
 from helpers.plots import save_figure
 from helpers.provenance import provenance
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies.parameters import StudyParameters
-from helpers.studies.selection import check_patterns, matching_runs
-from helpers.studies.summaries import data_notes, is_reduced_data
+from helpers.studies.common.parameters import StudyParameters
+from helpers.studies.common.selection import check_patterns, matching_runs
+from helpers.studies.common.summaries import data_notes, is_reduced_data
 
 BANNER_STYLE = "padding:8px 12px;border-radius:4px"
 

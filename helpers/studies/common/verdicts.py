@@ -103,15 +103,19 @@ def spread_text(runs: Sequence[RunOutcome], key: str = "test_top1") -> str:
 
 
 def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Headline records for a reader: accuracies in %, gaps in signed points, this run's value
-    with its standard error, and the verdict."""
+    """Headline records as text a reader can read: accuracies in %, gaps in signed points, this
+    run's value with its standard error, and the verdict ('n/a' where there is none). Every study's
+    report shows its headlines through this one table."""
     def shown(value: float | None, gap: bool, error: float | None = None) -> str:
-        if value is None:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
             return "n/a"
-        spread = "" if error is None else f" ± {100 * error:.2f}"
+        spread = f" ± {100 * error:.2f}" if error is not None else ""
         return f"{100 * value:+.2f}{spread} points" if gap else f"{100 * value:.2f}{spread} %"
 
-    return pd.DataFrame([{"headline": item["label"], "paper": shown(item["paper"], item["difference"]),
-                          "this run (± 1 SE)": shown(item["this_run"], item["difference"],
-                                                     item["uncertainty"]["standard_error"]),
-                          "verdict": item.get("verdict", "n/a")} for item in headlines])
+    rows = []
+    for item in headlines:
+        gap = bool(item.get("difference"))
+        error = (item.get("uncertainty") or {}).get("standard_error")
+        rows.append({"headline": item["label"], "paper": shown(item["paper"], gap),
+                     "this run (± 1 SE)": shown(item["this_run"], gap, error), "verdict": item.get("verdict", "n/a")})
+    return pd.DataFrame(rows, columns=["headline", "paper", "this run (± 1 SE)", "verdict"])

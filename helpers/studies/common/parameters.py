@@ -20,7 +20,7 @@ from helpers.errors import InvalidConfigError, check_choice
 PROFILES = ("smoke", "cpu", "quick", "paper")
 SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other profile needs the real data
 DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False; cpu reads what is on disk
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
@@ -49,7 +49,7 @@ class StudyParameters:
     image_size: int | None = None  # study 4: the image side in pixels; None: the profile's
     runs: tuple[str, ...] | None = None  # shell-style patterns on run ids and names; None: every run
     # None the profile's choice (studies 1, 3: none), False none, a torchvision name ("imagenet"), or an
-    # absolute path: a file, or a folder of files named after the networks (helpers.studies.start_weights)
+    # absolute path: a file, or a folder of files named after the networks (helpers.studies.common.start_weights)
     pretrained: bool | str | None = None
     tuned: Mapping[str, Any] | None = None  # what a tuning phase chose (study 5: lr, momentum); None: not run
 
@@ -89,7 +89,7 @@ def check_parameters(
     Every value is type-checked (``"False"`` is no bool). ``seeds`` may be the text of a list, as
     papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
     paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
-    :mod:`helpers.studies.selection`) may be one pattern, a list, or the text of a list.
+    :mod:`helpers.studies.common.selection`) may be one pattern, a list, or the text of a list.
     ``pretrained`` (studies 1, 3, 4) is checked by :func:`check_pretrained`: a path must exist.
     """
     for name, value in (("profile", profile), ("device", device), ("progress", progress)):
@@ -146,7 +146,7 @@ def check_pretrained(pretrained: Any) -> bool | str | None:
     """The ``pretrained`` parameter checked: None (the profile's choice) and False (no pretrained
     runs) as they are, a torchvision name in its canonical spelling (``"imagenet"``,
     ``"IMAGENET1K_V1"``), or else the path of an existing file or folder (one file per network,
-    :mod:`helpers.studies.start_weights`), made absolute (a relative path resolves against the
+    :mod:`helpers.studies.common.start_weights`), made absolute (a relative path resolves against the
     project root, as ``output_dir`` does). Reads no file."""
     if pretrained is None or pretrained is False:
         return pretrained

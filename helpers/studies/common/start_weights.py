@@ -5,7 +5,7 @@ Off by default at every profile: both papers train from scratch (study 3 says so
 study 1 names no weights), so a report with the switch on answers another question (would the
 paper's ranking hold for fine-tuned networks?) and says so in its settings table and conclusion.
 
-``pretrained`` (checked first by :func:`helpers.studies.parameters.check_pretrained`) names the
+``pretrained`` (checked first by :func:`helpers.studies.common.parameters.check_pretrained`) names the
 weights of every ResNet of the study: ``"imagenet"`` or a torchvision tag (that depth's weights,
 downloaded once by torch hub), or a folder holding one state-dict file per network in
 torchvision's layout, named after the registry name (``resnet18.pth``, ``resnet50.pth``): one file
@@ -23,7 +23,7 @@ from pathlib import Path
 from helpers.errors import InvalidConfigError
 from helpers.models.pretrained import IMAGENET, check_weights
 from helpers.runs import RunOutcome
-from helpers.studies.parameters import PAPER, PRETRAINED_NAMES
+from helpers.studies.common.parameters import PAPER, PRETRAINED_NAMES
 
 START_LABEL = "start"  # a fine-tuned run's label: {"start": "pretrained"}
 PRETRAINED = "pretrained"
