@@ -1,6 +1,6 @@
 """The command line's default recipe learns: LeNet-5 on 10,000 MNIST images for 2 epochs.
 
-Claim under test (issue 11): with no recipe options, ``python -m helpers.train --model lenet5
+Claim under test (issue 11): with no recipe options, ``python -m helpers.runs --model lenet5
 --dataset mnist --epochs 2 --limit-train 10000`` reaches at least 97 % test top-1, and one and two
 processes under ``torchrun`` agree within 1 point. A benchmark of facts: it prints and records the
 numbers (``benchmarks/results/default_recipe.json``); nothing here is a timed test.
@@ -20,9 +20,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
+from helpers.data.locate import shared_data_dir  # noqa: E402
 from helpers.io import write_json  # noqa: E402
 
-COMMAND = ["-m", "helpers.train", "--model", "lenet5", "--dataset", "mnist", "--epochs", "2", "--limit-train", "10000",
+COMMAND = ["-m", "helpers.runs", "--model", "lenet5", "--dataset", "mnist", "--epochs", "2", "--limit-train", "10000",
            "--no-download"]
 TARGET, AGREEMENT_POINTS = 0.97, 1.0
 
@@ -40,7 +41,7 @@ def train(data_dir: str, out: Path, *, seed: int, processes: int) -> dict:
 def main() -> int:
     """Train once per seed with one and with two processes; print and record top-1 and the verdicts."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default=str(PROJECT_ROOT.parent / "shared" / "data"))
+    parser.add_argument("--data-dir", default=str(shared_data_dir()))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results" / "default_recipe.json"))
     arguments = parser.parse_args()

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from helpers.commands import PROJECT_ROOT
 
 
 def source_revision(project_root: Path = PROJECT_ROOT) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from PIL import Image
 from helpers.data import constants, locate
 from helpers.data.readers import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = locate.shared_data_dir()
 real_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs ../shared/data")
 
 

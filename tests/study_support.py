@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
+from helpers.data.locate import shared_data_dir
 from helpers.studies.common.parameters import check_parameters
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = shared_data_dir()
 
 
 def parameters(tmp_path, profile="smoke", **overrides):

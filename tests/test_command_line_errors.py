@@ -12,7 +12,7 @@ import pytest
 from helpers.runs import cli as train_cli
 
 REPO = Path(__file__).resolve().parents[1]
-TRAIN = [sys.executable, "-m", "helpers.train"]
+TRAIN = [sys.executable, "-m", "helpers.runs"]
 GOOD = ["--model", "lenet5", "--dataset", "synthetic", "--epochs", "1"]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import inspect
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -17,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.state import staging_folder
+from helpers.commands import PROJECT_ROOT, OneLineArgumentParser
 from helpers.config import DEVICES
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable
 from helpers.studies.common.parameters import PROFILES, check_parameter_values, parse_value, run_patterns
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
 IN_PART_SUFFIX = "-in-part"  # <profile><suffix>: the folder of studies run in part (the runs parameter)
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
@@ -46,14 +45,9 @@ class BatchOptions:
     wait: bool = False  # wait for another run's lock on the profile folder instead of refusing
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise InvalidConfigError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line's options."""
-    parser = _ArgumentParser(prog="python -m helpers.batch",
+    parser = OneLineArgumentParser(prog="python -m helpers.batch",
                              description="Run the study notebooks with papermill and render their HTML reports.")
     parser.add_argument("--profile", default="smoke", help=f"one of {', '.join(PROFILES)} (default smoke)")
     parser.add_argument("--only", nargs="+", metavar="ID", help="study ids to run, e.g. 01 03 (default all)")
@@ -190,25 +184,13 @@ def notebook_parameters(options: BatchOptions, study: str) -> dict[str, Any]:
 
 def check_run_patterns(study: str, options: BatchOptions) -> None:
     """Raise naming the study when one of the ``runs`` patterns matches none of its runs. The
-    study's plan needs torch, which the batch runner does not load: ``python -m helpers.studies
-    plan`` checks it in a child process (a few seconds), writing the specs to a temporary folder."""
-    import subprocess
-    import sys
-    import tempfile
+    study's plan needs torch, which the batch runner loads only here, for a study run in part."""
+    from helpers.studies.plan_command import check_run_patterns as check_plan
 
-    from helpers.studies.common.parameters import check_parameters
-
-    accepted = inspect.signature(check_parameters).parameters
-    arguments = ["--profile", options.profile, "--runs", *run_patterns(options.overrides["runs"])]
-    for name, value in options.overrides.items():
-        if name in accepted and name not in ("runs", "profile", "output_dir"):  # the plan's other parameters
-            arguments += ["-p", name, repr(value)]
-    with tempfile.TemporaryDirectory() as folder:
-        finished = subprocess.run([sys.executable, "-m", "helpers.studies", "plan", study, *arguments, "--out", folder],
-                                  capture_output=True, text=True, cwd=PROJECT_ROOT)
-    if finished.returncode != 0:
-        message = (finished.stderr.strip().splitlines() or ["the plan command failed"])[-1].removeprefix("error: ")
-        raise InvalidConfigError(f"study {study}: {message}")
+    try:
+        check_plan(study, options.profile, run_patterns(options.overrides["runs"]), options.overrides)
+    except HelpersError as error:
+        raise InvalidConfigError(f"study {study}: {error}") from error
 
 
 def parse_options(argv: Sequence[str] | None) -> BatchOptions:

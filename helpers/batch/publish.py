@@ -32,10 +32,11 @@ from helpers.batch.reports import (build_index_html, format_percent, format_poin
                                    format_uncertainty)
 from helpers.batch.results import difference_points, results_csv, results_rows
 from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
-from helpers.errors import HelpersError, InvalidConfigError, check_choice
+from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
+from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import read_json, write_atomic, write_json
 from helpers.provenance import provenance
-from helpers.studies.common.parameters import PROFILES, PROJECT_ROOT
+from helpers.studies.common.parameters import PROFILES
 
 STUDY_FILES = ("report.html", "metrics.json", RECORD_NAME, "run.log")  # plus the executed notebook
 STUDY_FOLDERS = ("figures", "tables")
@@ -238,7 +239,11 @@ def update_readme(readme: Path, table: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: publish a profile's finished studies, rewrite the README's table."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.batch.publish", description=__doc__.split("\n\n")[0])
+    return run_command(lambda: _publish(_parse_arguments(argv)))
+
+
+def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = OneLineArgumentParser(prog="python -m helpers.batch.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (default cpu)")
     parser.add_argument("--outputs", default=str(PROJECT_ROOT / "outputs"), help="the batch runner's output folder")
     parser.add_argument("--reports", default=str(PROJECT_ROOT / "reports"), help="where published reports live")
@@ -247,17 +252,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "report (e.g. which commit the code of an earlier run matches)")
     parser.add_argument("--readme", default=str(PROJECT_ROOT / "README.md"), help="the README whose table to rewrite")
     args = parser.parse_args(argv)
-    try:
-        check_choice("profile", args.profile, PROFILES)
-        if args.profile == "smoke":
-            raise InvalidConfigError("invalid profile 'smoke': its reports come from the embedded samples and are "
-                                     "not published; valid choices: cpu, quick, paper")
-        if not (Path(args.outputs) / args.profile).is_dir():
-            raise InvalidConfigError(f"invalid --outputs {args.outputs!r}: no {args.profile}/ folder in it "
-                                     f"(run make reports PROFILE={args.profile} first)")
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    check_choice("profile", args.profile, PROFILES)
+    if args.profile == "smoke":
+        raise InvalidConfigError("invalid profile 'smoke': its reports come from the embedded samples and are "
+                                 "not published; valid choices: cpu, quick, paper")
+    if not (Path(args.outputs) / args.profile).is_dir():
+        raise InvalidConfigError(f"invalid --outputs {args.outputs!r}: no {args.profile}/ folder in it "
+                                 f"(run make reports PROFILE={args.profile} first)")
+    return args
+
+
+def _publish(args: argparse.Namespace) -> int:
     studies = publish_profile(Path(args.outputs), Path(args.reports), profile=args.profile, studies=args.only,
                               note=args.note)
     print(f"published {len(studies)} studies of profile {args.profile}: {', '.join(studies) or 'none finished'} "
@@ -266,7 +271,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         changed = update_readme(Path(args.readme), results_markdown(Path(args.reports)))
         print(f"README results table {'updated' if changed else 'unchanged'}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

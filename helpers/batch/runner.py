@@ -38,7 +38,7 @@ from helpers.batch.reports import StudyResult, build_index_html, metrics_summary
 from helpers.batch.results import results_csv, results_rows
 from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
                                  record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
-from helpers.errors import HelpersError
+from helpers.commands import run_command
 from helpers.io import folder_lock, read_json, write_atomic, write_json
 
 
@@ -213,23 +213,16 @@ def _now() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: 0 when every study ran, 1 when one failed, 2 for a wrong command line,
     130 when interrupted."""
-    try:
-        options = parse_options(argv)
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    try:
-        if options.result_file is not None:  # a --jobs child: its parent holds the folder's lock
+    return run_command(lambda: _run(parse_options(argv)),
+                       interrupted="rerun the same command to continue (finished studies are kept)")
+
+
+def _run(options: BatchOptions) -> int:
+    if options.result_file is not None:  # a --jobs child: its parent holds the folder's lock
+        results = run_batch(options)
+    else:
+        with folder_lock(options.out, wait=options.wait):
             results = run_batch(options)
-        else:
-            with folder_lock(options.out, wait=options.wait):
-                results = run_batch(options)
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; rerun the same command to continue (finished studies are kept)", file=sys.stderr)
-        return 130
     print(f"\n{summary_table(results)}\n\nindex: {options.out / 'index.html'}")
     return 0 if all(result.status == "ok" for result in results) else 1
 

@@ -12,28 +12,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.data.locate import NATIVE_LAYOUTS, PROJECT_DATA_DIR, locate_dataset
-from helpers.errors import HelpersError, check_choice
+from helpers.commands import OneLineArgumentParser, run_command
+from helpers.errors import InvalidConfigError, check_choice
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Download one dataset unless it is already there; print where it is."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.data.download", description=__doc__.split("\n")[0])
+    parser = OneLineArgumentParser(prog="python -m helpers.data.download", description=__doc__.split("\n")[0])
     parser.add_argument("name", help=f"one of {', '.join(NATIVE_LAYOUTS)}")
     parser.add_argument("--data-dir", default=str(PROJECT_DATA_DIR), help="folder to download into (default data/)")
-    arguments = parser.parse_args(argv)
+    return run_command(lambda: _download(parser.parse_args(argv)))
+
+
+def _download(arguments: argparse.Namespace) -> int:
+    check_choice("dataset", arguments.name, NATIVE_LAYOUTS)
     try:
-        check_choice("dataset", arguments.name, NATIVE_LAYOUTS)
         Path(arguments.data_dir).expanduser().mkdir(parents=True, exist_ok=True)
-        kind, path = locate_dataset(arguments.name, data_dir=arguments.data_dir, download=True)
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except OSError as error:
-        print(f"error: cannot create {arguments.data_dir}: {error.strerror or error}", file=sys.stderr)
-        return 2
+        raise InvalidConfigError(f"cannot create {arguments.data_dir}: {error.strerror or error}") from error
+    kind, path = locate_dataset(arguments.name, data_dir=arguments.data_dir, download=True)
     print(f"{arguments.name}: {path} ({kind})")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -34,6 +34,9 @@ from helpers.data.constants import CALTECH101_BACKGROUND, CALTECH101_CLASSES, ID
 from helpers.errors import CorruptDataError, DataNotFoundError, InvalidConfigError
 
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+# The real datasets beside a checkout (../shared/data), where the cpu profile, the benchmarks and the
+# real-data tests look for them; $HELPERS_SHARED_DATA_DIR overrides it. Nothing else spells this path.
+SHARED_DATA_ENV = "HELPERS_SHARED_DATA_DIR"
 SAMPLES_SUBDIR = "samples"  # inside PROJECT_DATA_DIR
 EMBEDDED_SAMPLES = ("cifar10", "mnist", "fashion_mnist", "caltech101")  # CIFAR-100 is not embedded
 # torchvision's on-disk layout of each dataset, relative to a data folder.
@@ -74,6 +77,13 @@ def search_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, s
             seen.add(directory.resolve())
             unique.append((directory, origin))
     return unique
+
+
+def shared_data_dir() -> Path:
+    """The folder of the real datasets shared beside the project (``../shared/data``, or
+    ``$HELPERS_SHARED_DATA_DIR`` when set); it may not exist (a fresh machine has none)."""
+    override = os.environ.get(SHARED_DATA_ENV)
+    return Path(override).expanduser() if override else Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def samples_dir() -> Path:

@@ -5,7 +5,7 @@
 - :mod:`helpers.runs.execute`: :func:`execute_run` (one spec into its folder, resumable) and
   :func:`run_all` (a study's specs, finished runs loaded instead of retrained).
 - :mod:`helpers.runs.torchrun`: one run under ``torchrun`` in a subprocess.
-- :mod:`helpers.runs.cli`: the command line ``python -m helpers.train``.
+- :mod:`helpers.runs.cli`: the command line ``python -m helpers.runs``.
 
 It builds on the library (``helpers.data``, ``models``, ``train``); the studies build on it.
 """

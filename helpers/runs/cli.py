@@ -1,6 +1,6 @@
 """Command line: train one registered model on one dataset and write its history and metrics.
 
-    python -m helpers.train --model resnet18 --dataset cifar10 --data-dir ../shared/data \\
+    python -m helpers.runs --model resnet18 --dataset cifar10 --data-dir ../shared/data \\
         --limit-train 2000 --limit-test 1000 --epochs 2 --out /tmp/r
 
 writes ``/tmp/r/history.csv`` (a row per epoch), ``/tmp/r/metrics.json``, ``/tmp/r/spec.json`` and
@@ -19,7 +19,7 @@ itself (:mod:`helpers.runs.cli_options`); ``--spec FILE`` trains a run that a st
 pretrained weights; the images are then normalised with ImageNet's statistics unless
 ``--normalization`` says otherwise, and metrics.json's ``weights`` says what was loaded::
 
-    python -m helpers.train --model resnet50 --dataset caltech101 --stem imagenet --stride-in-3x3 \
+    python -m helpers.runs --model resnet50 --dataset caltech101 --stem imagenet --stride-in-3x3 \
         --weights resnet50.pth --epochs 10 --out /tmp/finetune
 """
 
@@ -29,19 +29,19 @@ import argparse
 import contextlib
 import dataclasses
 import inspect
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 
 from helpers import __version__
+from helpers.commands import OneLineArgumentParser, run_command
 from helpers.config import TrainConfig
 from helpers.data import available_datasets, check_dataset_options, load_dataset
 from helpers.data.constants import CLASS_NAMES
 from helpers.data.locate import locate_dataset, search_dirs
 from helpers.device import resolve_device
-from helpers.errors import HelpersError, InvalidConfigError, check_choice
+from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import check_writable, folder_lock, read_json
 from helpers.models import available_models, create_model
 from helpers.runs import cli_options
@@ -53,18 +53,10 @@ from helpers.train.distributed import context_from_environment, shutdown
 DEFAULT_CLASS_COUNT = 10  # synthetic data and unknown npz files
 
 
-class OneLineArgumentParser(argparse.ArgumentParser):
-    """An argument parser whose mistakes raise :class:`InvalidConfigError` (printed as one line)
-    instead of printing the usage block."""
-
-    def error(self, message: str) -> None:
-        raise InvalidConfigError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m helpers.train``: the run's own flags here, a flag for
+    """The argument parser of ``python -m helpers.runs``: the run's own flags here, a flag for
     every config field, model option and dataset option from :mod:`helpers.runs.cli_options`."""
-    parser = OneLineArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n")[0])
+    parser = OneLineArgumentParser(prog="python -m helpers.runs", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"helpers {__version__}, torch {torch.__version__}")
     run = parser.add_argument_group("the run")
     run.add_argument("--model", help="a registered model name (see helpers.models.available_models)")
@@ -89,14 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status (2 for bad input, 130 when interrupted)."""
-    try:
-        return _run(build_parser().parse_args(argv))
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; the same command continues from the last finished epoch", file=sys.stderr)
-        return 130
+    return run_command(lambda: _run(build_parser().parse_args(argv)),
+                       interrupted="the same command continues from the last finished epoch")
 
 
 def spec_from_command_line(argv: Sequence[str]) -> RunSpec:

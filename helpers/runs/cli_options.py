@@ -1,4 +1,4 @@
-"""The flags of ``python -m helpers.train`` that set a run's config, model and dataset, generated
+"""The flags of ``python -m helpers.runs`` that set a run's config, model and dataset, generated
 from what they set so that the command line cannot lag the library:
 
 - every :class:`~helpers.config.TrainConfig` field, its help the field's documentation (its

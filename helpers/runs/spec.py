@@ -2,7 +2,7 @@
 
 A run folder holds ``spec.json`` (what to train), ``history.csv`` (a row per epoch) and
 ``metrics.json`` (final numbers, written last, so its presence means the run finished). The same
-layout serves ``python -m helpers.train --out DIR`` and every study notebook.
+layout serves ``python -m helpers.runs --out DIR`` and every study notebook.
 """
 
 from __future__ import annotations

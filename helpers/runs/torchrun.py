@@ -6,17 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers.commands import PROJECT_ROOT
 from helpers.errors import DistributedRunError
 from helpers.io import write_json
 from helpers.runs.spec import RunOutcome, RunSpec, load_run
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def torchrun_command(spec_path: Path, folder: Path, *, processes: int, data_dir=None, download: bool = False,
                      samples: bool = False, force: bool = False) -> list[str]:
     """The ``torchrun`` command line that trains the run in ``spec_path`` into ``folder`` on one node."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-               "-m", "helpers.train", "--spec", str(spec_path), "--out", str(folder)]
+               "-m", "helpers.runs", "--spec", str(spec_path), "--out", str(folder)]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     command += ["--download" if download else "--no-download"]

@@ -3,7 +3,7 @@
     python -m helpers.studies plan 04 --profile quick --runs "B+c+l" "A+c+l" --out /tmp/plan
 
 writes ``/tmp/plan/<run_id>/spec.json`` for each chosen run and prints a table of them. Each one
-trains on its own with ``python -m helpers.train --spec /tmp/plan/<run_id>/spec.json --out
+trains on its own with ``python -m helpers.runs --spec /tmp/plan/<run_id>/spec.json --out
 /tmp/plan/<run_id>``, on any machine; planned into a notebook's ``<output_dir>/runs``, the runs
 trained this way are the ones the notebook then loads instead of training them again.
 
@@ -19,23 +19,22 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import inspect
-import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pandas as pd
 
-from helpers.errors import HelpersError, InvalidConfigError, check_choice
+from helpers.commands import OneLineArgumentParser, run_command
+from helpers.errors import InvalidConfigError
 from helpers.io import check_writable, write_json
 from helpers.runs import RunSpec, is_finished, load_run
-from helpers.runs.cli import OneLineArgumentParser
 from helpers.studies.common.parameters import PROFILES, StudyParameters, check_parameters, parse_value
 from helpers.studies.common.selection import paper_name, select_runs
+from helpers.studies.registry import find_study, study_ids
 
-STUDY_MODULES = tuple(f"helpers.studies.study{number}" for number in range(1, 6))
 SET_BY_OPTIONS = ("profile", "output_dir")  # parameters with their own option, not -p
 # A notebook's defaults for the parameters that check_parameters requires (its parameters cell).
 NOTEBOOK_DEFAULTS = {"data_dir": None, "device": "auto", "seeds": [0], "epochs": None, "batch_size": None}
@@ -48,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan = commands.add_parser("plan", help="write each planned run's spec.json and print a table of them",
                                description=__doc__.split("\n")[0])
-    plan.add_argument("study", help="a study id: 01, 02, 03, 04 or 05")
+    plan.add_argument("study", help=f"a study id: {', '.join(study_ids())}")
     plan.add_argument("--profile", default="smoke", help=f"one of {', '.join(PROFILES)} (default smoke)")
     plan.add_argument("--runs", nargs="+", metavar="PATTERN",
                       help="only the runs matching one of these shell-style patterns: run ids "
@@ -62,31 +61,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status (2 for bad input)."""
-    try:
-        arguments = build_parser().parse_args(argv)
-        module = study_module(arguments.study)
-        parameters = _parameters(arguments.profile, arguments.parameter, arguments.out)
-        tuning, final = planned_runs(module, parameters)
-        chosen = select_runs([*tuning, *final], arguments.runs)
-        out = Path(arguments.out)
-        finished = _check_finished(chosen, out)  # before anything is written
-        check_writable(out)
-        for spec in chosen:
-            if spec.run_id not in finished:
-                write_json(out / spec.run_id / "spec.json", spec.to_dict())
-    except HelpersError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return run_command(lambda: _plan(build_parser().parse_args(argv)))
+
+
+def _plan(arguments: argparse.Namespace) -> int:
+    module = study_module(arguments.study)
+    parameters = _parameters(arguments.profile, arguments.parameter, arguments.out)
+    tuning, final = planned_runs(module, parameters)
+    chosen = select_runs([*tuning, *final], arguments.runs)
+    out = Path(arguments.out)
+    finished = _check_finished(chosen, out)  # before anything is written
+    check_writable(out)
+    for spec in chosen:
+        if spec.run_id not in finished:
+            write_json(out / spec.run_id / "spec.json", spec.to_dict())
     print(_report(module, parameters, chosen, tuning=tuning, finished=finished, out=out))
     return 0
 
 
 def study_module(study: str) -> ModuleType:
-    """The study module whose ``STUDY_ID`` is ``study`` (``"4"`` is read as ``"04"``)."""
-    modules = {module.STUDY_ID: module for module in map(importlib.import_module, STUDY_MODULES)}
-    study = study.zfill(2) if study.isdigit() else study
-    check_choice("study id", study, modules)
-    return modules[study]
+    """The study package with id ``study`` (``"4"`` is read as ``"04"``), from the registry."""
+    return find_study(study).module()
+
+
+def check_run_patterns(study: str, profile: str, patterns: Sequence[str], overrides: Mapping[str, Any]) -> None:
+    """Raise when one of ``patterns`` matches none of the study's planned runs at ``profile`` with
+    the notebook parameters ``overrides`` (those the plan does not take are ignored). The batch
+    runner calls this before any notebook starts."""
+    accepted = set(inspect.signature(check_parameters).parameters) - {"runs", "profile", "output_dir"}
+    values = {name: value for name, value in overrides.items() if name in accepted}
+    parameters = check_parameters(**{**NOTEBOOK_DEFAULTS, **values, "profile": profile, "output_dir": "."})
+    tuning, final = planned_runs(study_module(study), parameters)
+    select_runs([*tuning, *final], list(patterns))
 
 
 def planned_runs(module: ModuleType, parameters: StudyParameters) -> tuple[list[RunSpec], list[RunSpec]]:
@@ -134,5 +140,5 @@ def _report(module: ModuleType, parameters: StudyParameters, chosen: Sequence[Ru
     if tuning and any(spec.run_id not in tuning_ids for spec in chosen):
         lines.append("The tuning phase has not run, so the final runs use the study's fallback values (see each "
                      "spec's config); the notebook replans them with the values its tuning runs choose.")
-    lines.append(f"Train one: python -m helpers.train --spec {out}/<run id>/spec.json --out {out}/<run id>")
+    lines.append(f"Train one: python -m helpers.runs --spec {out}/<run id>/spec.json --out {out}/<run id>")
     return "\n".join(lines)

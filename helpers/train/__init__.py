@@ -1,6 +1,6 @@
 """Training: :func:`train` runs one model on one dataset as a :class:`TrainConfig` says.
 
-``python -m helpers.train --help`` is the command line over the same function. It writes run
+``python -m helpers.runs --help`` is the command line over the same function. It writes run
 folders, so it lives in the experiment layer (``runs/cli.py``); ``__main__`` only forwards to it.
 Under ``torchrun`` it trains data-parallel (see :mod:`helpers.train.distributed`).
 """

@@ -1,5 +1,5 @@
 """``python -m helpers.studies plan``: a study's planned runs written as spec.json files, chosen by
-pattern, each trainable on its own with ``python -m helpers.train --spec``."""
+pattern, each trainable on its own with ``python -m helpers.runs --spec``."""
 
 from __future__ import annotations
 

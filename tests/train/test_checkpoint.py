@@ -45,7 +45,7 @@ def small_model(data):
 
 
 def run_cli(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "helpers.train", *CLI_RUN, *extra, "--progress", "none",
+    return subprocess.Popen([sys.executable, "-m", "helpers.runs", *CLI_RUN, *extra, "--progress", "none",
                              "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

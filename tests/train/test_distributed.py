@@ -18,7 +18,7 @@ from helpers.train.distributed import DistributedContext
 REPO = Path(__file__).resolve().parents[2]
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
 # fp32 so that the only difference between one and two processes is the order of float sums.
-RUN = ["-m", "helpers.train", "--model", "lenet5", "--dataset", "synthetic", "--epochs", "3", "--batch-size", "64",
+RUN = ["-m", "helpers.runs", "--model", "lenet5", "--dataset", "synthetic", "--epochs", "3", "--batch-size", "64",
        "--lr", "0.05", "--scheduler", "onecycle", "--limit-train", "640", "--limit-test", "200", "--device", "cpu",
        "--precision", "fp32"]
 LONGER_RUN = [*RUN[:RUN.index("--epochs")], "--epochs", "4", *RUN[RUN.index("--epochs") + 2:]]
@@ -95,7 +95,7 @@ def test_a_killed_rank_fails_the_run_clearly_and_resume_finishes_it(tmp_path):
     os.kill(worker, signal.SIGKILL)
     _, stderr = process.communicate(timeout=600)
     assert process.returncode != 0
-    assert "helpers.train FAILED" in stderr and "rank" in stderr and "Signal 9 (SIGKILL)" in stderr
+    assert "helpers.runs FAILED" in stderr and "rank" in stderr and "Signal 9 (SIGKILL)" in stderr
     assert not (out / "metrics.json").exists() and (out / "checkpoint.pt").exists()
     finished_epochs = len(torch.load(out / "checkpoint.pt", weights_only=True)["history"])
     assert 1 <= finished_epochs < 4

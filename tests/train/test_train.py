@@ -12,11 +12,12 @@ from torch import nn
 
 from helpers.config import TrainConfig
 from helpers.data import load_dataset
+from helpers.data.locate import shared_data_dir
 from helpers.models import create_model
 from helpers.train import NonFiniteLossError, loop, train
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = shared_data_dir()
 TIMING_COLUMNS = ["seconds", "images_per_second"]
 SYNTHETIC = {"num_classes": 4, "image_size": 16, "channels": 3, "train_size": 1024, "test_size": 256}
 
@@ -146,7 +147,7 @@ def test_learns_a_small_real_sample():
 
 
 def run_cli(*arguments, env=None):
-    return subprocess.run([sys.executable, "-m", "helpers.train", *arguments], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "helpers.runs", *arguments], capture_output=True, text=True,
                           cwd=REPO, env={**os.environ, **(env or {})}, timeout=300)
 
 

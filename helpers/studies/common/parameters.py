@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.commands import PROJECT_ROOT
 from helpers.config import DEVICES, PROGRESS_MODES
 from helpers.errors import InvalidConfigError, check_choice
 
 PROFILES = ("smoke", "cpu", "quick", "paper")
 SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other profile needs the real data
 DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False; cpu reads what is on disk
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
