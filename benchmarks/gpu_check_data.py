@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from helpers.data import ImageDataset, load_dataset, resize_images
+from helpers.data import DataOptions, ImageDataset, load_dataset, resize_images
 from helpers.errors import DataNotFoundError
 
 OFFICIAL_CIFAR10_TRAIN = 50_000
@@ -37,14 +37,14 @@ def load_check_data(data_dir: str | None) -> CheckData:
     """CIFAR-10 found on disk (``data_dir``, else the library's lookup order), never downloaded;
     else the embedded sample in ``data/samples``; else a synthetic stand-in."""
     try:
-        data = load_dataset("cifar10", data_dir=data_dir, normalization=NORMALIZATION)
+        data = load_dataset("cifar10", DataOptions(normalization=NORMALIZATION), data_dir=data_dir)
         sizes = data.sizes()
         return CheckData(data, "cifar10", f"CIFAR-10 ({data.origin['path']}; {sizes['train']:,} train / "
                                           f"{sizes['test']:,} test images)")
     except DataNotFoundError:
         pass
     try:
-        data = load_dataset("cifar10", samples=True, normalization=NORMALIZATION)
+        data = load_dataset("cifar10", DataOptions(normalization=NORMALIZATION), samples=True)
         sizes = data.sizes()
         return CheckData(data, "sample", f"CIFAR-10 embedded sample (data/samples; {sizes['train']:,} train / "
                                          f"{sizes['test']:,} test images), not the full dataset")

@@ -27,7 +27,7 @@ from helpers.train.engine import TrainingEngine
 
 SPEED_MODELS = ("resnet18", "resnet50")  # registered defaults: the CIFAR stem
 COMPILE_SECONDS_GUESS = 120  # a compiled row is started only with this much time to spare
-# Study 1's quick recipe (helpers/studies/study1.py, RECIPE.fields("quick")), copied so that the
+# Study 1's quick recipe (helpers/studies/s01_depth/recipe.py, RECIPE.fields("quick")), copied so that the
 # check needs no notebook stack; tests/benchmarks/test_gpu_check.py keeps the two equal.
 STUDY1_QUICK = dict(epochs=18, batch_size=512, optimizer="sgd", lr=0.4, momentum=0.9, nesterov=True, weight_decay=5e-4,
                     scheduler="onecycle", warmup_epochs=0.0, label_smoothing=0.1, mixup_alpha=0.0, grad_clip_norm=0.0,

@@ -34,7 +34,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:  # run as a plain script from a checkout without `pip install -e .`
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from helpers.data import load_dataset  # noqa: E402
+from helpers.data import DataOptions, load_dataset  # noqa: E402
 from helpers.data.constants import CALTECH101_DEFAULT_SIZE  # noqa: E402
 from helpers.data.locate import find_in  # noqa: E402
 from helpers.data.readers import read_npz  # noqa: E402
@@ -110,10 +110,9 @@ def write_sample(
 ) -> dict:
     """Read ``name`` from ``source``, keep a balanced subset, write ``out/<name>.npz``; its manifest entry."""
     kind, path = find_in(source, name)
-    data = load_dataset(
-        name, data_dir=source, train_per_class=train_per_class, test_per_class=test_per_class, seed=seed,
-        image_size=caltech_size if name == "caltech101" else None, cache_dir=cache_dir,
-    )  # fmt: skip
+    options = DataOptions(train_per_class=train_per_class, test_per_class=test_per_class, seed=seed,
+                          image_size=caltech_size if name == "caltech101" else None, cache_dir=cache_dir)
+    data = load_dataset(name, options, data_dir=source)
     arrays = {
         "x_train": to_numpy_images(data.x_train),
         "y_train": data.y_train.numpy().astype(np.int64),

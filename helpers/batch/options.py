@@ -21,7 +21,9 @@ from helpers.config import DEVICES
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable
 from helpers.studies.common.parameters import PROFILES, check_parameter_values, parse_value, run_patterns
+from helpers.studies.registry import STUDIES
 
+PROJECT_NOTEBOOKS = PROJECT_ROOT / "notebooks"
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
 IN_PART_SUFFIX = "-in-part"  # <profile><suffix>: the folder of studies run in part (the runs parameter)
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run up to N notebooks at once, each on its own GPU, or on its share of "
                              "the CPU cores (default: one per visible GPU; 2 without GPUs)")
     parser.add_argument("--result-file", help=argparse.SUPPRESS)  # used by --jobs for its children
-    parser.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), metavar="DIR",
+    parser.add_argument("--notebooks-dir", default=str(PROJECT_NOTEBOOKS), metavar="DIR",
                         help="folder of the NN_*.ipynb notebooks (default: the project's notebooks/)")
     return parser
 
@@ -119,10 +121,18 @@ def _read_text(path: str) -> str:
 
 
 def discover_notebooks(folder: str | os.PathLike) -> dict[str, Path]:
-    """``{study id: notebook}`` for every ``NN_*.ipynb`` in ``folder``, in id order."""
+    """``{study id: notebook}`` in id order: the registry's notebooks for the project's own
+    notebooks folder (each must be there), else every ``NN_*.ipynb`` in ``folder`` (a folder of
+    copies or of other notebooks)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidConfigError(f"notebooks folder {str(folder)!r} does not exist")
+    if folder.resolve() == PROJECT_NOTEBOOKS.resolve():
+        missing = [study.notebook for study in STUDIES if not (folder / study.notebook).is_file()]
+        if missing:
+            raise InvalidConfigError(f"registered notebooks missing from {str(folder)!r}: {', '.join(missing)} "
+                                     "(helpers/studies/registry.py lists them)")
+        return {study.id: folder / study.notebook for study in STUDIES}
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         match = _NOTEBOOK_NAME.match(path.name)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from helpers.batch.reports import StudyResult
+from helpers.batch.records import StudyResult
 
 STAGGER_SECONDS = 3.0  # between child starts: avoids the kernel-port race
 POLL_SECONDS = 0.2

@@ -12,16 +12,14 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.records import StudyResult
 from helpers.batch.results import difference_points, results_rows, results_table_html
 from helpers.io import write_atomic
-from helpers.uncertainty import RULE
+from helpers.statistics.uncertainty import RULE
 from helpers.units import PERCENT_PER_UNIT
-
-STATUSES = ("ok", "failed")
 
 # lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed).
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
@@ -29,55 +27,6 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {% block html_head_js_mathjax %}{% endblock %}
 {% block html_head_js_mermaidjs %}{% endblock %}
 """
-
-
-@dataclass(frozen=True)
-class StudyResult:
-    """What the batch runner records about one study notebook.
-
-    Paths are relative to the profile's output folder (where ``index.html`` lives), so the
-    index's links keep working when the folder is moved or zipped.
-    """
-
-    study: str
-    notebook: str
-    status: str
-    wall_seconds: float
-    report: str | None = None
-    executed_notebook: str | None = None
-    log: str | None = None
-    error_name: str | None = None
-    error_message: str | None = None
-    error_cell: int | None = None
-    finished: str | None = None  # local date and time the study ended
-    title: str | None = None
-    headline: list[dict[str, Any]] = field(default_factory=list)
-    reduced_data: bool = False
-    data_notes: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
-    seeds: list[int] = field(default_factory=list)
-    profile: str | None = None
-    run_patterns: list[str] | None = None  # the study ran in part: only the runs matching these
-    fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch.state)
-    reused: bool = False  # unchanged since its last successful run, so not rerun this time
-
-
-def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The fields of a study's ``metrics.json`` that the index shows (empty when there is none)."""
-    if not metrics:
-        return {}
-    runs = metrics.get("runs") or {}
-    devices = sorted({str(run["device"]) for run in runs.values() if isinstance(run, Mapping) and run.get("device")})
-    return {
-        "title": metrics.get("title"),
-        "headline": list(metrics.get("headline") or []),
-        "reduced_data": bool(metrics.get("reduced_data", False)),
-        "data_notes": list(metrics.get("data_notes") or []),
-        "devices": devices,
-        "seeds": list(metrics.get("seeds") or []),
-        "profile": metrics.get("profile"),
-        "run_patterns": list(metrics["run_patterns"]) if metrics.get("run_patterns") else None,
-    }
 
 
 def format_percent(value: float | None, unit: str = "fraction", *, difference: bool = False) -> str:

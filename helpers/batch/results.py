@@ -8,12 +8,11 @@ import csv
 import html
 import io
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from helpers.batch.records import StudyResult
 from helpers.units import PERCENT_PER_UNIT
 
-if TYPE_CHECKING:  # reports imports this module; the type is only named here
-    from helpers.batch.reports import StudyResult
 
 
 def difference_points(paper: float | None, this_run: float | None, unit: str = "fraction") -> float | None:

@@ -34,7 +34,8 @@ from typing import Any, TextIO
 from helpers.batch import parallel
 from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
-from helpers.batch.reports import StudyResult, build_index_html, metrics_summary, render_report, summary_table
+from helpers.batch.records import StudyResult, metrics_summary
+from helpers.batch.reports import build_index_html, render_report, summary_table
 from helpers.batch.results import results_csv, results_rows
 from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
                                  record_failed_attempt, remove_stale, staging_folder, study_fingerprint)

@@ -21,7 +21,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from helpers.batch.reports import StudyResult
+from helpers.batch.records import StudyResult
 from helpers.data.locate import data_identity, locate_dataset
 from helpers.errors import HelpersError
 from helpers.io import read_json, write_json

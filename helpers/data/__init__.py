@@ -1,11 +1,12 @@
 """Datasets by name, splits, subsets, normalisation constants and on-device batch augmentation.
 
-``load_dataset(name, ...)`` returns an :class:`ImageDataset` of uint8 tensors; ``augment_batch``
-and ``normalize`` turn a batch of them into model input on whatever device it lives on.
+``load_dataset(name, DataOptions(...))`` returns an :class:`ImageDataset` of uint8 tensors;
+``augment_batch`` and ``normalize`` turn a batch of them into model input on whatever device it
+lives on.
 
 The names below are imported on first use (PEP 562), so that the torch-free modules of this
-package (:mod:`helpers.data.locate`, :mod:`helpers.data.constants`) can be used by the batch
-tooling without loading torch.
+package (:mod:`helpers.data.locate`, :mod:`helpers.data.constants`, :mod:`helpers.data.options`)
+can be used by the batch tooling without loading torch.
 """
 
 from importlib import import_module
@@ -16,12 +17,12 @@ _EXPORTS = {
     "HALF_STATS": "helpers.data.constants",
     "IMAGENET_STATS": "helpers.data.constants",
     "ImageDataset": "helpers.data.arrays",
+    "DataOptions": "helpers.data.options",
     "augment_batch": "helpers.data.augment",
     "mixup": "helpers.data.augment",
     "normalize": "helpers.data.augment",
     "available_datasets": "helpers.data.datasets",
     "balanced_subset": "helpers.data.datasets",
-    "check_dataset_options": "helpers.data.datasets",
     "load_dataset": "helpers.data.datasets",
     "resize_images": "helpers.data.datasets",
     "stratified_split": "helpers.data.datasets",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, replace
@@ -87,11 +88,8 @@ def read_caltech_folder(
             images.append(pixels)
             labels.append(label)
     if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} file(s) under {folder} that do not decode as images: "
-            f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}",
-            stacklevel=4,
-        )
+        _warn_caller(f"skipped {len(skipped)} file(s) under {folder} that do not decode as images: "
+                     f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
     if not images:
         raise CorruptDataError(f"{folder}: no decodable image in any category folder ({len(skipped)} skipped)")
     result = FolderImages(
@@ -177,6 +175,16 @@ def _write_cache(path: Path, result: FolderImages, fingerprint: str) -> bool:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:  # a read-only cache location costs speed, not correctness
-        warnings.warn(f"could not write the Caltech-101 cache {path}: {error}", stacklevel=5)
+        _warn_caller(f"could not write the Caltech-101 cache {path}: {error}")
         return False
     return True
+
+
+def _warn_caller(message: str) -> None:
+    """Warn, pointing at the first caller outside helpers/data (whoever called load_dataset or
+    read_caltech_folder), however deep inside the package the warning is raised."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2  # level 2: the function that called this one
+    while frame.f_back is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, stacklevel=level)

@@ -1,9 +1,10 @@
 """Datasets by name: :func:`load_dataset` finds, reads, splits, subsets and resizes one, once.
 
-Where data is looked for: ``data_dir``, then ``$HELPERS_DATA_DIR``, then the project's ``data/``
-folder, each in torchvision's layout or as ``<name>.npz`` (see :mod:`helpers.data.locate`). The
-embedded samples in ``data/samples`` are read only with ``samples=True``, and data read from them
-gets a note saying so.
+What the data is loaded as is a :class:`~helpers.data.options.DataOptions`; where it comes from
+is ``load_dataset``'s own arguments. Where data is looked for: ``data_dir``, then
+``$HELPERS_DATA_DIR``, then the project's ``data/`` folder, each in torchvision's layout or as
+``<name>.npz`` (see :mod:`helpers.data.locate`). The embedded samples in ``data/samples`` are read
+only with ``samples=True``, and data read from them gets a note saying so.
 
 Caltech-101 has no official test split: from its folder, a stratified 20 % hold-out drawn with a
 fixed seed becomes ``x_test`` (study 4's random 0.8 / 0.2 split; that test split plays the paper's
@@ -13,7 +14,9 @@ fixed seed becomes ``x_test`` (study 4's random 0.8 / 0.2 split; that test split
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -22,14 +25,33 @@ from helpers.data import constants
 from helpers.data.arrays import ImageDataset
 from helpers.data.caltech import read_caltech_folder
 from helpers.data.locate import is_embedded_sample, locate_dataset
+from helpers.data.options import DATASETS, DataOptions, check_flag
 from helpers.data.readers import Splits, read_cifar, read_idx_dataset, read_npz
 from helpers.data.synthetic import make_synthetic
-from helpers.errors import InvalidConfigError, check_choice
+from helpers.errors import InvalidConfigError
 
-DATASETS = ("cifar10", "cifar100", "mnist", "fashion_mnist", "caltech101", "synthetic")
-NORMALIZATIONS = ("dataset", "half", "imagenet")
-GREY_DATASETS = ("mnist", "fashion_mnist")
 _RESIZE_CHUNK = 4096  # images per interpolation call: bounds the float32 working memory
+
+
+class _Arrays(NamedTuple):
+    """The splits' images and labels while the loader works on them (``None``: no validation split)."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+
+    def keep(self, split: str, index: torch.Tensor) -> _Arrays:
+        """Only the images and labels of ``split`` (train, val or test) at ``index``."""
+        images, labels = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+        return self._replace(**{f"x_{split}": images[index], f"y_{split}": labels[index]})
+
+    def map_images(self, change: Callable[[torch.Tensor], torch.Tensor]) -> _Arrays:
+        """Every split's images passed through ``change`` (the labels as they were)."""
+        return self._replace(x_train=change(self.x_train), x_test=change(self.x_test),
+                             x_val=None if self.x_val is None else change(self.x_val))
 
 
 def available_datasets() -> list[str]:
@@ -39,29 +61,24 @@ def available_datasets() -> list[str]:
 
 def load_dataset(
     name: str,
+    options: DataOptions | None = None,
     *,
     data_dir: str | os.PathLike | None = None,
     download: bool = False,
     samples: bool = False,
-    image_size: int | None = None,
-    to_rgb: bool = False,
-    normalization: str = "dataset",
-    val_fraction: float = 0.0,
-    train_per_class: int | None = None,
-    test_per_class: int | None = None,
-    seed: int = 0,
-    include_background: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    synthetic_options: dict | None = None,
+    **option_values: Any,
 ) -> ImageDataset:
     """Load dataset ``name`` as uint8 tensors with its class names and normalisation constants.
 
-    Steps, in order: read the official splits (Caltech-101: hold out 20 % as test); split
-    ``val_fraction`` of the training images off as a stratified validation set (seeded); keep
-    ``train_per_class`` / ``test_per_class`` images per class (seeded; classes with fewer keep
-    all), shrinking the validation set in proportion, ``train_per_class * val_fraction /
-    (1 - val_fraction)`` per class (at least 1); resize to ``image_size`` (bilinear, antialias,
-    rounded back to uint8); repeat grey to 3 channels if ``to_rgb``.
+    ``options`` (a :class:`~helpers.data.options.DataOptions`; its defaults when ``None``) say
+    what the data is loaded as; its fields may be given as keywords instead, for short
+    (``load_dataset("mnist", val_fraction=0.1)``), but not both. Steps, in order: read the
+    official splits (Caltech-101: hold out 20 % as test); split ``val_fraction`` of the training
+    images off as a stratified validation set (seeded); keep ``train_per_class`` /
+    ``test_per_class`` images per class (seeded; classes with fewer keep all), shrinking the
+    validation set in proportion, ``train_per_class * val_fraction / (1 - val_fraction)`` per
+    class (at least 1); resize to ``image_size`` (bilinear, antialias, rounded back to uint8);
+    repeat grey to 3 channels if ``to_rgb``.
 
     ``normalization='dataset'`` uses the published statistics in :mod:`helpers.data.constants`
     (computed from the training images for ``synthetic``); ``'half'`` uses 0.5 / 0.5 (study 1);
@@ -70,103 +87,94 @@ def load_dataset(
     With ``samples`` the embedded sample is read instead of the full dataset. ``origin`` of the
     result records where the data came from. Every argument is checked before any file is read.
     """
-    check_dataset_options(name, download=download, samples=samples, image_size=image_size, to_rgb=to_rgb,
-                          normalization=normalization, val_fraction=val_fraction, train_per_class=train_per_class,
-                          test_per_class=test_per_class, seed=seed, include_background=include_background,
-                          synthetic_options=synthetic_options)
+    options = _options(options, option_values)
+    options.check_for(name)
+    check_flag("download", download)
+    check_flag("samples", samples)
+    splits, source, origin, notes = _read_splits(name, options, data_dir=data_dir, download=download, samples=samples)
+    arrays = _Arrays(splits.x_train, splits.y_train, splits.x_test, splits.y_test)
+    for step in (_split_validation, _subset, _resize_and_repeat):  # each adds a note on what it did
+        arrays = step(arrays, options, notes)
+    mean, std = _normalization(name, options.normalization, arrays.x_train)
+    if options.normalization == "imagenet":
+        notes.append("normalised with ImageNet's statistics (for pretrained ImageNet weights), not the dataset's")
+    return ImageDataset(name=name, classes=splits.classes, mean=mean, std=std, **arrays._asdict(), source=source,
+                        notes=tuple(notes), origin=origin)
 
+
+def _options(options: DataOptions | None, option_values: dict[str, Any]) -> DataOptions:
+    """``options``, or the options given as keywords (checked as a spec's are), or the defaults."""
+    if options is not None and option_values:
+        raise InvalidConfigError(f"give the data options as a DataOptions or as keywords "
+                                 f"({', '.join(sorted(option_values))}), not both")
+    if options is not None and not isinstance(options, DataOptions):
+        raise InvalidConfigError(f"invalid options {options!r}: expected a DataOptions or None")
+    return options if options is not None else DataOptions.from_mapping(option_values)
+
+
+def _read_splits(
+    name: str, options: DataOptions, *, data_dir: str | os.PathLike | None, download: bool, samples: bool,
+) -> tuple[Splits, str, dict[str, Any], list[str]]:
+    """The official splits of ``name`` (generated for ``synthetic``), with the source line, the
+    origin and the notes that say where they came from."""
     if name == "synthetic":
-        splits, settings = make_synthetic(synthetic_options, seed=seed)
-        source = f"synthetic (generated, seed {seed}): {settings}"
+        splits, settings = make_synthetic(options.synthetic_options, seed=options.seed)
+        source = f"synthetic (generated, seed {options.seed}): {settings}"
         origin = {"dataset": name, "kind": "synthetic", "path": None, "samples": False}
         notes = [f"synthetic data: class prototypes, random shifts and noise, not real images ({settings})"]
     else:
         kind, path = locate_dataset(name, data_dir=data_dir, download=download, samples=samples)
         origin = {"dataset": name, "kind": kind, "path": str(path), "samples": bool(samples)}
-        splits, source, notes = _read(name, kind, path, image_size, include_background, cache_dir)
+        splits, source, notes = _read(name, kind, path, options)
         if is_embedded_sample(path):
             notes.append(_sample_note(name, splits))
-    notes += _official_size_note(name, splits)
+    return splits, source, origin, notes + _official_size_note(name, splits)
 
-    x_train, y_train, x_test, y_test = splits.x_train, splits.y_train, splits.x_test, splits.y_test
-    x_val = y_val = None
-    if val_fraction > 0:
-        train_index, val_index = stratified_split(y_train, val_fraction, seed)
-        x_val, y_val = x_train[val_index], y_train[val_index]
-        x_train, y_train = x_train[train_index], y_train[train_index]
-        notes.append(f"validation split: {val_fraction:.0%} of the training images, stratified, seed {seed}")
-    if train_per_class is not None:
-        keep = balanced_subset(y_train, train_per_class, seed)
-        x_train, y_train = x_train[keep], y_train[keep]
-        if y_val is not None:
-            val_per_class = max(1, round(train_per_class * val_fraction / (1 - val_fraction)))
-            keep = balanced_subset(y_val, val_per_class, seed)
-            x_val, y_val = x_val[keep], y_val[keep]
-    if test_per_class is not None:
-        keep = balanced_subset(y_test, test_per_class, seed)
-        x_test, y_test = x_test[keep], y_test[keep]
-    if train_per_class is not None or test_per_class is not None:
-        notes.append(
-            f"class-balanced subset: {train_per_class or 'all'} train / {test_per_class or 'all'} test images "
-            f"per class (seed {seed}); {len(y_train)} train, {0 if y_val is None else len(y_val)} val, "
-            f"{len(y_test)} test"
-        )
 
-    height, width = x_train.shape[-2:]
-    if image_size is not None and (height, width) != (image_size, image_size):
-        x_train, x_val, x_test = (None if x is None else resize_images(x, image_size) for x in (x_train, x_val, x_test))
-        notes.append(f"resized from {height}x{width} to {image_size}x{image_size} (bilinear, antialias)")
-    if to_rgb and x_train.shape[1] == 1:
-        x_train, x_val, x_test = (None if x is None else x.repeat(1, 3, 1, 1) for x in (x_train, x_val, x_test))
+def _split_validation(arrays: _Arrays, options: DataOptions, notes: list[str]) -> _Arrays:
+    """``arrays`` with ``val_fraction`` of the training images split off, stratified and seeded."""
+    if options.val_fraction <= 0:
+        return arrays
+    train_index, val_index = stratified_split(arrays.y_train, options.val_fraction, options.seed)
+    arrays = arrays._replace(x_val=arrays.x_train[val_index], y_val=arrays.y_train[val_index])
+    arrays = arrays.keep("train", train_index)
+    notes.append(f"validation split: {options.val_fraction:.0%} of the training images, stratified, "
+                 f"seed {options.seed}")
+    return arrays
+
+
+def _subset(arrays: _Arrays, options: DataOptions, notes: list[str]) -> _Arrays:
+    """``arrays`` cut to ``train_per_class`` / ``test_per_class`` images per class, the validation
+    split shrunk in proportion to the training one."""
+    train, test, seed = options.train_per_class, options.test_per_class, options.seed
+    if train is None and test is None:
+        return arrays
+    if train is not None:
+        arrays = arrays.keep("train", balanced_subset(arrays.y_train, train, seed))
+        if arrays.y_val is not None:
+            val_per_class = max(1, round(train * options.val_fraction / (1 - options.val_fraction)))
+            arrays = arrays.keep("val", balanced_subset(arrays.y_val, val_per_class, seed))
+    if test is not None:
+        arrays = arrays.keep("test", balanced_subset(arrays.y_test, test, seed))
+    notes.append(
+        f"class-balanced subset: {train or 'all'} train / {test or 'all'} test images per class (seed {seed}); "
+        f"{len(arrays.y_train)} train, {0 if arrays.y_val is None else len(arrays.y_val)} val, "
+        f"{len(arrays.y_test)} test"
+    )
+    return arrays
+
+
+def _resize_and_repeat(arrays: _Arrays, options: DataOptions, notes: list[str]) -> _Arrays:
+    """``arrays`` resized to ``image_size`` and, with ``to_rgb``, grey repeated to 3 channels."""
+    height, width = arrays.x_train.shape[-2:]
+    size = options.image_size
+    if size is not None and (height, width) != (size, size):
+        arrays = arrays.map_images(lambda images: resize_images(images, size))
+        notes.append(f"resized from {height}x{width} to {size}x{size} (bilinear, antialias)")
+    if options.to_rgb and arrays.x_train.shape[1] == 1:
+        arrays = arrays.map_images(lambda images: images.repeat(1, 3, 1, 1))
         notes.append("grey images repeated to 3 channels")
-
-    mean, std = _normalization(name, normalization, x_train)
-    if normalization == "imagenet":
-        notes.append("normalised with ImageNet's statistics (for pretrained ImageNet weights), not the dataset's")
-    return ImageDataset(
-        name=name, classes=splits.classes, mean=mean, std=std,
-        x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, x_val=x_val, y_val=y_val,
-        source=source, notes=tuple(notes), origin=origin,
-    )  # fmt: skip
-
-
-def check_dataset_options(
-    name: str,
-    *,
-    download: bool = False,
-    samples: bool = False,
-    image_size: int | None = None,
-    to_rgb: bool = False,
-    normalization: str = "dataset",
-    val_fraction: float = 0.0,
-    train_per_class: int | None = None,
-    test_per_class: int | None = None,
-    seed: int = 0,
-    include_background: bool = False,
-    synthetic_options: dict | None = None,
-    cache_dir: str | os.PathLike | None = None,
-) -> None:
-    """Raise naming the bad value when an option of :func:`load_dataset` is invalid; reads no file."""
-    check_choice("dataset", name, DATASETS)
-    check_choice("normalization", normalization, NORMALIZATIONS)
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 <= val_fraction < 1:
-        raise InvalidConfigError(f"invalid val_fraction {val_fraction!r}: expected a number in [0, 1)")
-    sizes = {"image_size": image_size, "train_per_class": train_per_class, "test_per_class": test_per_class}
-    for key, value in sizes.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise InvalidConfigError(f"invalid {key} {value!r}: expected a positive integer or None")
-    for key, value in {"download": download, "samples": samples, "to_rgb": to_rgb,
-                       "include_background": include_background}.items():
-        if not isinstance(value, bool):
-            raise InvalidConfigError(f"invalid {key} {value!r}: expected True or False")
-    if normalization == "imagenet" and name in GREY_DATASETS and not to_rgb:
-        raise InvalidConfigError(f"normalization 'imagenet' needs RGB images, but {name} is grey; add to_rgb=True "
-                                 "or choose normalization 'dataset' or 'half'")
-    if synthetic_options is not None and name != "synthetic":
-        raise InvalidConfigError(f"synthetic_options apply only to the 'synthetic' dataset, not {name!r}")
-
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidConfigError(f"invalid seed {seed!r}: expected an integer")
+    return arrays
 
 
 def stratified_split(labels: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -228,18 +236,18 @@ def _check_labels(labels: torch.Tensor) -> torch.Tensor:
     return labels
 
 
-def _read(
-    name: str, kind: str, path: Path, image_size: int | None, include_background: bool,
-    cache_dir: str | os.PathLike | None,
-) -> tuple[Splits, str, list[str]]:
+def _read(name: str, kind: str, path: Path, options: DataOptions) -> tuple[Splits, str, list[str]]:
+    """The splits of ``name`` read from ``path`` (a folder or file of layout ``kind``), their
+    source line and the notes on how they were read."""
     if kind == "idx":
         return read_idx_dataset(path, constants.CLASS_NAMES[name]), f"IDX files in {path}", []
     if kind == "cifar":
         return read_cifar(path.parent, name), f"official pickle batches in {path}", []
     if kind == "npz":
         return read_npz(path), f"npz archive {path}", []
-    size = image_size or constants.CALTECH101_DEFAULT_SIZE
-    folder = read_caltech_folder(path, image_size=size, include_background=include_background, cache_dir=cache_dir)
+    size = options.image_size or constants.CALTECH101_DEFAULT_SIZE
+    folder = read_caltech_folder(path, image_size=size, include_background=options.include_background,
+                                 cache_dir=options.cache_dir)
     train_index, test_index = stratified_split(
         folder.labels, constants.CALTECH101_TEST_FRACTION, constants.CALTECH101_SPLIT_SEED
     )
@@ -247,7 +255,7 @@ def _read(
         f"images decoded to RGB, shorter side resized to {size} px and centre-cropped to {size}x{size}",
         f"no official test split: a stratified {constants.CALTECH101_TEST_FRACTION:.0%} hold-out "
         f"(fixed seed {constants.CALTECH101_SPLIT_SEED}) is the test split, the paper's validation set",
-        "BACKGROUND_Google included as a class" if include_background else "BACKGROUND_Google excluded",
+        "BACKGROUND_Google included as a class" if options.include_background else "BACKGROUND_Google excluded",
     ]
     if folder.skipped:
         skipped = ", ".join(folder.skipped[:5])

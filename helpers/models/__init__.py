@@ -11,11 +11,8 @@ Importing this package registers every family (the imports below); it does nothi
 
 from helpers.errors import UnknownOptionError
 from helpers.models import alexnet, lenet, resnet, vgg  # noqa: F401  (imported to register their models)
-from helpers.models.registry import (
-    available_models,
-    create_model,
-    register_model,
-)
+from helpers.models.factory import create_model
+from helpers.models.registry import available_models, register_model
 from helpers.models.pretrained import WeightsReport, load_weights
 from helpers.models.resnet import BasicBlock, Bottleneck, ResNet
 from helpers.models.summary import count_parameters, format_summary, summary, summary_totals

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +36,7 @@ import torch
 from helpers import __version__
 from helpers.commands import OneLineArgumentParser, run_command
 from helpers.config import TrainConfig
-from helpers.data import available_datasets, check_dataset_options, load_dataset
+from helpers.data import available_datasets, load_dataset
 from helpers.data.constants import CLASS_NAMES
 from helpers.data.locate import locate_dataset, search_dirs
 from helpers.device import resolve_device
@@ -113,8 +112,8 @@ def _run(arguments: argparse.Namespace) -> int:
                 metrics = load_run(out, spec).metrics  # raises, naming the fields, if the settings differ
                 message = f"{out} already holds this finished run (pass --force to retrain it):\n"
             else:
-                data = load_dataset(spec.dataset, data_dir=arguments.data_dir, download=arguments.download,
-                                    samples=arguments.samples, **spec.data_options)
+                data = load_dataset(spec.dataset, spec.data_options, data_dir=arguments.data_dir,
+                                    download=arguments.download, samples=arguments.samples)
                 if distributed.is_main:
                     print(describe_origin(data), flush=True)
                 metrics = execute_run(spec, data, out, force=arguments.force).metrics
@@ -133,11 +132,7 @@ def _run(arguments: argparse.Namespace) -> int:
 
 def _check_spec(spec: RunSpec) -> None:
     """Every dataset and model option of ``spec``, checked before a folder is created."""
-    valid = sorted(set(inspect.signature(check_dataset_options).parameters) - {"name", "download", "samples"})
-    unknown = sorted(set(spec.dataset_options) - set(valid))
-    if unknown:
-        raise InvalidConfigError(f"unknown dataset option(s) {', '.join(unknown)}; valid options: {', '.join(valid)}")
-    check_dataset_options(spec.dataset, **spec.data_options)
+    spec.data_options.check_for(spec.dataset)  # data_options refuses unknown and invalid options
     num_classes = len(CLASS_NAMES.get(spec.dataset, range(DEFAULT_CLASS_COUNT)))
     # Builds no weights: only the options are checked, and a --weights file is read and matched
     # against the model (downloaded first, for "imagenet"), so that a wrong one stops here.

@@ -5,7 +5,8 @@ from what they set so that the command line cannot lag the library:
   ``metadata["help"]``);
 - every option of :class:`~helpers.models.ResNet`, its help the class docstring's ``Args``, and
   ``--weights`` (:func:`~helpers.models.create_model`'s pretrained weights);
-- every option of :func:`helpers.data.load_dataset`, its help from :data:`DATASET_HELP`.
+- every :class:`~helpers.data.DataOptions` field (the options of :func:`helpers.data.load_dataset`)
+  but the seed, its help the field's documentation (its ``metadata["help"]``).
 
 Each flag is ``--`` and the name with ``-`` for ``_``; booleans take ``--x/--no-x``. A flag not
 given leaves its value out (``None``), so :func:`given_options` returns only what was typed and a
@@ -26,28 +27,16 @@ import typing
 from typing import Any
 
 from helpers.config import DEVICES, OPTIMIZERS, PRECISIONS, PROGRESS_MODES, SCHEDULERS, TrainConfig, augmentation_names
-from helpers.data.datasets import NORMALIZATIONS, check_dataset_options
+from helpers.data.options import NORMALIZATIONS, DataOptions
 from helpers.models.alexnet import AlexNet
 from helpers.models.pretrained import WEIGHTS_CHOICES
 from helpers.models.resnet import BLOCK_TYPES, RESNET_OPTIONS, STEMS, ResNet
 
 CONFIG, MODEL, DATASET = "config", "model", "dataset"  # the parts of a run spec the flags set
-# Dataset options set otherwise: the dataset's name, --download and --samples have their own flags
-# (they choose where data comes from, not what a run is), and the subsets and splits are drawn with
-# the config's seed.
-DATASET_OPTIONS_SET_ELSEWHERE = ("name", "download", "samples", "seed")
-DATASET_HELP = {
-    "image_size": "resize every image to this square size in pixels (bilinear, antialiased)",
-    "to_rgb": "repeat grey images to 3 channels",
-    "normalization": "normalisation constants: the dataset's published statistics (dataset), 0.5 / 0.5 (half) "
-                     "or ImageNet's (imagenet; the default with --weights)",
-    "val_fraction": "stratified validation split: this share of the training images, seeded",
-    "train_per_class": "class-balanced subset: this many training images per class",
-    "test_per_class": "class-balanced subset: this many test images per class",
-    "include_background": "Caltech-101: keep the BACKGROUND_Google category",
-    "synthetic_options": "the synthetic dataset's settings as a JSON object",
-    "cache_dir": "folder for decoded images (Caltech-101), so a second load skips decoding",
-}
+# DataOptions fields without a flag: the subsets and splits are drawn with the config's seed. (The
+# dataset's name, --download and --samples, which choose where data comes from, not what a run is,
+# are load_dataset's own arguments and have flags of their own.)
+DATASET_OPTIONS_SET_ELSEWHERE = ("seed",)
 CHOICES = {
     (CONFIG, "optimizer"): OPTIMIZERS, (CONFIG, "scheduler"): SCHEDULERS, (CONFIG, "device"): DEVICES,
     (CONFIG, "precision"): PRECISIONS, (CONFIG, "progress"): PROGRESS_MODES,
@@ -105,22 +94,16 @@ def other_model_options() -> dict[str, tuple[Any, str]]:
 
 
 def add_dataset_options(parser: argparse.ArgumentParser) -> None:
-    """A flag for every option of :func:`helpers.data.load_dataset` except those set otherwise
-    (:data:`DATASET_OPTIONS_SET_ELSEWHERE`), with ``--limit-train/--limit-test``: a subset of N
-    images in all, converted to images per class."""
+    """A flag for every :class:`~helpers.data.DataOptions` field except those set otherwise
+    (:data:`DATASET_OPTIONS_SET_ELSEWHERE`), its help the field's documentation, with
+    ``--limit-train/--limit-test``: a subset of N images in all, converted to images per class."""
     group = parser.add_argument_group("data", "helpers.data.load_dataset's options")
-    hints = typing.get_type_hints(check_dataset_options)
-    for name in dataset_option_names():
-        _add(group, DATASET, name, hints[name], DATASET_HELP[name])
+    hints = typing.get_type_hints(DataOptions)
+    for field in dataclasses.fields(DataOptions):
+        if field.name not in DATASET_OPTIONS_SET_ELSEWHERE:
+            _add(group, DATASET, field.name, hints[field.name], field.metadata["help"])
     group.add_argument("--limit-train", type=int, metavar="N", help="class-balanced subset of N training images")
     group.add_argument("--limit-test", type=int, metavar="N", help="class-balanced subset of N test images")
-
-
-def dataset_option_names() -> tuple[str, ...]:
-    """The dataset options that have a flag: every parameter of :func:`check_dataset_options`
-    (which checks :func:`load_dataset`'s), less those set otherwise."""
-    return tuple(name for name in inspect.signature(check_dataset_options).parameters
-                 if name not in DATASET_OPTIONS_SET_ELSEWHERE)
 
 
 def given_options(arguments: argparse.Namespace, part: str) -> dict[str, Any]:

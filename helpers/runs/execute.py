@@ -114,7 +114,7 @@ def run_all(
             outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
                                                       download=download, samples=samples, force=force))
             continue
-        key = repr((spec.dataset, sorted(spec.data_options.items())))
+        key = repr((spec.dataset, spec.data_options))
         if key not in datasets:
             datasets[key] = _load(spec, data_dir=data_dir, download=download, samples=samples,
                                   synthetic_stand_in=synthetic_stand_in)
@@ -134,10 +134,10 @@ def describe_origin(data: ImageDataset) -> str:
 
 def _check_normalization(spec: RunSpec, data: ImageDataset) -> None:
     """Refuse data not normalised with ImageNet's statistics when the spec's data options ask for them."""
-    if spec.data_options.get("normalization") == "imagenet" and (data.mean, data.std) != (IMAGENET_MEAN, IMAGENET_STD):
+    if spec.data_options.normalization == "imagenet" and (data.mean, data.std) != (IMAGENET_MEAN, IMAGENET_STD):
         raise InvalidConfigError(
             f"run {spec.run_id} wants ImageNet's normalisation (for its pretrained weights), but its data has "
-            f"mean {data.mean}, std {data.std}; load the data with load_dataset(..., **spec.data_options)")
+            f"mean {data.mean}, std {data.std}; load the data with load_dataset(..., spec.data_options)")
 
 
 def remove_leftover_temporaries(folder: Path) -> None:
@@ -148,12 +148,12 @@ def remove_leftover_temporaries(folder: Path) -> None:
 
 
 def _load(spec: RunSpec, *, data_dir, download: bool, samples: bool, synthetic_stand_in: bool) -> ImageDataset:
+    options = spec.data_options
     try:
-        return load_dataset(spec.dataset, data_dir=data_dir, download=download, samples=samples,
-                            **spec.data_options)
+        return load_dataset(spec.dataset, options, data_dir=data_dir, download=download, samples=samples)
     except DataNotFoundError:
         if not synthetic_stand_in:
             raise
-    return synthetic_stand_in_for(spec.dataset, spec.data_options)
+    return synthetic_stand_in_for(spec.dataset, options)
 
 

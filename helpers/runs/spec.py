@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_differences
+from helpers.data.options import DataOptions
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
 
@@ -27,9 +28,10 @@ WEIGHTS_NAME = "model.pt"  # the trained model's state dict, once finished
 class RunSpec:
     """Everything that defines one training run, as plain data.
 
-    ``dataset_options`` are keyword arguments of :func:`helpers.data.load_dataset` (other than
-    ``data_dir``); ``model_options`` of :func:`helpers.models.create_model` (``weights`` among
-    them: a path or ``"imagenet"``); ``labels`` are display names for tables (for example
+    ``dataset_options`` are the :class:`~helpers.data.DataOptions` fields that the run sets, as a
+    plain dict (what ``spec.json`` records; :attr:`data_options` is their checked, typed form);
+    ``model_options`` are keyword arguments of :func:`helpers.models.create_model` (``weights``
+    among them: a path or ``"imagenet"``); ``labels`` are display names for tables (for example
     ``{"model": "ResNet-18", "stem": "imagenet"}``).
     """
 
@@ -57,14 +59,15 @@ class RunSpec:
                    **{key: dict(data.get(key) or {}) for key in optional})
 
     @property
-    def data_options(self) -> dict[str, Any]:
+    def data_options(self) -> DataOptions:
         """The options the run's data is loaded with: ``dataset_options``, plus
         ``normalization="imagenet"`` when the model starts from pretrained ``weights`` and the
         options name no normalisation (pretrained tensors expect inputs normalised as in their
-        ImageNet training)."""
-        if self.model_options.get("weights") is not None and "normalization" not in self.dataset_options:
-            return {**self.dataset_options, "normalization": "imagenet"}
-        return dict(self.dataset_options)
+        ImageNet training). Unknown or invalid options raise ``InvalidConfigError``."""
+        options = dict(self.dataset_options)
+        if self.model_options.get("weights") is not None and "normalization" not in options:
+            options["normalization"] = "imagenet"
+        return DataOptions.from_mapping(options)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (what ``spec.json`` holds)."""

@@ -1,31 +1,34 @@
 """The studies: per study, the runs each profile trains, the paper's numbers, tables and figures.
 
-- :mod:`helpers.studies.common.parameters`: profiles and a notebook's checked parameters (no torch).
-- :mod:`helpers.studies.common.recipes`: a study's training recipe per profile, resolved into the
-  configs that train and the sources ("paper" or "chosen") its settings table shows.
-- :mod:`helpers.studies.common.running`: a study's runs executed with the notebook's parameters.
-- :mod:`helpers.studies.common.summaries`: pure summaries of a study's runs (means over seeds, tables).
-- :mod:`helpers.studies.common.recording`: the data banner, and saving tables, figures and metrics.
-- :mod:`helpers.studies.common.display`: how a notebook shows a table.
-- :mod:`helpers.studies.studyN`: study N, every one of the same shape (below), with its paper's
-  models and reported numbers in ``studyN_paper``; where a study outgrows one file, one more job
-  has its own module: ``study3_figures``, ``study4_tables``, ``study5_grid`` (the tuning phase)
-  and ``study5_layers`` (the paper's layer tables).
-- :mod:`helpers.studies.estimate`: FLOP-based GPU time estimates of each profile.
+- :mod:`helpers.studies.registry`: the one list of studies (id, title, notebook, package,
+  datasets); everything that needs the studies reads it.
+- :mod:`helpers.studies.common`: what every study uses (parameters and profiles, recipes,
+  running a plan, selection, summaries, verdicts, rankings, recording, display, start weights).
+- one package per study (``s01_depth``, ``s02_plain_nets``, ``s03_cross_dataset``,
+  ``s04_caltech_tweaks``, ``s05_small_resnets``), each with the same modules in the same roles:
+  ``paper`` (the paper's numbers, settings and claims, with where each comes from), ``recipe``
+  (profiles -> planned runs, and the settings table), ``tables``, ``figures``, ``findings``
+  (what the data says about each claim) and ``conclusion``; what only one study needs sits
+  beside them. A study package never imports another.
+- :mod:`helpers.studies.plan_command` (``python -m helpers.studies plan``) and
+  :mod:`helpers.studies.estimate` (FLOP-based GPU-time estimates of every study).
 
-Every study module has the constants ``STUDY_ID`` ("01") and ``TITLE`` and the functions
+Every study package exports the constants ``STUDY_ID`` ("01") and ``TITLE`` (from the registry)
+and the functions
 
 - ``plan(parameters) -> list[RunSpec]``: the runs of ``parameters.profile``, one per seed;
 - ``settings(parameters) -> DataFrame``: every setting with its value and source;
 - ``tables(outcomes) -> dict[str, DataFrame]`` and ``figures(outcomes) -> dict[str, Figure]``:
   everything the report shows, by the file name it is saved under;
-- ``headlines(outcomes) -> list[dict]``: the key numbers beside the paper's;
+- ``headlines(outcomes) -> list[dict]``: the key numbers beside the paper's, shown by the
+  shared ``headline_table``;
 - ``conclusion(outcomes, parameters) -> str``: what the runs say about the claim (markdown).
 
 ``outcomes`` are all of a study's finished runs. A study whose runs depend on earlier runs adds
 a tuning phase: ``tuning_plan(parameters)`` (the earlier runs) and ``tuned_values(outcomes)``
 (what they chose), passed on with ``parameters.with_tuned(...)`` to ``plan`` (study 5: a grid
-search over ResNetLarge's learning rate and momentum).
+search over ResNetLarge's learning rate and momentum). ``tests/studies/test_studies.py`` sweeps
+the registry and checks every package against this contract.
 
 Run ids (folder names under ``<output_dir>/runs``) are the run's labels, lower-case, joined by
 ``_``, then ``_seed<N>``: ``resnet18_imagenet_seed0``, ``model_a_c_l_seed1``. They depend on

@@ -21,11 +21,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from helpers.data.constants import CALTECH101_TEST_FRACTION, CLASS_NAMES, OFFICIAL_SIZES
 from helpers.models import create_model
 from helpers.runs import RunSpec
-from helpers.studies import study1, study2, study3, study4, study5
 from helpers.studies.common.parameters import StudyParameters
+from helpers.studies.registry import STUDIES
 
-STUDIES: dict[str, ModuleType] = {"study1": study1, "study2": study2, "study3": study3, "study4": study4,
-                                  "study5": study5}
 CALTECH101_IMAGES = 8_677  # object categories, BACKGROUND_Google excluded (see DATASET_STATS)
 NATURAL_SIZE = {"mnist": 28, "fashion_mnist": 28, "caltech101": 64}  # others (CIFAR): 32
 # ASSUMED achieved training rates in TFLOP/s for small-image CNNs in mixed precision: about 25 % of
@@ -118,11 +116,11 @@ def _significant(value: float, digits: int = 2) -> float:
 def estimates_table(*, profiles: tuple[str, ...] = ("quick", "paper"), seeds: tuple[int, ...] = (0,)) -> pd.DataFrame:
     """A row per study x profile: runs, epochs, PFLOP and estimated hours on each assumed GPU."""
     rows = []
-    for name, module in STUDIES.items():
+    for study in STUDIES:
         for profile in profiles:
-            estimate = estimate_study(module, profile, achieved_tflops=1.0, seeds=seeds)
+            estimate = estimate_study(study.module(), profile, achieved_tflops=1.0, seeds=seeds)
             low, high = estimate["epochs"]
-            row = {"study": name, "profile": profile, "runs": estimate["runs"],
+            row = {"study": study.id, "profile": profile, "runs": estimate["runs"],
                    "epochs": str(low) if low == high else f"{low}-{high}",
                    "batch": "/".join(map(str, estimate["batch_sizes"])), "precision": "/".join(estimate["precisions"]),
                    "PFLOP": _significant(estimate["pflop"])}

@@ -63,7 +63,7 @@ def find_study(study_id: str) -> Study:
     for study in STUDIES:
         if study.id == key:
             return study
-    raise UnknownNameError("study", study_id, study_ids())
+    raise UnknownNameError("study id", study_id, study_ids())
 
 
 def study_of_package(module_name: str) -> Study:

@@ -18,7 +18,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers import batch
-from helpers.batch.reports import StudyResult, build_index_html, metrics_summary
+from helpers.batch.records import StudyResult, metrics_summary
+from helpers.batch.reports import build_index_html
 from helpers.batch.results import difference_points
 
 PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper

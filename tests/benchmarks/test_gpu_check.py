@@ -114,13 +114,14 @@ def test_missing_data_folder_is_refused_in_one_line(tmp_path):
 
 def test_model_inputs_cover_every_input_the_studies_train_on():
     from gpu_check_correctness import MODEL_INPUTS
-    from helpers.studies.estimate import NATURAL_SIZE, STUDIES, study_specs
+    from helpers.studies.estimate import NATURAL_SIZE, study_specs
+    from helpers.studies.registry import STUDIES
 
     checked = {(model, channels, size) for model, inputs in MODEL_INPUTS.items() for channels, size, *_ in inputs}
     trained = set()
-    for study in STUDIES.values():
+    for study in STUDIES:
         for profile in ("quick", "paper"):
-            for spec in study_specs(study, profile):
+            for spec in study_specs(study.module(), profile):
                 options = spec.dataset_options
                 grey = spec.dataset in ("mnist", "fashion_mnist") and not options.get("to_rgb", False)
                 size = options.get("image_size") or NATURAL_SIZE.get(spec.dataset, 32)
@@ -130,7 +131,7 @@ def test_model_inputs_cover_every_input_the_studies_train_on():
 
 def test_time_to_accuracy_uses_study1s_quick_recipe():
     from gpu_check_speed import STUDY1_QUICK, STUDY1_QUICK_MODEL
-    from helpers.studies import study1
+    from helpers.studies import s01_depth as study1
     from helpers.studies.estimate import study_specs
 
     assert STUDY1_QUICK == study1.RECIPE.fields("quick")

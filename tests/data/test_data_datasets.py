@@ -1,7 +1,10 @@
-"""helpers.data.datasets: load_dataset's argument checks and options, splits, class-balanced
-subsets, resizing and normalisation constants."""
+"""helpers.data.datasets and helpers.data.options: load_dataset's argument checks and options
+(DataOptions, or the same fields as keywords), splits, class-balanced subsets, resizing and
+normalisation constants."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 import torch
@@ -9,6 +12,7 @@ import torch
 from data_support import make_mnist, npz_arrays, write_npz
 from data_support import isolated_lookup  # noqa: F401 - autouse: no test sees the real data folders
 from helpers.data import (
+    DataOptions,
     ImageDataset,
     available_datasets,
     balanced_subset,
@@ -19,25 +23,60 @@ from helpers.data import (
 )
 from helpers.errors import InvalidConfigError, UnknownNameError
 
+ARGUMENT_MISTAKES = [
+    ({"name": "imagenet"}, UnknownNameError, "unknown dataset 'imagenet'; valid choices: caltech101"),
+    ({"normalization": "zscore"}, UnknownNameError, "unknown normalization 'zscore'; valid choices: dataset, half"),
+    ({"name": "mnist", "normalization": "imagenet"}, InvalidConfigError, "needs RGB images, but mnist is grey"),
+    ({"val_fraction": 1.0}, InvalidConfigError, "invalid val_fraction 1.0: expected a number in"),
+    ({"val_fraction": -0.1}, InvalidConfigError, "invalid val_fraction -0.1"),
+    ({"train_per_class": 0}, InvalidConfigError, "invalid train_per_class 0: expected a positive"),
+    ({"test_per_class": -5}, InvalidConfigError, "invalid test_per_class -5"),
+    ({"image_size": 0}, InvalidConfigError, "invalid image_size 0"),
+    ({"synthetic_options": {"num_classes": 3}}, InvalidConfigError, "synthetic_options apply only"),
+]
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "message"),
-    [
-        ({"name": "imagenet"}, UnknownNameError, "unknown dataset 'imagenet'; valid choices: caltech101"),
-        ({"normalization": "zscore"}, UnknownNameError, "unknown normalization 'zscore'; valid choices: dataset, half"),
-        ({"name": "mnist", "normalization": "imagenet"}, InvalidConfigError, "needs RGB images, but mnist is grey"),
-        ({"val_fraction": 1.0}, InvalidConfigError, "invalid val_fraction 1.0: expected a number in"),
-        ({"val_fraction": -0.1}, InvalidConfigError, "invalid val_fraction -0.1"),
-        ({"train_per_class": 0}, InvalidConfigError, "invalid train_per_class 0: expected a positive"),
-        ({"test_per_class": -5}, InvalidConfigError, "invalid test_per_class -5"),
-        ({"image_size": 0}, InvalidConfigError, "invalid image_size 0"),
-        ({"synthetic_options": {"num_classes": 3}}, InvalidConfigError, "synthetic_options apply only"),
-    ],
-)
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), ARGUMENT_MISTAKES)
 def test_arguments_checked_before_any_file_is_read(tmp_path, kwargs, error, message):
     kwargs = {"name": "cifar100", **kwargs}  # cifar100 is absent: reading would raise DataNotFoundError
     with pytest.raises(error, match=message):
         load_dataset(kwargs.pop("name"), data_dir=tmp_path, **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), ARGUMENT_MISTAKES)
+def test_data_options_refuse_the_same_mistakes_when_made_or_checked_for_a_dataset(kwargs, error, message):
+    kwargs = {"name": "cifar100", **kwargs}
+    name = kwargs.pop("name")
+    with pytest.raises(error, match=message):
+        DataOptions(**kwargs).check_for(name)
+
+
+def test_data_options_from_a_spec_mapping_and_back():
+    options = DataOptions.from_mapping({"image_size": 32, "val_fraction": 0, "synthetic_options": {"channels": 1}})
+    assert options == DataOptions(image_size=32, synthetic_options={"channels": 1})
+    assert isinstance(options.val_fraction, float)
+    assert DataOptions.from_mapping(options.to_dict()) == options and DataOptions.from_mapping({}) == DataOptions()
+    assert list(options.to_dict()) == [field.name for field in dataclasses.fields(DataOptions)]
+    options.to_dict()["synthetic_options"]["channels"] = 3  # a copy: the options stay as they were
+    assert options.synthetic_options == {"channels": 1}
+    with pytest.raises(InvalidConfigError, match=r"unknown dataset option\(s\) image_sise, per_class; valid "
+                                                 r"options: cache_dir, image_size, include_background, normalization"):
+        DataOptions.from_mapping({"image_sise": 32, "per_class": 2})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.seed = 1  # type: ignore[misc]
+    assert all(field.metadata["help"] for field in dataclasses.fields(DataOptions))
+
+
+def test_data_options_and_keywords_load_the_same_data(tmp_path):
+    write_npz(tmp_path / "cifar10.npz", **npz_arrays(train=300, test=60, classes=constants.CIFAR10_CLASSES))
+    typed = load_dataset("cifar10", DataOptions(val_fraction=0.2, train_per_class=8, seed=5), data_dir=tmp_path)
+    keywords = load_dataset("cifar10", data_dir=tmp_path, val_fraction=0.2, train_per_class=8, seed=5)
+    assert torch.equal(typed.x_train, keywords.x_train) and torch.equal(typed.y_val, keywords.y_val)
+    assert typed.notes == keywords.notes and typed.mean == keywords.mean
+    with pytest.raises(InvalidConfigError, match=r"as a DataOptions or as keywords \(seed\), not both"):
+        load_dataset("cifar10", DataOptions(), data_dir=tmp_path, seed=5)
+    with pytest.raises(InvalidConfigError, match="unknown dataset option"):
+        load_dataset("cifar10", data_dir=tmp_path, image_sise=8)
 
 
 def test_available_datasets():

@@ -1,4 +1,5 @@
-"""helpers.data.synthetic through load_dataset: deterministic, sized as asked, and learnable."""
+"""helpers.data.synthetic through load_dataset: deterministic, sized as asked, and learnable; and
+helpers.data.stand_in: synthetic data shaped like a dataset that is not there, saying so."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 import torch
 
 from data_support import isolated_lookup  # noqa: F401 - autouse: no test sees the real data folders
-from helpers.data import load_dataset
+from helpers.data import DataOptions, load_dataset
+from helpers.data.stand_in import synthetic_stand_in_for
 from helpers.errors import UnknownNameError
 
 
@@ -36,3 +38,14 @@ def test_synthetic_classes_are_learnable():
 def test_synthetic_rejects_unknown_option():
     with pytest.raises(UnknownNameError, match="synthetic option 'classes'"):
         load_dataset("synthetic", synthetic_options={"classes": 3})
+
+
+def test_a_stand_in_has_the_shape_classes_and_options_of_the_missing_dataset():
+    options = DataOptions(train_per_class=4, test_per_class=2, val_fraction=0.5, image_size=8, seed=3)
+    data = synthetic_stand_in_for("mnist", options)
+    assert data.name == "mnist" and data.num_classes == 10 and data.x_train.shape[1:] == (1, 8, 8)
+    assert data.sizes() == {"train": 40, "val": 40, "test": 20}
+    assert data.notes[0].startswith("SYNTHETIC STAND-IN for mnist") and data.origin["kind"] == "synthetic stand-in"
+    rgb = synthetic_stand_in_for("mnist", DataOptions(to_rgb=True, normalization="imagenet", image_size=8))
+    assert rgb.x_train.shape[1] == 3 and rgb.mean == (0.485, 0.456, 0.406)
+    assert synthetic_stand_in_for("cifar100", DataOptions(image_size=8)).sizes()["train"] == 5000

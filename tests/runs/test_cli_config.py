@@ -12,7 +12,7 @@ import torch
 
 import helpers
 from helpers.config import TrainConfig
-from helpers.data import check_dataset_options
+from helpers.data import DataOptions
 from helpers.io import write_json
 from helpers.models import ResNet, available_models
 from helpers.models.registry import model_builder
@@ -117,10 +117,13 @@ def test_every_option_of_every_registered_model_has_a_flag():
     assert spec.model_options == {"classifier_width": 256, "dropout": 0.0}
 
 
-def test_every_dataset_option_has_a_flag():
+def test_every_dataset_option_has_a_flag_documented_by_its_field():
     actions = _actions()
-    for name in inspect.signature(check_dataset_options).parameters:
-        assert name in DATASET_OPTIONS_SET_ELSEWHERE or actions[_flag(name)].dest == f"dataset.{name}", name
+    for field in dataclasses.fields(DataOptions):
+        if field.name not in DATASET_OPTIONS_SET_ELSEWHERE:
+            assert actions[_flag(field.name)].dest == f"dataset.{field.name}", field.name
+            assert actions[_flag(field.name)].help.startswith(field.metadata["help"]), field.name
+    assert DATASET_OPTIONS_SET_ELSEWHERE == ("seed",) and "--seed" in actions  # the config's seed draws the data
     spec = cli.spec_from_command_line([*BASE, "--to-rgb", "--normalization", "half", "--image-size", "40",
                                        "--val-fraction", "0.2", "--test-per-class", "3",
                                        "--synthetic-options", '{"image_size": 16}'])
@@ -155,6 +158,23 @@ def test_options_given_with_spec_override_its_values(tmp_path):
     assert spec.config == planned.config.replace(lr=0.2)
     assert spec.model_options == {"stem": "imagenet", "avg_down": True}
     assert spec.dataset_options == {"train_per_class": 5, "test_per_class": 3}
+
+
+@pytest.mark.parametrize("dataset, options, expected", [
+    ("synthetic", {"train_per_clas": 5}, "unknown dataset option(s) train_per_clas; valid options: cache_dir, "
+                                         "image_size, include_background, normalization, seed"),
+    ("mnist", {"synthetic_options": {"image_size": 8}}, "synthetic_options apply only to the 'synthetic' dataset"),
+    ("mnist", {"normalization": "imagenet"}, "normalization 'imagenet' needs RGB images, but mnist is grey"),
+])
+def test_a_spec_with_bad_dataset_options_is_refused_in_one_line(dataset, options, expected, tmp_path, capsys):
+    planned = RunSpec(run_id="planned", model="lenet5", dataset=dataset, config=TrainConfig(epochs=1),
+                      dataset_options=options)
+    write_json(tmp_path / "spec.json", planned.to_dict())
+    out = tmp_path / "run"
+    code = cli.main(["--spec", str(tmp_path / "spec.json"), "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 2 and len(error.strip().splitlines()) == 1 and expected in error, error
+    assert not out.exists()
 
 
 def test_version_names_the_library_and_torch(capsys):

@@ -10,7 +10,7 @@ import torch
 import torchvision
 
 from helpers.config import TrainConfig
-from helpers.data import load_dataset
+from helpers.data import DataOptions, load_dataset
 from helpers.errors import InvalidConfigError
 from helpers.runs import RunSpec, cli, execute_run
 
@@ -28,10 +28,11 @@ def resnet18_file(tmp_path_factory):
 def test_weights_reach_the_spec_and_bring_imagenet_normalization(resnet18_file):
     spec = cli.spec_from_command_line([*BASE, "--stem", "imagenet", "--weights", str(resnet18_file)])
     assert spec.model_options == {"stem": "imagenet", "weights": str(resnet18_file)}
-    assert "normalization" not in spec.dataset_options and spec.data_options["normalization"] == "imagenet"
+    assert "normalization" not in spec.dataset_options and spec.data_options.normalization == "imagenet"
     chosen = cli.spec_from_command_line([*BASE, "--weights", str(resnet18_file), "--normalization", "dataset"])
-    assert chosen.data_options["normalization"] == "dataset"
-    assert cli.spec_from_command_line(BASE).data_options == cli.spec_from_command_line(BASE).dataset_options
+    assert chosen.data_options.normalization == "dataset"
+    plain = cli.spec_from_command_line(BASE)
+    assert plain.data_options == DataOptions.from_mapping(plain.dataset_options)
 
 
 def test_command_line_fine_tunes_from_a_local_file(resnet18_file, tmp_path, capsys):

@@ -7,6 +7,7 @@ import pytest
 from helpers.config import TrainConfig
 from helpers.runs import RunSpec
 from helpers.studies import estimate
+from helpers.studies.registry import STUDIES
 
 
 def conv_macs(c_in: int, c_out: int, kernel: int, side: int) -> int:
@@ -46,8 +47,8 @@ def test_run_cost_scales_with_epochs_and_concat_original():
 
 def test_estimates_table_has_a_row_per_study_and_profile_with_positive_hours():
     table = estimate.estimates_table()
-    assert len(table) == 2 * len(estimate.STUDIES)
-    assert set(zip(table["study"], table["profile"])) == {(s, p) for s in estimate.STUDIES for p in ("quick", "paper")}
+    assert len(table) == 2 * len(STUDIES)
+    assert set(zip(table["study"], table["profile"])) == {(s.id, p) for s in STUDIES for p in ("quick", "paper")}
     hours = table[[column for column in table.columns if column.startswith("est. hours")]]
     assert hours.shape[1] == len(estimate.GPU_ASSUMPTIONS) and (hours > 0).all().all()
     assert (table["PFLOP"] > 0).all()

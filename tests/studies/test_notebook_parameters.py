@@ -10,9 +10,10 @@ import pytest
 
 from helpers.errors import InvalidConfigError
 from helpers.studies.common.parameters import assigned_names, reject_unknown_parameters
+from helpers.studies.registry import STUDIES
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("0[1-5]_*.ipynb"))
+NOTEBOOKS = [REPO / "notebooks" / study.notebook for study in STUDIES]
 COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "runs", "output_dir",
                      "torchrun_processes", "progress")
 # Every notebook's sections, in this order (tables and figures between Training and Recorded results).
@@ -88,5 +89,6 @@ def test_notebook_sections_come_in_the_common_order(path):
     assert positions[-2] - positions[-3] >= 3, headings  # tables and figures after the training
 
 
-def test_all_five_notebooks_are_checked():
-    assert [path.name[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_every_notebook_in_the_folder_is_a_registered_study():
+    assert sorted((REPO / "notebooks").glob("*.ipynb")) == sorted(NOTEBOOKS)
+    assert all(path.is_file() for path in NOTEBOOKS)

@@ -13,7 +13,10 @@ import pytest
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json
 from helpers.runs import RunSpec, cli
-from helpers.studies import plan_command, study2, study4, study5
+from helpers.studies import plan_command
+from helpers.studies import s02_plain_nets as study2
+from helpers.studies import s04_caltech_tweaks as study4
+from helpers.studies import s05_small_resnets as study5
 from helpers.studies.common.parameters import StudyParameters, check_parameters
 from helpers.studies.common.selection import run_names, select_runs
 

@@ -13,8 +13,11 @@ import pytest
 from helpers.config import TrainConfig
 from helpers.data.constants import CIFAR10_CLASSES
 from helpers.runs import RunOutcome, RunSpec, run_all
-from helpers.studies import study1, study1_contradictions
+from helpers.studies import s01_depth as study1
 from helpers.studies.common.parameters import CHOSEN, PAPER
+from helpers.studies.s01_depth import findings
+from helpers.studies.s01_depth.groups import groups_of
+from helpers.studies.s01_depth.paper import MODELS, PAPER_EPOCHS
 
 from study_support import SHARED_DATA, parameters
 
@@ -35,7 +38,7 @@ def outcome(model, stem, *, test_top1, train_top1=0.9, epochs=12, seed=0, train_
         "lr": 0.1,
     })
     confusion = np.eye(10, dtype=int) * 8 + 1
-    spec = RunSpec(run_id=f"{study1.MODELS[model]}_{stem}_seed{seed}", model=study1.MODELS[model], dataset="cifar10",
+    spec = RunSpec(run_id=f"{MODELS[model]}_{stem}_seed{seed}", model=MODELS[model], dataset="cifar10",
                    config=config or TrainConfig(epochs=epochs), model_options={"stem": stem},
                    labels={"model": model, "stem": stem, "seed": seed})
     metrics = {"params": 11_000_000 if model == "ResNet-18" else 23_000_000, "epochs": epochs, "num_train": 500,
@@ -111,7 +114,7 @@ def test_epoch_table_compares_the_epochs_this_run_reached(outcomes):
     table = study1.epoch_table(outcomes, "ResNet-18")
     assert list(table["stem"].unique()) == ["imagenet", "cifar"]
     imagenet = table[table["stem"] == "imagenet"].set_index("epoch")
-    assert list(imagenet.index) == list(study1.PAPER_EPOCHS)
+    assert list(imagenet.index) == list(PAPER_EPOCHS)
     assert imagenet.loc[1, "paper train loss"] == 1.8464
     assert imagenet.loc[1, "this run train loss"] == pytest.approx(2.0)
     assert imagenet.loc[11, "loss difference"] == pytest.approx(1.0 - 0.7212)
@@ -181,7 +184,7 @@ def test_tables_and_figures_cover_the_report(outcomes):
 
 
 def test_the_papers_overfitting_claim_against_its_own_gaps(outcomes):
-    table = study1_contradictions.overfitting_table(study1.groups_of(outcomes))
+    table = findings.overfitting_table(groups_of(outcomes))
     paper = table[table["where"].str.startswith("paper")].set_index("model")
     assert paper.loc["ResNet-18", "train - test (points)"] == pytest.approx(9.92)
     assert paper.loc["ResNet-50", "train - test (points)"] == pytest.approx(7.73)
@@ -194,13 +197,13 @@ def test_the_papers_overfitting_claim_against_its_own_gaps(outcomes):
 
 
 def test_the_first_epoch_loss_against_a_uniform_guess(outcomes):
-    table = study1_contradictions.first_epoch_table(study1.groups_of(outcomes)).set_index(["model", "where"])
+    table = findings.first_epoch_table(groups_of(outcomes)).set_index(["model", "where"])
     assert table.loc[("ResNet-50", "paper (Tables 1-2)"), "loss - ln(10)"] == pytest.approx(5.3736 - math.log(10))
     assert table.loc[("ResNet-18", "this run, CIFAR stem"), "epoch-1 train loss"] == pytest.approx(2.0)
     text = study1.contradictions_markdown(outcomes)
     assert "ln(10) = 2.30" in text and "1000-way (ImageNet) head" in text
     assert "ResNet-50, ImageNet stem: 2.00" in text and "every one below ln(10)" in text
-    items = study1_contradictions.paper_items_table()
+    items = findings.paper_items_table()
     assert list(items["item"]) == ["Table 1", "Table 2", "Figure 1", "Figure 2"]
     assert set(items["in this report"]) == {"reproduced"}
 

@@ -12,8 +12,12 @@ import pytest
 
 from helpers.config import TrainConfig
 from helpers.runs import RunOutcome, RunSpec, run_all
-from helpers.studies import study2, study2_contradictions
+from helpers.studies import s02_plain_nets as study2
 from helpers.studies.common.parameters import CHOSEN, PAPER
+from helpers.studies.s02_plain_nets import findings
+from helpers.studies.s02_plain_nets.metric import best_accuracy, best_measured
+from helpers.studies.s02_plain_nets.paper import PAPER_BEST_PERCENT
+from helpers.studies.s02_plain_nets.recipe import DATASETS, MODELS
 
 from study_support import SHARED_DATA, parameters
 
@@ -25,8 +29,8 @@ def outcome(dataset, model, *, best_train, best_test, seed=0, epochs=4, num_test
     shape = np.array([0.5, 0.9, 1.0, 0.95])[:epochs]
     history = pd.DataFrame({"epoch": np.arange(1, epochs + 1), "train_loss": 1.0, "train_top1": best_train * shape,
                             "test_loss": 1.0, "test_top1": best_test * shape, "lr": 0.01})
-    spec = RunSpec(run_id=f"{study2.DATASETS[dataset]}_{study2.MODELS[model]}_seed{seed}", model=study2.MODELS[model],
-                   dataset=study2.DATASETS[dataset], config=TrainConfig(epochs=epochs),
+    spec = RunSpec(run_id=f"{DATASETS[dataset]}_{MODELS[model]}_seed{seed}", model=MODELS[model],
+                   dataset=DATASETS[dataset], config=TrainConfig(epochs=epochs),
                    labels={"dataset": dataset, "model": model, "seed": seed})
     metrics = {"params": 1000, "epochs": epochs, "num_train": 200, "num_test": num_test,
                "final_train_top1": best_train * 0.95, "best_val_top1": None, "test_top1": best_test * 0.95,
@@ -62,7 +66,7 @@ def test_plan_trains_three_networks_on_two_datasets(tmp_path, profile, epochs, b
     assert [(spec.dataset, spec.model) for spec in specs] == [
         (dataset, model) for dataset in ("mnist", "cifar10") for model in ("resnet18", "lenet5", "alexnet")]
     for spec in specs:
-        smoke_epochs = {"alexnet": 4, "lenet5": 4}.get(spec.model, epochs)  # Adam needs more steps (study2_recipe)
+        smoke_epochs = {"alexnet": 4, "lenet5": 4}.get(spec.model, epochs)  # Adam needs more steps (recipe.py)
         assert spec.config.epochs == (smoke_epochs if profile == "smoke" else epochs)
         smoke_batch = {"lenet5": 16}.get(spec.model, batch_size)
         assert spec.config.batch_size == (smoke_batch if profile == "smoke" else batch_size)
@@ -129,8 +133,8 @@ def test_table1_compares_the_highest_accuracies_with_their_noise(outcomes):
 def test_highest_accuracy_is_the_maximum_over_epochs_averaged_over_seeds():
     runs = [outcome("MNIST", "ResNet", best_train=1.0, best_test=0.98),
             outcome("MNIST", "ResNet", best_train=1.0, best_test=0.96, seed=1)]
-    assert study2.best_accuracy(runs, "test") == pytest.approx(0.97)
-    measured = study2.best_measured(runs, "test")
+    assert best_accuracy(runs, "test") == pytest.approx(0.97)
+    measured = best_measured(runs, "test")
     assert (measured.kind, measured.n) == ("seed_sd", 2)
 
 
@@ -143,7 +147,7 @@ def test_differences_table_matches_the_abstract(outcomes):
     assert table.loc["ResNet - LeNet, CIFAR-10 test", "this run's sign"] == "clearly positive"
     assert table.loc["ResNet - AlexNet, MNIST test", "this run's sign"] == "within the noise"
     # The abstract's numbers are the differences of Table 1's test columns.
-    paper = study2.PAPER_BEST_PERCENT
+    paper = PAPER_BEST_PERCENT
     assert paper["ResNet"][1] - paper["LeNet"][1] == pytest.approx(0.555)
     assert paper["ResNet"][3] - paper["AlexNet"][3] == pytest.approx(2.46)
 
@@ -221,19 +225,19 @@ def test_a_win_over_a_network_at_chance_is_no_evidence(tmp_path):
 
 def test_contradictions_are_computed_from_table1():
     params = {"ResNet": 11_173_962, "LeNet": 61_706, "AlexNet": 57_023_306}
-    table = study2_contradictions.findings_table(params, {("MNIST", "ResNet"): 9.0, ("MNIST", "LeNet"): 1.0})
+    table = findings.findings_table(params, {("MNIST", "ResNet"): 9.0, ("MNIST", "LeNet"): 1.0})
     text = " ".join(table["numbers"] + " " + table["verdict"])
     assert "ResNet 100.000 %, AlexNet 100.000 %" in text and "equals AlexNet's" in text  # "in the middle" is not
     assert "+0.225 ± 0.094 points (2.4 standard errors)" in text and "+2.460 ± 0.499 points" in text
     assert "0.555 points on MNIST, 23.13 on CIFAR-10 (42 times larger)" in text
     assert "the ResNet has 181 times more" in text and "MNIST: ResNet 9.0 s, LeNet 1.0 s" in text
     assert "smallest train-test gap on both datasets" in text  # checked, and it holds
-    markdown = study2_contradictions.findings_markdown(params, {})
+    markdown = findings.findings_markdown(params, {})
     assert markdown.count("\n- ") == len(table) - 1
 
 
 def test_illustrations_are_listed_as_not_reproduced():
-    figures = study2_contradictions.figures_not_reproduced().set_index("figure")
+    figures = findings.figures_not_reproduced().set_index("figure")
     assert list(figures.index) == [f"Figure {n}" for n in range(1, 7)]
     assert (figures["in this report"] == "not reproduced").sum() == 4
     assert figures.loc["Figure 3", "where / why"].startswith("sample images")

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, is_finished, run_all
-from helpers.studies import study3, study3_contradictions, study3_recipe
+from helpers.studies import s03_cross_dataset as study3
+from helpers.studies.s03_cross_dataset.data import CPU_TRAIN_PER_CLASS, SMOKE_PER_CLASS, SPLIT_SEED
+from helpers.studies.s03_cross_dataset.figures import best_runs, confusion_figures
+from helpers.studies.s03_cross_dataset.findings import advantage_table, figures_not_reproduced, findings
+from helpers.studies.s03_cross_dataset.paper import DATASETS, MODELS, PAPER_LAYERS, PAPER_TEST_TOP1
+from helpers.studies.s03_cross_dataset.recipe import QUICK_ALEXNET_LR
+from helpers.studies.s03_cross_dataset.tables import accuracy_table, ranking_table, resnet18_sources, table1
 from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES, check_parameters
 
 SYNTHETIC_NOTE = "SYNTHETIC STAND-IN for cifar100: the real data was not found"
@@ -26,7 +32,7 @@ def parameters(profile="smoke", seeds=(0,), epochs=None, batch_size=None, device
 
 def fake_outcomes(accuracy=None, *, synthetic_cifar100=True, seeds=(0,), test_images=10_000):
     """One outcome per smoke run; test top-1 from ``accuracy[dataset][model]`` (default: the paper's)."""
-    accuracy = accuracy or study3.PAPER_TEST_TOP1
+    accuracy = accuracy or PAPER_TEST_TOP1
     params = {classes: study3.model_summary(num_classes=classes).set_index("model")[f"params ({classes} classes)"]
               for classes in (10, 100)}
     outcomes = []
@@ -52,8 +58,8 @@ def test_plan_has_every_model_on_every_dataset_per_seed(tmp_path):
         specs = study3.plan(parameters(profile, seeds=(0, 1), data_dir=str(tmp_path)))
         assert len(specs) == 5 * 3 * 2
         assert len({spec.run_id for spec in specs}) == len(specs)
-        assert {(s.model, s.dataset) for s in specs} == {(m, d) for m, _ in study3.MODELS.values()
-                                                         for d in study3.DATASETS.values()}
+        assert {(s.model, s.dataset) for s in specs} == {(m, d) for m, _ in MODELS.values()
+                                                         for d in DATASETS.values()}
         assert {s.config.seed for s in specs} == {0, 1}
 
 
@@ -63,11 +69,11 @@ def test_cpu_profile_reports_cifar100_not_available_instead_of_a_stand_in(tmp_pa
     assert list(unavailable) == ["CIFAR-100"] and "not available" in unavailable["CIFAR-100"]
     specs = study3.plan(cpu)
     assert {spec.dataset for spec in specs} == {"fashion_mnist", "cifar10"} and len(specs) == 10
-    assert all(spec.dataset_options["train_per_class"] == study3_recipe.CPU_TRAIN_PER_CLASS for spec in specs)
-    assert set(study3.plan_table(specs)["train/test per class"]) == {f"{study3_recipe.CPU_TRAIN_PER_CLASS} / all"}
+    assert all(spec.dataset_options["train_per_class"] == CPU_TRAIN_PER_CLASS for spec in specs)
+    assert set(study3.plan_table(specs)["train/test per class"]) == {f"{CPU_TRAIN_PER_CLASS} / all"}
     assert study3.unavailable_datasets(dataclasses.replace(cpu, download=True)) == {}
     real = [outcome for outcome in fake_outcomes() if outcome.spec.dataset != "cifar100"]
-    table = study3.accuracy_table(real, unavailable=unavailable).set_index(["dataset", "model"])
+    table = accuracy_table(real, unavailable=unavailable).set_index(["dataset", "model"])
     assert (table.loc["CIFAR-100", "verdict"] == unavailable["CIFAR-100"]).all()
     assert (table.loc["CIFAR-100", "this run's data"] == "not available").all()  # never 'full' for no runs
     assert not table.loc["CIFAR-10", "verdict"].str.contains("not available").any()
@@ -92,7 +98,7 @@ def test_paper_profile_is_the_papers_recipe():
 
 def test_split_seed_is_fixed_while_training_seed_follows_the_parameters():
     specs = study3.plan(parameters("paper", seeds=(3, 4)))
-    assert {s.dataset_options["seed"] for s in specs} == {study3.SPLIT_SEED}
+    assert {s.dataset_options["seed"] for s in specs} == {SPLIT_SEED}
     assert {s.config.seed for s in specs} == {3, 4}
 
 
@@ -106,14 +112,14 @@ def test_quick_profile_is_a_modern_recipe_and_alexnet_gets_a_lower_lr():
     specs = study3.plan(parameters("quick"))
     resnet = next(s for s in specs if s.model == "resnet18")
     assert resnet.config.batch_size == 256 and resnet.config.label_smoothing == 0.1 and resnet.config.lr == 0.1
-    assert next(s for s in specs if s.model == "alexnet").config.lr == study3.QUICK_ALEXNET_LR
+    assert next(s for s in specs if s.model == "alexnet").config.lr == QUICK_ALEXNET_LR
 
 
 def test_smoke_profile_uses_the_samples_small_and_fast():
     specs = {spec.run_id: spec for spec in study3.plan(parameters("smoke"))}
     for spec in specs.values():
         model = spec.labels["model"]
-        train, test = study3.SMOKE_PER_CLASS[spec.dataset].get(model, study3.SMOKE_PER_CLASS[spec.dataset]["*"])
+        train, test = SMOKE_PER_CLASS[spec.dataset].get(model, SMOKE_PER_CLASS[spec.dataset]["*"])
         assert (spec.dataset_options["train_per_class"], spec.dataset_options["test_per_class"]) == (train, test)
         assert spec.dataset_options["image_size"] == 16 and spec.config.scheduler == "onecycle"
         epochs = {"ResNet-18": 2, "AlexNet": 3, **({"VGG19": 3} if spec.dataset == "cifar10" else {})}
@@ -143,16 +149,16 @@ def test_settings_name_their_source_and_what_a_profile_changes():
 def test_model_summary_matches_the_papers_layer_and_parameter_counts():
     summary = study3.model_summary().set_index("model")
     for model in ("ResNet-18", "ResNet-34", "ResNet-50"):
-        assert summary.at[model, "weight layers"] == study3.PAPER_LAYERS[model]
+        assert summary.at[model, "weight layers"] == PAPER_LAYERS[model]
     ratio = summary["params (10 classes)"] / summary["params (paper)"]
     assert ratio.between(0.97, 1.05).all()  # the paper rounds to millions
     assert summary.at["ResNet-18", "params (10 classes)"] == 11_173_962
 
 
 def test_accuracy_table_gives_this_runs_noise_and_marks_synthetic_data():
-    accuracy = {d: dict(row) for d, row in study3.PAPER_TEST_TOP1.items()}
+    accuracy = {d: dict(row) for d, row in PAPER_TEST_TOP1.items()}
     accuracy["CIFAR-10"] = {**accuracy["CIFAR-10"], "ResNet-18": 0.90, "ResNet-34": 0.898, "VGG19": 0.70}
-    table = study3.accuracy_table(fake_outcomes(accuracy))
+    table = accuracy_table(fake_outcomes(accuracy))
     assert list(table.columns) == ["dataset", "model", "paper top-1", "this run top-1", "this run ± 1 SE (points)",
                                    "difference (points)", "verdict", "this run's data"]
     assert len(table) == 15 and table["dataset"].iloc[0] == "Fashion-MNIST" and table["model"].iloc[0] == "AlexNet"
@@ -170,16 +176,16 @@ def test_accuracy_table_gives_this_runs_noise_and_marks_synthetic_data():
 
 def test_accuracy_table_averages_seeds_and_leaves_missing_runs_blank():
     outcomes = fake_outcomes(seeds=(0, 1))  # seed 1 scores one point more
-    table = study3.accuracy_table(outcomes)
+    table = accuracy_table(outcomes)
     assert table["difference (points)"].tolist() == pytest.approx([0.5] * 15)
     assert table["this run ± 1 SE (points)"].min() > 0.5  # the seed sd of 0.7 points over 2 seeds, and more
-    partial = study3.accuracy_table([o for o in outcomes if o.spec.model != "vgg19"])
+    partial = accuracy_table([o for o in outcomes if o.spec.model != "vgg19"])
     assert partial[partial["model"] == "VGG19"]["this run top-1"].isna().all()
 
 
 def test_table1_has_the_papers_rows_and_this_runs():
-    table = study3.table1(fake_outcomes())
-    assert list(table.columns) == list(study3.MODELS)
+    table = table1(fake_outcomes())
+    assert list(table.columns) == list(MODELS)
     assert table.loc[("# params", "paper"), "AlexNet"] == "56M"
     assert table.loc[("# params", "this run (10 classes)"), "ResNet-18"] == "11.2M"
     assert table.loc[("# layers", "this implementation"), "ResNet-50"] == "50"
@@ -190,7 +196,7 @@ def test_table1_has_the_papers_rows_and_this_runs():
 
 
 def test_resnet18_sources_show_the_abstract_disagreeing_with_table1():
-    table = study3.resnet18_sources(fake_outcomes()).set_index("dataset")
+    table = resnet18_sources(fake_outcomes()).set_index("dataset")
     assert table.at["Fashion-MNIST", "Table 1 top-1"] == pytest.approx(0.934)
     assert table.at["Fashion-MNIST", "abstract top-1"] == pytest.approx(0.937)
     assert table.at["Fashion-MNIST", "Section 4.2 text top-1"] == pytest.approx(0.936)
@@ -200,7 +206,7 @@ def test_resnet18_sources_show_the_abstract_disagreeing_with_table1():
 
 
 def test_ranking_separates_only_what_the_noise_allows():
-    ranking = study3.ranking_table(fake_outcomes()).set_index("dataset")
+    ranking = ranking_table(fake_outcomes()).set_index("dataset")
     assert ranking.at["Fashion-MNIST", "paper order"].startswith("ResNet-34 > ResNet-18")
     # 10,000 test images: the ResNets (within 0.4 points) cannot be ordered, the plain networks can
     assert ranking.at["CIFAR-10", "this run order"] == ("ResNet-34 89.6 ± 0.3 ≈ ResNet-18 89.3 ± 0.3 ≈ "
@@ -221,7 +227,7 @@ def test_conclusion_clear_win_agrees_with_the_paper():
 
 
 def test_conclusion_tie_within_the_noise_cannot_tell():
-    accuracy = {d: {m: 0.30 + 0.01 * (m.startswith("ResNet")) for m in study3.MODELS} for d in study3.PAPER_TEST_TOP1}
+    accuracy = {d: {m: 0.30 + 0.01 * (m.startswith("ResNet")) for m in MODELS} for d in PAPER_TEST_TOP1}
     text = study3.conclusion(fake_outcomes(accuracy, test_images=400), parameters())
     assert "cannot tell (6 of 6 pairs within the noise)" in text
     assert "holds on 0, is contradicted on 0 and cannot be told on 2 of the 2 real datasets" in text
@@ -230,10 +236,10 @@ def test_conclusion_tie_within_the_noise_cannot_tell():
 
 
 def test_conclusion_reversal_contradicts_the_paper():
-    accuracy = {d: dict(row) for d, row in study3.PAPER_TEST_TOP1.items()}
+    accuracy = {d: dict(row) for d, row in PAPER_TEST_TOP1.items()}
     accuracy["CIFAR-10"] = {**accuracy["CIFAR-10"], "AlexNet": 0.95}
     outcomes = fake_outcomes(accuracy)
-    ranking = study3.ranking_table(outcomes).set_index("dataset")
+    ranking = ranking_table(outcomes).set_index("dataset")
     assert ranking.at["CIFAR-10", "pairs clearly reversed"] == 3  # AlexNet now above the three ResNets
     assert ranking.at["CIFAR-10", "every ResNet above AlexNet and VGG19"].startswith(
         "no (ResNet-18 below AlexNet, ResNet-34 below AlexNet, ResNet-50 below AlexNet")
@@ -243,10 +249,10 @@ def test_conclusion_reversal_contradicts_the_paper():
 
 
 def test_a_model_at_chance_gives_no_verdict_on_the_claim():
-    accuracy = {d: dict(row) for d, row in study3.PAPER_TEST_TOP1.items()}
+    accuracy = {d: dict(row) for d, row in PAPER_TEST_TOP1.items()}
     accuracy["Fashion-MNIST"] = {**accuracy["Fashion-MNIST"], "VGG19": 0.10}
     outcomes = fake_outcomes(accuracy, test_images=500)
-    ranking = study3.ranking_table(outcomes).set_index("dataset")
+    ranking = ranking_table(outcomes).set_index("dataset")
     assert ranking.at["Fashion-MNIST", "every ResNet above AlexNet and VGG19"] == (
         "cannot tell (VGG19 not clearly above chance: no evidence either way)")
     assert "holds on 1, is contradicted on 0 and cannot be told on 1" in study3.conclusion(outcomes, parameters())
@@ -254,7 +260,7 @@ def test_a_model_at_chance_gives_no_verdict_on_the_claim():
 
 def test_claim_is_not_checked_when_a_model_is_missing():
     outcomes = [o for o in fake_outcomes() if o.spec.model != "alexnet"]
-    ranking = study3.ranking_table(outcomes)
+    ranking = ranking_table(outcomes)
     assert ranking["every ResNet above AlexNet and VGG19"].str.startswith("not checked").all()
     text = study3.conclusion(outcomes, parameters())
     assert "not checked" in text and "of the 0 real datasets" not in text
@@ -280,23 +286,23 @@ def test_headlines_carry_uncertainty_and_never_compare_a_stand_in():
 
 
 def test_the_advantage_is_computed_for_the_paper_and_this_run():
-    table = study3.advantage_table(fake_outcomes()).set_index("dataset")
+    table = advantage_table(fake_outcomes()).set_index("dataset")
     assert table["paper gap (points)"].tolist() == pytest.approx([4.1, 12.0, 17.8])
     assert table["paper: gap / the plain network's errors (%)"].round(1).tolist() == [39.4, 53.6, 34.2]
     assert table.at["CIFAR-10", "this run gap (points)"] == pytest.approx(12.0)
     assert table.at["CIFAR-100", "this run's data"] == "synthetic stand-in"
-    text = study3_contradictions.advantage_markdown(fake_outcomes())
+    text = study3.advantage_markdown(fake_outcomes())
     assert "it widens in points" in text and "does not widen: the claim holds in absolute points only" in text
     assert "CIFAR-100: a synthetic stand-in in this run, not compared with the paper" in text
 
 
 def test_the_papers_contradictions_are_computed():
-    findings = study3_contradictions.findings()
-    text = " ".join(findings["numbers"] + " " + findings["verdict"])
+    rows = findings()
+    text = " ".join(rows["numbers"] + " " + rows["verdict"])
     assert "abstract 93.7, Table 1 93.4, Section 4.2 93.6 (the abstract's number is Table 1's ResNet-34)" in text
     assert "ResNet-18 is best only on CIFAR-100" in text
     assert "+3.8 ± 0.4 points" in text and "CIFAR-100 32x32" in text and "AlexNet has 5 times" in text
-    figures = study3_contradictions.figures_not_reproduced()
+    figures = figures_not_reproduced()
     assert len(figures) == 5 and (figures["in this report"] == "not reproduced").all()
 
 
@@ -313,9 +319,9 @@ def test_confusion_figures_for_every_run_and_the_best_per_dataset():
     kept = {"resnet18", "resnet34"}  # a few runs keep the test short: a 100-class matrix takes seconds
     outcomes = [o for o in fake_outcomes()
                 if o.spec.model in kept and (o.spec.dataset, o.spec.model) != ("cifar100", "resnet34")]
-    confusions = study3.confusion_figures(outcomes)
+    confusions = confusion_figures(outcomes)
     assert len(confusions) == 4 and "confusion_cifar100_resnet18_seed0" not in confusions  # a stand-in: noise
-    assert [o.spec.run_id for o in study3.best_runs(outcomes)] == [
+    assert [o.spec.run_id for o in best_runs(outcomes)] == [
         "fashion_mnist_resnet34_seed0", "cifar10_resnet34_seed0", "cifar100_resnet18_seed0"]
     best = study3.best_confusions(confusions, outcomes)
     assert best == [confusions["confusion_fashion_mnist_resnet34_seed0"], confusions["confusion_cifar10_resnet34_seed0"]]
@@ -331,7 +337,7 @@ def test_a_tiny_real_run_goes_through_the_tables(tmp_path):
     outcomes = run_all([spec], tmp_path, data_dir=tmp_path, synthetic_stand_in=True)
     assert is_finished(tmp_path / "runs" / spec.run_id)
     assert outcomes[0].confusion.shape == (100, 100)
-    table = study3.accuracy_table(outcomes)
+    table = accuracy_table(outcomes)
     assert table["this run top-1"].notna().sum() == 1
     assert "ResNet-18" in study3.conclusion(outcomes, parameters())
     assert study3.headlines(outcomes)[0]["this_run"] == outcomes[0].metrics["test_top1"]

@@ -16,20 +16,25 @@ import pytest
 
 from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import estimate, study4, study4_paper, study4_pretrained, study4_verdicts
+from helpers.studies import estimate
+from helpers.studies import s04_caltech_tweaks as study4
+from helpers.studies.s04_caltech_tweaks import findings, paper, pretrained
+from helpers.studies.s04_caltech_tweaks.recipe import MIXUP_ALPHA
+from helpers.studies.s04_caltech_tweaks.tables import (figure_list, refinement_effects, refinement_gains,
+                                                       refinement_table, tweak_table)
 from helpers.studies.common.display import show_table
 from helpers.studies.common.parameters import CHOSEN, PAPER, check_parameter_values
 from helpers.studies.common.selection import select_runs
-from helpers.uncertainty import Measured, measure
+from helpers.statistics.uncertainty import Measured, measure
 
 from study_support import parameters
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = ["A", "B", "C", "D"] + [f"{m}+{r}" for m in "AB" for r in study4.REFINEMENTS]
+NAMES = ["A", "B", "C", "D"] + [f"{m}+{r}" for m in "AB" for r in paper.REFINEMENTS]
 
 
 def by_name(specs):
-    return {study4.run_name(s.labels["model"].removeprefix("Model-"), s.labels["refinements"]): s for s in specs}
+    return {paper.run_name(s.labels["model"].removeprefix("Model-"), s.labels["refinements"]): s for s in specs}
 
 
 # --- plans ------------------------------------------------------------------------------------------
@@ -52,7 +57,7 @@ def test_paper_profile_uses_the_papers_settings(tmp_path):
     assert specs["A"].config.scheduler == "none"  # without c the learning rate is constant
     assert specs["A+c"].config.scheduler == "cosine" and specs["A+c"].config.label_smoothing == 0
     assert specs["B+l"].config.label_smoothing == 0.1 and specs["B+l"].config.mixup_alpha == 0
-    assert specs["B+m"].config.mixup_alpha == study4.MIXUP_ALPHA == 0.2
+    assert specs["B+m"].config.mixup_alpha == MIXUP_ALPHA == 0.2
     combined = specs["A+c+l+m"].config
     assert (combined.scheduler, combined.label_smoothing, combined.mixup_alpha) == ("cosine", 0.1, 0.2)
 
@@ -130,11 +135,11 @@ def fake_outcome(spec, top1, top5, epochs=2, *, num_test=20, classes=5, notes=("
     return RunOutcome(spec=spec, history=history, metrics=metrics)
 
 
-PAPER_NUMBERS = {**study4.PAPER_TWEAKS, **{f"{m}+{r}": v for m in "AB" for r, v in study4.PAPER_REFINED[m].items()}}
+PAPER_NUMBERS = {**paper.PAPER_TWEAKS, **{f"{m}+{r}": v for m in "AB" for r, v in paper.PAPER_REFINED[m].items()}}
 
 
 def name_of(spec):
-    return study4.run_name(spec.labels["model"].removeprefix("Model-"), spec.labels["refinements"])
+    return paper.run_name(spec.labels["model"].removeprefix("Model-"), spec.labels["refinements"])
 
 
 @pytest.fixture
@@ -150,7 +155,7 @@ def outcomes(tmp_path):
 
 
 def test_table1_compares_models_with_zero_difference_for_the_papers_numbers(outcomes):
-    table = study4.tweak_table(outcomes)
+    table = tweak_table(outcomes)
     assert list(table.columns) == ["model", "metric", "paper accuracy", "this run accuracy",
                                    "this run (%, ± uncertainty)", "difference (points)", "± 1 SE (points)", "verdict"]
     assert len(table) == 8
@@ -161,7 +166,7 @@ def test_table1_compares_models_with_zero_difference_for_the_papers_numbers(outc
     # the mean's SE: seed sd / sqrt(2) and the binomial noise of 20 images, added in quadrature
     assert row["± 1 SE (points)"] == pytest.approx(100 * (0.0002 / 2 + 0.79 * 0.21 / 20) ** 0.5)
     assert set(table["verdict"]) == {"within the noise of the paper"}
-    single = study4.tweak_table([o for o in outcomes if o.spec.config.seed == 0])  # one seed: binomial SE
+    single = tweak_table([o for o in outcomes if o.spec.config.seed == 0])  # one seed: binomial SE
     assert single.iloc[0]["this run (%, ± uncertainty)"] == "67.00 ± 10.51 (binomial SE, 20 images)"
 
 
@@ -169,8 +174,8 @@ def test_refinement_tables_and_differences_in_points(outcomes):
     shifted = [fake_outcome(o.spec, o.metrics["test_top1"] - 0.30, o.metrics["test_top5"], num_test=10_000)
                for o in outcomes]
     for model in "AB":
-        table = study4.refinement_table(shifted, model)
-        assert list(table["refinements"].unique()) == list(study4.REFINEMENTS)
+        table = refinement_table(shifted, model)
+        assert list(table["refinements"].unique()) == list(paper.REFINEMENTS)
         top1 = table[table["metric"] == "top-1"]
         assert np.allclose(top1["difference (points)"], -30.0)
         assert set(top1["verdict"]) == {"below the paper"}  # 30 points on 10,000 images: clear
@@ -178,7 +183,7 @@ def test_refinement_tables_and_differences_in_points(outcomes):
 
 
 def test_refinement_effects_match_hand_computed_values(outcomes):
-    effects = study4.refinement_effects(outcomes).set_index(["model", "refinement"])
+    effects = refinement_effects(outcomes).set_index(["model", "refinement"])
     # Model-A: with c 0.90, 0.93, 0.92, 0.91; without c: 0.66 (plain), 0.82, 0.83, 0.81.
     assert effects.loc[("Model-A", "c"), "paper effect (points)"] == pytest.approx(13.5)
     assert effects.loc[("Model-A", "c"), "this run effect (points)"] == pytest.approx(13.5)
@@ -187,9 +192,9 @@ def test_refinement_effects_match_hand_computed_values(outcomes):
 
 
 def test_single_refinement_gains_beside_the_paper_and_bag_of_tricks(outcomes):
-    assert study4_paper.paper_single_gains("A") == {"c": 24.0, "l": 16.0, "m": 17.0}
-    assert study4_paper.paper_single_gains("B") == {"c": 11.0, "l": 5.0, "m": -1.0}
-    gains = study4.refinement_gains(outcomes).set_index(["model", "refinement"])
+    assert paper.paper_single_gains("A") == {"c": 24.0, "l": 16.0, "m": 17.0}
+    assert paper.paper_single_gains("B") == {"c": 11.0, "l": 5.0, "m": -1.0}
+    gains = refinement_gains(outcomes).set_index(["model", "refinement"])
     assert gains.loc[("Model-A", "c"), "paper gain (points)"] == 24.0
     assert gains.loc[("Model-A", "c"), "Bag of Tricks gain on ImageNet (points)"] == 0.75
     assert gains.loc[("Model-A", "c"), "this run gain (points)"] == pytest.approx(24.0)
@@ -201,7 +206,7 @@ def test_the_papers_contradiction_and_its_figures_are_reported():
     assert "66 % top-1 in the paper's Table 1 but 82-90 % with any single refinement" in sentence
     assert "(c +24, l +16, m +17 points)" in sentence and "c +0.75, l +0.40, m +0.84" in sentence
     assert "different baseline" in sentence and "pretrained weights" in sentence
-    figures = study4.figure_list().set_index("paper figure")
+    figures = figure_list().set_index("paper figure")
     assert list(figures.index) == [f"Figure {number}" for number in range(1, 7)]
     for number in (1, 2, 3):  # illustrations: listed, with the reason
         assert figures.loc[f"Figure {number}", "in this report"].startswith("not reproduced: an illustration")
@@ -219,8 +224,14 @@ def test_headlines_carry_uncertainty_and_all_tables(outcomes):
     assert items[0]["verdict"] == "within the noise of the paper"
     assert labels[-1] == "best top-5 here (A+c+l; chance 5/5)" and items[-1]["paper"] is None
     json.dumps(items)
-    shown = study4.headline_table(items).set_index("headline")
-    assert shown.loc["B minus A top-1", "unit"] == "points" and shown.loc["B minus A top-1", "paper"] == 13.0
+    shown = study4.headline_table(items)  # the shared table (helpers.studies.common.verdicts.headline_table)
+    assert list(shown.columns) == ["headline", "paper", "this run (± 1 SE)", "verdict"]
+    assert "+13.00 points" in show_table(shown, precision=2).to_html()  # the notebook's call
+    shown = shown.set_index("headline")
+    assert shown.loc["B minus A top-1", "paper"] == "+13.00 points"  # a gap: in points
+    assert shown.loc["B minus A top-1", "this run (± 1 SE)"].startswith("+13.00 ± ")
+    assert shown.loc["B minus A top-1", "this run (± 1 SE)"].endswith(" points")
+    assert shown.loc["A top-1 (validation)", "paper"] == "66.00 %"
     assert shown.loc["A top-1 (validation)", "verdict"] == "within the noise of the paper"
     assert study4.best_run(outcomes) == "A+c+l"  # 0.93 and first in plan order among the ties
     tables = study4.tables(outcomes)
@@ -232,7 +243,7 @@ def test_headlines_carry_uncertainty_and_all_tables(outcomes):
 
 
 def test_tables_show_percentages_points_and_whole_text(outcomes, tmp_path):
-    html = show_table(study4.tweak_table(outcomes)).to_html()
+    html = show_table(tweak_table(outcomes)).to_html()
     assert "79.00 %" in html and "+0.00" in html
     settings = show_table(study4.settings(parameters(tmp_path))).to_html()
     assert "fine-tuned ResNet-50s, not of from-scratch training, so expect far lower numbers here" in settings
@@ -294,7 +305,7 @@ def test_conclusion_a_tie_within_the_noise_claims_nothing(tmp_path):
 
 def test_a_trailing_winner_within_the_noise_is_measured_against_the_leader():
     measured = {name: measure([value], 202) for name, value in {"A": 0.03, "B": 0.035, "D": 0.06}.items()}
-    sentence = study4_verdicts.leader_sentence("B", measured, "Model-{}".format)
+    sentence = findings.leader_sentence("B", measured, "Model-{}".format)
     assert sentence.startswith("Model-D leads, but Model-B, Model-A are within the noise of it")
     assert "a gap of 2.5 points (Model-B vs Model-D) would be clear with about" in sentence
 
@@ -415,7 +426,7 @@ def test_settings_say_where_runs_start_from_and_the_fine_tuning_recipe(tmp_path)
 ])
 def test_the_papers_value_resembles_a_side_only_beyond_the_noise(fine, scratch, expected):
     as_measured = [Measured(value, error, "binomial_se", 1000, 1000) for value, error in (fine, scratch)]
-    word, text = study4_pretrained.resemblance(0.93, *as_measured)
+    word, text = pretrained.resemblance(0.93, *as_measured)
     assert text == expected and word == (None if expected.startswith("cannot") else expected.split(" (")[0])
 
 
@@ -444,7 +455,7 @@ def test_comparison_with_imagenet_weights_says_the_paper_resembles_fine_tuning(t
     assert table.loc["B", "the paper resembles"] == ("fine-tuned (between the two runs, clearly nearer the fine-tuned "
                                                      "run)")
     # The paper's tables ignore the comparison's runs: Model-B is the paper-recipe run, not a twin.
-    assert study4.tweak_table(outcomes).set_index(["model", "metric"]).loc[
+    assert tweak_table(outcomes).set_index(["model", "metric"]).loc[
         ("Model-B", "top-1"), "this run accuracy"] == pytest.approx(0.79)
     assert study4.best_run(outcomes) == "A+c+l"
     runs = study4.tables(outcomes)["runs"].set_index("run")
@@ -460,10 +471,10 @@ def test_comparison_with_imagenet_weights_says_the_paper_resembles_fine_tuning(t
     assert labels[-3:] == ["B+c+l fine-tuned top-1 vs the paper's best",
                            "B+c+l from scratch (fine-tuning recipe) top-1 vs the paper's best",
                            "B+c+l fine-tuned minus from scratch top-1"]
-    notes = study4_pretrained.notes(outcomes, parameters(tmp_path, "quick"))
+    notes = pretrained.notes(outcomes, parameters(tmp_path, "quick"))
     assert "318 tensors loaded, 2 newly initialised (fc.weight, fc.bias)" in notes
     assert "Model-C's deep stem would be newly initialised" in notes
-    record = study4_pretrained.record(outcomes, parameters(tmp_path, "quick"))
+    record = pretrained.record(outcomes, parameters(tmp_path, "quick"))
     assert record["weights"] == "imagenet" and len(record["comparison"]) == 2
     json.dumps(record)
 
@@ -488,11 +499,11 @@ def test_without_weights_the_report_says_which_runs_need_them(tmp_path):
             '`pretrained="imagenet"`') in text
     assert "not tested in this run: the notebook parameter pretrained=False" in study4.conclusion(
         outcomes, parameters(tmp_path, pretrained=False))
-    assert study4_pretrained.notes(outcomes, parameters(tmp_path)).startswith(
+    assert pretrained.notes(outcomes, parameters(tmp_path)).startswith(
         "**Pretrained comparison**: not tested in this run")
     table = study4.tables(outcomes)["pretrained_comparison"]
     assert set(table["verdict"]) == set(table["the paper resembles"]) == {"not run"}
-    assert study4_pretrained.record(outcomes, parameters(tmp_path)) == {"weights": None, "sources": [],
+    assert pretrained.record(outcomes, parameters(tmp_path)) == {"weights": None, "sources": [],
                                                                          "comparison": None}
 
 
@@ -544,6 +555,6 @@ def test_reduced_smoke_run_trains_and_tables_build(tmp_path):
     outcomes = run_all(specs, tmp_path / "out", synthetic_stand_in=True)
     assert [o.metrics["num_test"] for o in outcomes] == [101, 101]
     assert all(np.asarray(o.confusion).shape == (101, 101) for o in outcomes)
-    table = study4.refinement_table(outcomes, "B")
+    table = refinement_table(outcomes, "B")
     assert table.loc[table["refinements"] == "c+l+m", "this run accuracy"].notna().all()
     assert json.loads(json.dumps(study4.headlines(outcomes)))

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from helpers.runs import RunOutcome, run_all
-from helpers.studies import study5, study5_contradictions, study5_grid, study5_layers
+from helpers.studies import s05_small_resnets as study5
+from helpers.studies.s05_small_resnets import findings, layers
+from helpers.studies.s05_small_resnets import grid as tuning
 from helpers.studies.common.parameters import CHOSEN, PAPER
 
 from study_support import parameters
@@ -50,7 +52,7 @@ def test_paper_profile_uses_the_papers_epochs_and_batch(tmp_path):
     assert [(s.config.epochs, s.config.batch_size) for s in specs] == [(80, 64), (120, 64)]
     assert all(s.dataset_options == {} for s in specs)
     grid = study5.tuning_plan(parameters(tmp_path, "paper"))
-    paper_grid = study5_grid.PROFILE_GRIDS["paper"]
+    paper_grid = tuning.PROFILE_GRIDS["paper"]
     assert len(grid) == len(paper_grid["lrs"]) * len(paper_grid["momenta"])
 
 
@@ -87,14 +89,14 @@ def test_settings_label_every_source(tmp_path):
 # --- layer tables (Figures 2 and 3) -------------------------------------------------------------------
 
 def test_layer_tables_match_figures_2_and_3():
-    tables = study5_layers.layer_tables()
-    check = study5_layers.layer_check(tables)
+    tables = layers.layer_tables()
+    check = layers.layer_check(tables)
     assert (check["difference"] == 0).all(), check
     assert tables["ResNet18"]["layer"].iloc[-1] == "Linear-57"
     assert tables["ResNetLarge"]["layer"].iloc[-2] == "AdaptiveAvgPool2d-29"
-    text = study5_layers.layer_text(tables["ResNet18"])
+    text = layers.layer_text(tables["ResNet18"])
     assert "Total params: 4,815,940" in text and "Dropout-5" in text
-    assert study5_layers.layer_totals(tables["ResNetLarge"]).loc["Total params", "formatted"] == "4,903,242"
+    assert layers.layer_totals(tables["ResNetLarge"]).loc["Total params", "formatted"] == "4,903,242"
 
 
 # --- tables on hand-made outcomes ---------------------------------------------------------------------
@@ -109,7 +111,7 @@ def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2, num_test=
                             "test_loss": np.linspace(2, 0.6, epochs),
                             "test_top1": test_curve, "test_top5": [0.9] * epochs,
                             "lr": np.linspace(0.001, 0.0, epochs)})
-    classes = list(study5_classes())
+    classes = list(cifar10_classes())
     metrics = {"params": study5.PAPER_PARAMS[spec.labels["model"]], "epochs": epochs, "num_train": 100,
                "num_val": 20, "num_test": num_test, "final_train_top1": train_top1, "best_val_top1": val_top1,
                "test_top1": test_top1, "test_top5": 0.99, "wall_seconds": 3.0, "train_images_per_second": 40.0,
@@ -118,7 +120,7 @@ def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2, num_test=
     return RunOutcome(spec=spec, history=history, metrics=metrics)
 
 
-def study5_classes():
+def cifar10_classes():
     return ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
@@ -151,8 +153,8 @@ def test_grid_table_and_best_point(grid_outcomes, tmp_path):
     fallback = study5.plan(parameters(tmp_path).with_tuned({}))[1]
     assert fallback.labels["lr source"] == "fallback (no grid search run)"
     with pytest.raises(ValueError, match="grid"):
-        study5_grid.best_grid_point([])
-    sentence = study5_grid.grid_choice_sentence(grid_outcomes)
+        tuning.best_grid_point([])
+    sentence = tuning.grid_choice_sentence(grid_outcomes)
     assert sentence.startswith("best lr 0.2, momentum 0.8 (70.0 ± 10.3 % validation top-1)")
     assert "the runner-up (lr 0.2 / momentum 0.9)" in sentence and "cannot tell them apart" in sentence
     assert "validation images per model" in sentence and "test images" not in sentence  # the grid never tests
@@ -226,12 +228,12 @@ def test_the_plateau_after_epoch_40_is_checked_only_on_long_runs(final_specs, ou
     rising = np.linspace(0.3, 0.9, 120)
     long = [fake_outcome(final_specs[0], 0.92, 0.98, epochs=80, num_test=10_000, history=flat),
             fake_outcome(final_specs[1], 0.9, 0.98, epochs=120, num_test=10_000, history=rising)]
-    rows = {row["model"]: row for row in study5_contradictions.plateau_rows(study5.groups_of(long))}
+    rows = {row["model"]: row for row in findings.plateau_rows(study5.groups_of(long))}
     assert rows["ResNet18"]["gain after epoch 40 (points)"] == pytest.approx(2.0)
     assert rows["ResNet18"]["share of the gain after epoch 1"] == pytest.approx(0.02 / 0.62)
     assert rows["ResNetLarge"]["share of the gain after epoch 1"] > 0.6
     assert "Borne out for one model only" in study5.contradictions_markdown(long)
-    items = study5_contradictions.paper_items_table().set_index("item")
+    items = findings.paper_items_table().set_index("item")
     assert items.loc["Figure 1", "in this report"] == "not reproduced" and "illustration" in items.loc[
         "Figure 1", "where / why"]
     assert (items.drop("Figure 1")["in this report"] == "reproduced").all()

@@ -11,7 +11,9 @@ import torchvision
 from helpers.errors import InvalidConfigError
 from helpers.models import create_model
 from helpers.runs import RunOutcome
-from helpers.studies import study1, study3, study4_pretrained
+from helpers.studies import s01_depth as study1
+from helpers.studies import s03_cross_dataset as study3
+from helpers.studies.s04_caltech_tweaks import pretrained as study4_pretrained
 from helpers.studies.common import start_weights
 from helpers.studies.common.parameters import PAPER
 
@@ -50,7 +52,7 @@ def test_imagenet_fine_tunes_every_study1_run_with_imagenet_statistics(tmp_path)
     assert [spec.run_id for spec in specs] == ["resnet18_imagenet_pretrained_seed0", "resnet18_cifar_pretrained_seed0",
                                                "resnet50_imagenet_pretrained_seed0", "resnet50_cifar_pretrained_seed0"]
     assert {spec.model_options["weights"] for spec in specs} == {"imagenet"}
-    assert {spec.data_options["normalization"] for spec in specs} == {"imagenet"}
+    assert {spec.data_options.normalization for spec in specs} == {"imagenet"}
     assert {spec.labels["start"] for spec in specs} == {"pretrained"}
     settings = study1.settings(chosen).set_index("setting")
     assert "IMAGENET1K_V1" in settings.loc["starting weights", "value"]
@@ -109,14 +111,14 @@ def _fine_tuned(outcomes):
 
 
 def test_conclusions_say_when_the_resnets_were_fine_tuned(tmp_path):
-    from test_study1 import pair
+    from test_s01_depth import pair
 
     scratch = pair([0.83], [0.76], num_test=10_000)
     assert "fine-tuned" not in study1.conclusion(scratch, parameters(tmp_path, "paper"))
     text = study1.conclusion(_fine_tuned(scratch), parameters(tmp_path, "paper", pretrained="imagenet"))
     assert ("the ResNets were fine-tuned from torchvision's ImageNet weights (IMAGENET1K_V1) (notebook parameter "
             "`pretrained`), not trained from scratch as in the paper") in text
-    from test_study3 import fake_outcomes
+    from test_s03_cross_dataset import fake_outcomes
 
     outcomes = [o for o in fake_outcomes() if o.spec.labels["model"] in ("AlexNet", "VGG19")]
     resnets = _fine_tuned([o for o in fake_outcomes() if o.spec.labels["model"] not in ("AlexNet", "VGG19")])

@@ -1,12 +1,14 @@
-"""Every study module has one shape: a sweep over the five (as test_models.py sweeps the model
+"""Every study has one shape: a sweep over the registry (as test_models.py sweeps the model
 registry), then the pieces they share: run ids, the recipe resolver, running a plan, showing a table."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -18,7 +20,7 @@ from helpers.config import TrainConfig
 from helpers.data.constants import CLASS_NAMES
 from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome
-from helpers.studies import RUN_ID_PATTERN, run_id, study1, study2, study3, study4, study5
+from helpers.studies import RUN_ID_PATTERN, registry, run_id
 from helpers.studies.common import recipes, running
 from helpers.studies.common.display import show_table
 from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES
@@ -28,7 +30,10 @@ from study_support import parameters
 
 matplotlib.use("Agg")
 
-STUDIES = {"01": study1, "02": study2, "03": study3, "04": study4, "05": study5}
+STUDIES = {study.id: study.module() for study in registry.STUDIES}
+STUDY_MODULES = ("paper", "recipe", "tables", "figures", "findings", "conclusion")  # every package has these
+STUDIES_DIR = Path(registry.__file__).parent
+REPO = STUDIES_DIR.parents[1]
 SHAPE = {"plan": ["parameters"], "settings": ["parameters"], "tables": ["outcomes"], "figures": ["outcomes"],
          "headlines": ["outcomes"], "conclusion": ["outcomes", "parameters"]}
 TUNING_PHASE = {"tuning_plan": ["parameters"], "tuned_values": ["outcomes"]}
@@ -83,6 +88,41 @@ def test_every_study_has_the_same_functions_and_constants(study_id):
         assert [p.name for p in parameters if p.kind is not p.KEYWORD_ONLY] == arguments, name
         assert all(p.default is not p.empty for p in parameters if p.kind is p.KEYWORD_ONLY), name
         assert function.__doc__, name
+
+
+@study_ids
+def test_every_study_package_has_the_six_modules_and_imports_no_other_study(study_id):
+    study = registry.find_study(study_id)
+    folder = STUDIES_DIR / study.package
+    assert {f"{name}.py" for name in STUDY_MODULES} <= {path.name for path in folder.glob("*.py")}
+    others = {other.module_name for other in registry.STUDIES if other.id != study_id}
+    for path in folder.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+        assert not {name for name in imported for other in others if name == other or name.startswith(f"{other}.")}, \
+            path.name
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 300, path.name
+
+
+@study_ids
+def test_the_registry_names_each_studys_notebook_title_and_datasets(study_id):
+    study = registry.find_study(study_id)
+    notebook = REPO / "notebooks" / study.notebook
+    assert notebook.is_file() and notebook.name.startswith(f"{study_id}_")
+    assert f"from helpers.studies import {study.package}" in notebook.read_text(encoding="utf-8")
+    assert study.title.startswith(f"Study {int(study_id)}: ")
+    planned = {spec.dataset for spec in STUDIES[study_id].plan(parameters(Path("."), "quick"))}
+    assert planned <= set(study.datasets)
+
+
+def test_the_registry_finds_ids_and_refuses_unknown_ones():
+    assert registry.find_study("4").id == "04" and registry.study_ids() == tuple(STUDIES)
+    with pytest.raises(UnknownNameError, match="unknown study id '07'; valid choices: 01, 02, 03, 04, 05"):
+        registry.find_study("07")
 
 
 @study_ids
@@ -311,7 +351,7 @@ def test_runs_is_a_checked_parameter_that_takes_one_pattern_or_a_list(tmp_path):
 def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_matches_nothing(tmp_path):
     from helpers.studies.common.recording import plan_banner
 
-    specs = study4.plan(parameters(tmp_path))
+    specs = STUDIES["04"].plan(parameters(tmp_path))
     banner = plan_banner(specs, parameters(tmp_path, runs="B+c+l"))
     assert "Run in part" in banner and f"1 of the study's {len(specs)} runs" in banner
     assert "Run in part" not in plan_banner(specs, parameters(tmp_path))
@@ -321,11 +361,10 @@ def test_the_plan_banner_says_the_study_ran_in_part_and_refuses_a_pattern_that_m
 
 
 def test_the_plan_banner_of_a_real_data_subset_asks_for_care_not_dismissal(tmp_path):
-    from helpers.studies import study3
     from helpers.studies.common.recording import plan_banner
 
     cpu = parameters(tmp_path, "cpu", data_dir=str(tmp_path))
-    banner = plan_banner(study3.plan(cpu), cpu)
+    banner = plan_banner(STUDIES["03"].plan(cpu), cpu)
     assert "Less data than the paper used: compare these numbers with the paper's with that in mind" in banner
     assert "do not test" not in banner and "<b>subset</b> of cifar10, fashion_mnist" in banner
 

@@ -1,5 +1,5 @@
 """Rankings of models with their noise: which adjacent pairs of a ranking are separated by more
-than the noise (:data:`helpers.uncertainty.RULE`) and which a run cannot tell apart. Generic over
+than the noise (:data:`helpers.statistics.uncertainty.RULE`) and which a run cannot tell apart. Generic over
 any ``{model: runs}`` mapping; studies 2 and 3 rank their models with it.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import verdicts
-from helpers.uncertainty import Measured, difference_se, images_needed, is_clear, seeds_text
+from helpers.statistics.uncertainty import Measured, difference_se, images_needed, is_clear, seeds_text
 
 
 @dataclass(frozen=True)
@@ -93,46 +93,3 @@ def _what_would_tell(value: Measured, difference: float) -> str:
     if value.kind == "seed_sd":
         text += ", " + seeds_text(value, difference)
     return text
-
-
-# Study 3: this run's ordering of the five models against Table 1's, pair by pair.
-def pair_counts(paper: Mapping[str, float], groups: Mapping[str, Sequence[RunOutcome]]) -> dict[str, int]:
-    """Of every pair of models run here: how many this run orders clearly as ``paper`` does
-    (``"as the paper"``), clearly the other way (``"reversed"``), or cannot order (``"within the noise"``)."""
-    values = {name: verdicts.measured(runs) for name, runs in groups.items() if runs and name in paper}
-    names = list(values)
-    counts = {"as the paper": 0, "reversed": 0, "within the noise": 0}
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            gap, error = values[a].value - values[b].value, difference_se(values[a], values[b])
-            if not is_clear(gap, error):
-                counts["within the noise"] += 1
-            else:
-                counts["as the paper" if (gap > 0) == (paper[a] > paper[b]) else "reversed"] += 1
-    return counts
-
-
-def resnets_above_plain(groups: Mapping[str, Sequence[RunOutcome]], resnets: Sequence[str],
-                        plain: Sequence[str]) -> str:
-    """The paper's central claim on one dataset, computed: every ResNet clearly above every plain
-    network (``"yes"``), one clearly below (``"no"``), or some pairs within the noise (``"cannot tell"``)."""
-    if not all(groups.get(name) for name in (*resnets, *plain)):
-        return "not checked (a model is missing)"
-    idle = [name for name in (*resnets, *plain)
-            if verdicts.chance_sentence(groups[name], len(groups[name][0].metrics.get("classes") or range(10)))]
-    if idle:
-        return f"cannot tell ({', '.join(idle)} not clearly above chance: no evidence either way)"
-    below, unclear = [], []
-    for resnet in resnets:
-        for other in plain:
-            a, b = verdicts.measured(groups[resnet]), verdicts.measured(groups[other])
-            gap, error = a.value - b.value, difference_se(a, b)
-            if not is_clear(gap, error):
-                unclear.append(f"{resnet}/{other}")
-            elif gap < 0:
-                below.append(f"{resnet} below {other}")
-    if below:
-        return f"no ({', '.join(below)}, by more than the noise)"
-    if unclear:
-        return f"cannot tell ({len(unclear)} of {len(resnets) * len(plain)} pairs within the noise)"
-    return "yes (every pair by more than the noise)"

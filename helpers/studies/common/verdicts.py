@@ -1,5 +1,5 @@
 """A study's comparisons with their uncertainty: headline records and verdict sentences computed
-from the runs, never written in advance (the rule: :data:`helpers.uncertainty.RULE`).
+from the runs, never written in advance (the rule: :data:`helpers.statistics.uncertainty.RULE`).
 
 An accuracy over one seed carries the binomial standard error of its test set; over several
 seeds, the seed-to-seed standard deviation (n seeds). A headline's ``uncertainty`` is recorded in
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
+from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
 

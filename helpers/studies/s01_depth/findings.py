@@ -10,7 +10,7 @@ tables and figures with where this report redraws them.
 
 The paper reports one run per network on 50,000 training and 10,000 test images, so its own
 accuracies carry the binomial standard error of those sizes; this run's carry theirs
-(:mod:`helpers.uncertainty`).
+(:mod:`helpers.statistics.uncertainty`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import verdicts
-from helpers.studies.study1_paper import (MODELS, NUM_CLASSES, PAPER_ITEMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
-                                          PAPER_TRAIN_IMAGES, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, QUOTES, STEMS)
-from helpers.uncertainty import RULE, binomial_se, is_clear, measure
+from helpers.studies.s01_depth.groups import groups_of
+from helpers.studies.s01_depth.paper import (MODELS, NUM_CLASSES, PAPER_ITEMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
+                                             PAPER_TRAIN_IMAGES, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, QUOTES, STEMS)
+from helpers.statistics.uncertainty import RULE, binomial_se, is_clear, measure
 
 Groups = Mapping[tuple[str, str], Sequence[RunOutcome]]  # (model, stem) -> runs (seeds)
 UNIFORM_LOSS = math.log(NUM_CLASSES)  # cross-entropy of a uniform guess over 10 classes: 2.3026
@@ -97,6 +98,11 @@ def findings_markdown(groups: Groups) -> str:
     """:func:`findings` as markdown bullets: the quote, the numbers, what they show."""
     return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
                      for row in findings(groups))
+
+
+def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
+    """Where the paper's explanations disagree with its own numbers, this run's beside them (markdown)."""
+    return findings_markdown(groups_of(outcomes))
 
 
 def paper_items_table() -> pd.DataFrame:

@@ -4,6 +4,7 @@ text says about them, and its tables and figures."""
 
 MODELS = {"ResNet-18": "resnet18", "ResNet-50": "resnet50"}  # display name -> registry name
 STEMS = {"imagenet": "ImageNet stem", "cifar": "CIFAR stem"}  # imagenet: the paper's description (Section 2.1)
+PAPER_STEM = "imagenet"  # the stem the paper describes: its numbers belong to it
 
 PAPER_EPOCHS_TOTAL = 100
 # Tables 1 and 2: training loss and training accuracy every 10 epochs (the last listed is 91).
@@ -24,7 +25,7 @@ PAPER_TRAIN_IMAGES = 50_000
 PAPER_TEST_IMAGES = 10_000
 NUM_CLASSES = 10
 
-# What the text says, verbatim, where its own numbers bear on it (see study1_contradictions).
+# What the text says, verbatim, where its own numbers bear on it (see helpers.studies.s01_depth.findings).
 QUOTES = {
     "overfitting": ("Section 4", "One possible reason for this outcome could be overfitting. ResNet50 has a "
                     "significantly larger number of parameters compared to ResNet18. With the limited size of the "

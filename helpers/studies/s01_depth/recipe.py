@@ -1,48 +1,19 @@
-"""Study 1: ResNet-18 vs ResNet-50 on CIFAR-10 (``../shared/papers/study1_resnet18_vs_resnet50_cifar10.txt``).
-
-The paper trains both networks for 100 epochs (cross-entropy; mean 0.5 / std 0.5 normalisation;
-random crop and horizontal flip) and finds ResNet-18 better than ResNet-50 on the test set (0.8294
-vs 0.7604), which it blames on overfitting. It describes the ImageNet stem (7x7 conv, stride 2);
-32-px CIFAR images then reach the first stage at 8x8, the last at 1x1. Every profile here trains
-both models with that stem *and* with the usual CIFAR stem (3x3 conv, stride 1, no max pool), so
-the report can say whether the stem, rather than the depth, explains ResNet-50's result.
-
-Every comparison carries its uncertainty (one seed: the binomial standard error of the test set;
-several: the seed-to-seed sd) and its verdict is computed (:mod:`helpers.studies.common.verdicts`); where
-the paper's explanations disagree with its own numbers: :mod:`helpers.studies.study1_contradictions`.
-"""
+"""Study 1's recipe: the paper's training settings and each profile's, resolved into the planned
+runs (:func:`plan`: both models x both stems x each seed) and the settings table (:func:`settings`)
+with the source of every value (the paper, or chosen here)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from helpers.models import count_parameters, create_model
-from helpers.plots import plot_curves
-from helpers.runs import RunOutcome, RunSpec
+from helpers.runs import RunSpec
 from helpers.studies import run_id
-from helpers.studies.common import recipes, start_weights, summaries, verdicts
+from helpers.studies.common import recipes, start_weights, summaries
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.study1_contradictions import (findings, findings_markdown, findings_table, first_epoch_table,
-                                                   overfitting_table, paper_items_table)
-from helpers.studies.study1_paper import (MODELS, PAPER_EPOCHS, PAPER_EPOCHS_TOTAL, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
-                                          PAPER_TRAIN_TOP1, STEMS)
-from helpers.studies.study1_tables import (accuracy_table, epoch_table, groups_of, run_name,
-                                           runs_table, stem_table)
-from helpers.studies.common.summaries import mean_history
-from helpers.studies.common.verdicts import headline_table
-from helpers.uncertainty import compare_sentence
-
-TITLE = "Study 1: ResNet-18 vs ResNet-50 on CIFAR-10"
-STUDY_ID = "01"
-PAPER_STEM = "imagenet"
-# Re-exported: the tables (study1_tables) and the paper's findings are part of the study's interface.
-__all__ = ["accuracy_table", "epoch_table", "findings_markdown", "headline_table", "runs_table", "stem_table"]
+from helpers.studies.s01_depth.paper import MODELS, PAPER_EPOCHS_TOTAL, PAPER_STEM, STEMS
 
 RECIPE = recipes.Recipe(
     # The paper: 100 epochs of plain cross-entropy with random crops and flips; optimiser, learning
@@ -188,131 +159,3 @@ def _image_size_row(parameters: StudyParameters) -> tuple[str, str, str]:
     shown = ", ".join(f"{size or 32}x{size or 32} ({STEMS[stem]})" for stem, size in sizes.items())
     return ("image size", shown, f"{parameters.profile} profile (the paper: 32x32): the CIFAR-stem pair on "
                                  f"{sizes['cifar']}-px images (resized) halves its cost")
-
-
-def model_table(num_classes: int = 10) -> pd.DataFrame:
-    """Each model with each stem: its stem, parameter count, and the feature-map side entering
-    the first and the last stage for a 32-px CIFAR image (the ImageNet stem divides it by 4)."""
-    sides = {"imagenet": (8, 1), "cifar": (32, 4)}  # 32 / 4 into stage 1, then three stride-2 stages
-    rows = []
-    for model, registry_name in MODELS.items():
-        for stem, stem_name in STEMS.items():
-            network = create_model(registry_name, num_classes=num_classes, stem=stem, seed=0)
-            first, last = sides[stem]
-            rows.append({"model": model, "stem": stem_name, "params": count_parameters(network),
-                         "stage 1 input (32 px)": f"{first}x{first}", "last stage (32 px)": f"{last}x{last}"})
-    return pd.DataFrame(rows)
-
-
-def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
-    """Where the paper's explanations disagree with its own numbers, this run's beside them (markdown)."""
-    return findings_markdown(groups_of(outcomes))
-
-
-def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by the file name it is saved under."""
-    groups = groups_of(outcomes)
-    return {
-        "table1_resnet18_training": epoch_table(outcomes, "ResNet-18"),
-        "table2_resnet50_training": epoch_table(outcomes, "ResNet-50"),
-        "test_accuracy": accuracy_table(outcomes),
-        "stem_comparison": stem_table(outcomes),
-        "paper_contradictions": findings_table(groups),
-        "overfitting_gaps": overfitting_table(groups),
-        "first_epoch_loss": first_epoch_table(groups),
-        "paper_items": paper_items_table(),
-        "runs": runs_table(outcomes),
-    }
-
-
-def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
-    """The key comparisons for the report index, each with its uncertainty and verdict: test
-    top-1 per model and stem, and ResNet-18 minus ResNet-50 per stem."""
-    groups = groups_of(outcomes)
-    items = [verdicts.accuracy_headline(f"{model} test top-1 ({STEMS[stem]})",
-                                        PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None, runs)
-             for (model, stem), runs in groups.items()]
-    paper_gap = round(PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"], 4)
-    for stem in STEMS:
-        if all((model, stem) in groups for model in MODELS):
-            items.append(verdicts.gap_headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-                                               paper_gap if stem == PAPER_STEM else None,
-                                               groups["ResNet-18", stem], groups["ResNet-50", stem]))
-    return items
-
-
-def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """Figures 1 (ResNet-18) and 2 (ResNet-50): loss and accuracy per epoch, train and test, both
-    stems, the paper's points as markers on the ImageNet-stem run; accuracy bars; confusion
-    matrices (first seed of each run)."""
-    groups = groups_of(outcomes)
-    result: dict[str, Figure] = {}
-    for number, model in enumerate(MODELS, start=1):
-        histories = {run_name(m, stem): mean_history(runs) for (m, stem), runs in groups.items() if m == model}
-        paper_name = run_name(model, PAPER_STEM)
-        slug = MODELS[model]
-        for metric, paper_values, word in (("loss", PAPER_TRAIN_LOSS, "loss"), ("top1", PAPER_TRAIN_TOP1, "accuracy")):
-            paper = {paper_name: pd.Series(paper_values[model], index=PAPER_EPOCHS)}
-            figure = plot_curves(histories, metric, splits=("train", "test"), paper=paper,
-                                 title=f"Figure {number}: {model} on CIFAR-10, {word} (circles: paper, train)")
-            if metric == "loss":  # the paper's losses span 0.2-5.4 and early test losses can be far larger
-                figure.axes[0].set_yscale("log")
-            result[f"fig{number}_{slug}_{word}"] = figure
-    bar_rows = [
-        {"stem": STEMS[stem], "model": model, "test top-1 (%)": 100 * summaries.mean_metric(runs, "test_top1"),
-         "paper (%)": 100 * PAPER_TEST_TOP1[model] if stem == PAPER_STEM else np.nan}
-        for (model, stem), runs in groups.items()
-    ]
-    result.update(summaries.accuracy_bars_and_confusions(
-        groups, bar_rows, bars_name="test_accuracy_by_stem", group="stem", value="test top-1 (%)",
-        bars_title="Test top-1 by model and stem (black: paper)",
-        confusion_name=lambda key: f"confusion_{MODELS[key[0]]}_{key[1]}",
-        confusion_title=lambda key: run_name(*key)))
-    return result
-
-
-def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """What this run says about the paper's claim (ResNet-18 beats ResNet-50), as markdown: per
-    stem agrees, disagrees or cannot tell (a difference counts only beyond 2 standard errors)."""
-    groups = groups_of(outcomes)
-    lines = []
-    for stem in STEMS:
-        if all((model, stem) in groups for model in MODELS):
-            lines.append(f"- **{STEMS[stem]}**: " + verdicts.versus_sentence(
-                "ResNet-18", groups["ResNet-18", stem], "ResNet-50", groups["ResNet-50", stem],
-                claim_winner="ResNet-18"))
-    if all(("ResNet-50", stem) in groups for stem in STEMS):
-        cifar, imagenet = groups["ResNet-50", "cifar"], groups["ResNet-50", "imagenet"]
-        _, sentence = compare_sentence("ResNet-50 with the CIFAR stem", verdicts.measured(cifar),
-                                       "with the ImageNet stem", verdicts.measured(imagenet))
-        lines.append(f"- **The stem**: {sentence[:-1]}{_recipe_difference(cifar[0], imagenet[0])}.")
-    for key, runs in groups.items():
-        warning = verdicts.chance_sentence(runs, len(runs[0].metrics["classes"]))
-        if warning:
-            lines.append(f"- {run_name(*key)}: {warning}.")
-    overfitting = findings(groups)[0]["verdict"]
-    lines.append(f"- **The paper's explanation** (overfitting; section 'The paper against its own numbers'): "
-                 f"{overfitting.split(':')[0].lower()}.")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    caveats = [f"{seeds} seed(s) per run: each uncertainty is the binomial standard error of the "
-               f"{outcomes[0].metrics['num_test']:,} test images; seed-to-seed spread is not measured" if seeds < 2
-               else f"means over {seeds} seeds ± their sd"] if outcomes else []
-    epochs = {STEMS[stem]: runs[0].metrics["epochs"] for (model, stem), runs in groups.items()}
-    if any(value != PAPER_EPOCHS_TOTAL for value in epochs.values()):
-        caveats.append("epochs " + ", ".join(f"{value} ({name})" for name, value in epochs.items())
-                       + f", not the paper's {PAPER_EPOCHS_TOTAL}")
-    fine_tuned = start_weights.caveat(outcomes)
-    if fine_tuned:
-        caveats.append(fine_tuned)
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile)
-
-
-def _recipe_difference(first: RunOutcome, second: RunOutcome) -> str:
-    """'' when two runs trained alike, else a note of how they differ (epochs, batch, images)."""
-    fields = {"epochs": "epochs", "batch_size": "batch", "lr": "lr"}
-    a, b = first.spec.config, second.spec.config
-    differences = [f"{word} {getattr(a, name)} vs {getattr(b, name)}" for name, word in fields.items()
-                   if getattr(a, name) != getattr(b, name)]
-    if first.metrics["num_train"] != second.metrics["num_train"]:
-        differences.append(f"{first.metrics['num_train']:,} vs {second.metrics['num_train']:,} training images")
-    return f" (not like for like at this profile: {', '.join(differences)})" if differences else ""

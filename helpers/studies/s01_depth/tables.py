@@ -1,8 +1,9 @@
 """Study 1's tables, pure functions of the runs: Tables 1-2 (training loss and accuracy per epoch,
-paper vs this run), test accuracy vs the paper, the stem comparison, every run, and the headline
-records as a table. Every accuracy of this run carries its uncertainty (one seed: the binomial
-standard error of its images; several: the seed-to-seed sd), and every verdict is computed
-(:data:`helpers.uncertainty.RULE`)."""
+paper vs this run), test accuracy vs the paper, the stem comparison, the models, every run, every
+table of the report by file name (:func:`tables`) and the headline records (:func:`headlines`).
+Every accuracy of this run carries its uncertainty (one seed: the binomial standard error of its
+images; several: the seed-to-seed sd), and every verdict is computed
+(:data:`helpers.statistics.uncertainty.RULE`)."""
 
 from __future__ import annotations
 
@@ -12,26 +13,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.compare import paper_vs_run
+from helpers.studies.common.paper_tables import paper_vs_run
+from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.study1_paper import MODELS, PAPER_EPOCHS, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS
 from helpers.studies.common.summaries import mean_history
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.uncertainty import binomial_se, compare_sentence
+from helpers.studies.s01_depth.findings import (findings_table, first_epoch_table, overfitting_table,
+                                                paper_items_table)
+from helpers.studies.s01_depth.groups import groups_of, run_name
+from helpers.studies.s01_depth.paper import (MODELS, PAPER_EPOCHS, PAPER_STEM, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
+                                             PAPER_TRAIN_TOP1, STEMS)
+from helpers.statistics.uncertainty import binomial_se, compare_sentence
 
 VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
-
-
-def groups_of(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOutcome]]:
-    """Outcomes by (model, stem), seeds together, in plan order."""
-    return summaries.group_outcomes(outcomes,
-                                    lambda outcome: (outcome.spec.labels["model"], outcome.spec.labels["stem"]))
-
-
-def run_name(model: str, stem: str) -> str:
-    """The display name of a (model, stem) pair, e.g. 'ResNet-18, ImageNet stem'."""
-    return f"{model}, {STEMS[stem]}"
 
 
 def epoch_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame:
@@ -131,3 +126,49 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     table.insert(table.columns.get_loc("test top-1") + 1, "test top-1 ± 1 SE (points)",
                  [100 * verdicts.measured([outcome]).standard_error for outcome in outcomes])
     return table
+
+
+def model_table(num_classes: int = 10) -> pd.DataFrame:
+    """Each model with each stem: its stem, parameter count, and the feature-map side entering
+    the first and the last stage for a 32-px CIFAR image (the ImageNet stem divides it by 4)."""
+    sides = {"imagenet": (8, 1), "cifar": (32, 4)}  # 32 / 4 into stage 1, then three stride-2 stages
+    rows = []
+    for model, registry_name in MODELS.items():
+        for stem, stem_name in STEMS.items():
+            network = create_model(registry_name, num_classes=num_classes, stem=stem, seed=0)
+            first, last = sides[stem]
+            rows.append({"model": model, "stem": stem_name, "params": count_parameters(network),
+                         "stage 1 input (32 px)": f"{first}x{first}", "last stage (32 px)": f"{last}x{last}"})
+    return pd.DataFrame(rows)
+
+
+def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by the file name it is saved under."""
+    groups = groups_of(outcomes)
+    return {
+        "table1_resnet18_training": epoch_table(outcomes, "ResNet-18"),
+        "table2_resnet50_training": epoch_table(outcomes, "ResNet-50"),
+        "test_accuracy": accuracy_table(outcomes),
+        "stem_comparison": stem_table(outcomes),
+        "paper_contradictions": findings_table(groups),
+        "overfitting_gaps": overfitting_table(groups),
+        "first_epoch_loss": first_epoch_table(groups),
+        "paper_items": paper_items_table(),
+        "runs": runs_table(outcomes),
+    }
+
+
+def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
+    """The key comparisons for the report index, each with its uncertainty and verdict: test
+    top-1 per model and stem, and ResNet-18 minus ResNet-50 per stem."""
+    groups = groups_of(outcomes)
+    items = [verdicts.accuracy_headline(f"{model} test top-1 ({STEMS[stem]})",
+                                        PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None, runs)
+             for (model, stem), runs in groups.items()]
+    paper_gap = round(PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"], 4)
+    for stem in STEMS:
+        if all((model, stem) in groups for model in MODELS):
+            items.append(verdicts.gap_headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
+                                               paper_gap if stem == PAPER_STEM else None,
+                                               groups["ResNet-18", stem], groups["ResNet-50", stem]))
+    return items

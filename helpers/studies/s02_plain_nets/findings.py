@@ -1,6 +1,7 @@
 """Where study 2's paper explains its results in ways its own Table 1 does not bear out, computed
-from the numbers (pure functions: a table and markdown), and the figures it shows that are
-illustrations rather than results.
+from the numbers (pure functions: a table and markdown), the figures it shows that are
+illustrations rather than results, and what this run says about the paper's claim, comparison by
+comparison (:func:`claim_verdicts`).
 
 Each finding quotes the text, gives Table 1's numbers and says what they show. The paper's test
 sets have 10,000 images and it reports one run per network, so its own gaps carry the binomial
@@ -15,9 +16,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies.study2_paper import (FIGURES, PAPER_BEST_PERCENT, PAPER_TEST_IMAGES, QUOTES,
-                                          TABLE1_COLUMNS)
-from helpers.uncertainty import Measured, difference_se, is_clear, measure
+from helpers.studies.common.verdicts import chance_sentence, measured
+from helpers.studies.s02_plain_nets.metric import BEST_TEST, grouped_runs
+from helpers.studies.s02_plain_nets.networks import network_parameters
+from helpers.studies.s02_plain_nets.paper import (FIGURES, PAPER_BEST_PERCENT, PAPER_TEST_IMAGES, QUOTES,
+                                                  TABLE1_COLUMNS)
+from helpers.studies.s02_plain_nets.recipe import DATASETS
+from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, is_clear, measure
 
 
 def paper_value(model: str, column: str) -> float:
@@ -159,3 +164,33 @@ def _parameters_and_speed(params: Mapping[str, int], wall_seconds: Mapping[tuple
 def mean_wall_seconds(groups: Mapping[tuple[str, str], Sequence[RunOutcome]]) -> dict[tuple[str, str], float]:
     """This run's mean wall seconds per (dataset, network)."""
     return {key: float(np.mean([run.metrics["wall_seconds"] for run in runs])) for key, runs in groups.items()}
+
+
+def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
+    """Where the paper's explanations and its Table 1 disagree, as markdown (with this run's
+    parameter counts and wall times where the paper gives none)."""
+    return findings_markdown(network_parameters(outcomes), mean_wall_seconds(grouped_runs(outcomes)))
+
+
+def at_chance(runs: Sequence[RunOutcome]) -> str | None:
+    """Why ``runs`` learned nothing a comparison could use (not clearly above chance), or None."""
+    return chance_sentence(runs, len(runs[0].metrics.get("classes") or range(10)), key=BEST_TEST)
+
+
+def claim_verdicts(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], str]:
+    """The paper's claim, pair by pair: for each dataset and rival, ``"agrees"`` (the ResNet's
+    highest test top-1 is clearly higher), ``"disagrees"`` (clearly lower) or ``"cannot tell"``
+    (within the noise, or one of the two not clearly above chance: a win over a network that
+    learned nothing is no evidence)."""
+    groups = grouped_runs(outcomes)
+    result = {}
+    for dataset in DATASETS:
+        for other in ("LeNet", "AlexNet"):
+            if (dataset, "ResNet") in groups and (dataset, other) in groups:
+                if at_chance(groups[dataset, "ResNet"]) or at_chance(groups[dataset, other]):
+                    result[dataset, other] = "cannot tell"
+                    continue
+                verdict, _ = compare_sentence("ResNet", measured(groups[dataset, "ResNet"], BEST_TEST), other,
+                                              measured(groups[dataset, other], BEST_TEST))
+                result[dataset, other] = {"first": "agrees", "second": "disagrees", "unclear": "cannot tell"}[verdict]
+    return result

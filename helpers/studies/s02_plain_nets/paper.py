@@ -17,7 +17,7 @@ PAPER_DIFFERENCES_POINTS = {
 # Section 4: "10,000 test samples" (MNIST); CIFAR-10's official test split has 10,000 images too.
 PAPER_TEST_IMAGES = 10_000
 
-# What the text says, verbatim, where its own numbers bear on it (see study2_contradictions).
+# What the text says, verbatim, where its own numbers bear on it (see helpers.studies.s02_plain_nets.findings).
 QUOTES = {
     "mnist_train_middle": ("Section 4, on MNIST", "the effect of deep residual network on the training set is in the "
                            "middle, which is not as high as AlexNet's training accuracy"),

@@ -1,4 +1,5 @@
-"""Study 2's training recipe per profile and network, its data per profile, and its settings table.
+"""Study 2's training recipe per profile and network, its data per profile, the runs each profile
+plans (:func:`plan`) and its settings table.
 
 The paper states no training setting at all, so every value here is chosen and labelled so. The
 ``paper`` profile is one plain SGD recipe shared by the three networks; ``quick`` a modern fast
@@ -15,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.config import TrainConfig
+from helpers.runs import RunSpec
+from helpers.studies import run_id
 from helpers.studies.common import recipes, summaries
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
 
@@ -86,6 +89,24 @@ CPU_RUNS: dict[tuple[str, str], dict[str, Any]] = {
 }
 # Flips would turn digits into other shapes: MNIST is never augmented.
 DATASET_CHANGES = {"MNIST": dict(augmentation="none"), "CIFAR-10": {}}
+
+
+def plan(parameters: StudyParameters) -> list[RunSpec]:
+    """Three networks x two datasets x each seed: 6 runs per seed, MNIST first."""
+    return [
+        RunSpec(
+            run_id=run_id(DATASETS[dataset], registry_name, seed=seed),
+            model=registry_name,
+            dataset=DATASETS[dataset],
+            config=recipe_for(dataset, model, parameters, seed=seed),
+            model_options=model_options(model, parameters.profile),
+            dataset_options=dataset_options(dataset, parameters.profile, model),
+            labels={"dataset": dataset, "model": model, "seed": seed},
+        )
+        for seed in parameters.seeds
+        for dataset in DATASETS
+        for model, registry_name in MODELS.items()
+    ]
 
 
 def recipe_for(dataset: str, model: str, parameters: StudyParameters, *, seed: int) -> TrainConfig:

@@ -1,5 +1,6 @@
 """Study 3's figures: Table 1 as bars, parameter counts, cost per run, curves per dataset, and a
-test confusion matrix per run (the paper's own figures are illustrations, not results)."""
+test confusion matrix per run, with the best run's of each dataset picked out (the paper's own
+figures are illustrations, not results)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from matplotlib.figure import Figure
 
 from helpers import plots
 from helpers.runs import RunOutcome
-from helpers.studies.study3_paper import DATASETS, MODELS, PAPER_PARAMS, PAPER_TEST_TOP1
 from helpers.studies.common.summaries import data_kind, dataset_label
+from helpers.studies.s03_cross_dataset.paper import DATASETS, MODELS, PAPER_PARAMS, PAPER_TEST_TOP1
 
 CURVE_TITLES = {"top1": "top-1 accuracy", "loss": "cross-entropy loss"}
 
@@ -68,6 +69,28 @@ def confusion_figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
                   f"test top-1 {outcome.metrics['test_top1']:.1%}")
         result[f"confusion_{outcome.spec.run_id}"] = figure
     return result
+
+
+def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
+    """Table 1 as bars (paper marks), parameter counts, cost per run, per-dataset curves, and every
+    run's test confusion matrix (``confusion_<run id>``)."""
+    return {**summary_figures(outcomes), **confusion_figures(outcomes)}
+
+
+def best_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
+    """The run with the highest test top-1 on each dataset, in dataset order."""
+    best = []
+    for label in DATASETS:
+        runs = [o for o in outcomes if o.spec.labels["dataset"] == label]
+        best += [max(runs, key=lambda o: o.metrics["test_top1"])] if runs else []
+    return best
+
+
+def best_confusions(confusions: dict[str, Figure], outcomes: Sequence[RunOutcome]) -> list[Figure]:
+    """From :func:`figures` (or :func:`confusion_figures`), the matrix of each dataset's best run
+    (none for a synthetic stand-in)."""
+    names = (f"confusion_{outcome.spec.run_id}" for outcome in best_runs(outcomes))
+    return [confusions[name] for name in names if name in confusions]
 
 
 def _show_points(figure: Figure) -> Figure:

@@ -1,5 +1,9 @@
-"""Study 3's paper against its own numbers (pure functions: tables and computed markdown).
+"""Study 3's claims against this run's data and the paper against its own numbers (pure
+functions: tables and computed markdown).
 
+- The paper's central claim, every ResNet above AlexNet and VGG19, per dataset:
+  :func:`resnets_above_plain`; this run's ordering of the five models against Table 1's, pair by
+  pair: :func:`pair_counts`.
 - The claim that the ResNets' advantage widens with the difficulty of the dataset is stated, never
   computed: :func:`advantage_table` computes it per dataset (best ResNet minus the better of
   AlexNet and VGG19) for the paper and for this run, with this run's standard error; a synthetic
@@ -11,18 +15,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import verdicts
-from helpers.studies.study3_paper import (DATASETS, FIGURES, IMAGE_SIDE, MODELS, PAPER_ABSTRACT_RESNET18,
-                                          PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
-                                          PAPER_TEXT_RESNET18, PLAIN_NETWORKS, QUOTES, RESNETS)
 from helpers.studies.common.summaries import data_kind
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.uncertainty import Measured, difference_se, is_clear, measure
+from helpers.studies.s03_cross_dataset.paper import (DATASETS, FIGURES, IMAGE_SIDE, MODELS, PAPER_ABSTRACT_RESNET18,
+                                                     PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
+                                                     PAPER_TEXT_RESNET18, PLAIN_NETWORKS, QUOTES, RESNETS)
+from helpers.statistics.uncertainty import Measured, difference_se, is_clear, measure
 
 SYNTHETIC = "synthetic stand-in"
 SHARE = "paper: gap / the plain network's errors (%)"
@@ -37,6 +41,48 @@ def paper_measured(dataset: str, model: str) -> Measured:
 def _best(groups: dict[str, list[RunOutcome]], names: Sequence[str]) -> str | None:
     present = [name for name in names if groups.get(name)]
     return max(present, key=lambda name: verdicts.measured(groups[name]).value) if present else None
+
+
+def pair_counts(paper: Mapping[str, float], groups: Mapping[str, Sequence[RunOutcome]]) -> dict[str, int]:
+    """Of every pair of models run here: how many this run orders clearly as ``paper`` does
+    (``"as the paper"``), clearly the other way (``"reversed"``), or cannot order (``"within the noise"``)."""
+    values = {name: verdicts.measured(runs) for name, runs in groups.items() if runs and name in paper}
+    names = list(values)
+    counts = {"as the paper": 0, "reversed": 0, "within the noise": 0}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            gap, error = values[a].value - values[b].value, difference_se(values[a], values[b])
+            if not is_clear(gap, error):
+                counts["within the noise"] += 1
+            else:
+                counts["as the paper" if (gap > 0) == (paper[a] > paper[b]) else "reversed"] += 1
+    return counts
+
+
+def resnets_above_plain(groups: Mapping[str, Sequence[RunOutcome]], resnets: Sequence[str],
+                        plain: Sequence[str]) -> str:
+    """The paper's central claim on one dataset, computed: every ResNet clearly above every plain
+    network (``"yes"``), one clearly below (``"no"``), or some pairs within the noise (``"cannot tell"``)."""
+    if not all(groups.get(name) for name in (*resnets, *plain)):
+        return "not checked (a model is missing)"
+    idle = [name for name in (*resnets, *plain)
+            if verdicts.chance_sentence(groups[name], len(groups[name][0].metrics.get("classes") or range(10)))]
+    if idle:
+        return f"cannot tell ({', '.join(idle)} not clearly above chance: no evidence either way)"
+    below, unclear = [], []
+    for resnet in resnets:
+        for other in plain:
+            a, b = verdicts.measured(groups[resnet]), verdicts.measured(groups[other])
+            gap, error = a.value - b.value, difference_se(a, b)
+            if not is_clear(gap, error):
+                unclear.append(f"{resnet}/{other}")
+            elif gap < 0:
+                below.append(f"{resnet} below {other}")
+    if below:
+        return f"no ({', '.join(below)}, by more than the noise)"
+    if unclear:
+        return f"cannot tell ({len(unclear)} of {len(resnets) * len(plain)} pairs within the noise)"
+    return "yes (every pair by more than the noise)"
 
 
 def advantage_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:

@@ -33,7 +33,8 @@ PAPER_TEXT_RESNET18 = {"Fashion-MNIST": 0.936}
 # The official test sets have 10,000 images each; the paper reports one run per cell.
 PAPER_TEST_IMAGES = 10_000
 
-# What the text says, verbatim, where its own Table 1 bears on it (see study3_contradictions).
+# What the text says, verbatim, where its own Table 1 bears on it (see
+# :mod:`helpers.studies.s03_cross_dataset.findings`).
 QUOTES = {
     "abstract_resnet18": ("Abstract", "ResNet18 emerged as the standout performer, demonstrating exceptional "
                           "performance across all tested datasets"),

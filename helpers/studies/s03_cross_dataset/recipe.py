@@ -1,32 +1,29 @@
-"""Study 3's training recipe per profile and model, its data per profile, and its settings table.
+"""Study 3's training recipe per profile and model, its planned runs and its settings table.
 
 The ``paper`` profile is the paper's recipe (Section 3.3); ``quick`` a modern fast recipe on the
 full data. ``smoke`` trains fifteen runs on the embedded samples within a share of ``make
 reports``' budget on a 2-core CPU, all at 16x16 px: on CIFAR-10 every model gets every sample
 image, on Fashion-MNIST the expensive models (ResNet-34/50, VGG19) get fewer images than ResNet-18
 (the paper's headline model) and AlexNet (with a narrow classifier); every choice is a row of the
-settings table.
+settings table. The data of each profile: :mod:`helpers.studies.s03_cross_dataset.data`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from helpers.config import TrainConfig
 from helpers.runs import RunSpec
+from helpers.studies import run_id
 from helpers.studies.common import recipes, start_weights
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.study3_paper import DATASETS, MODELS, PLAIN_NETWORKS, RESNETS
 from helpers.studies.common.summaries import settings_table
-
-SPLIT_SEED = 0  # "a specific seed for reproducibility" (Section 3.1); its value is not given
-VAL_FRACTION = 0.2  # "a ratio of 0.8:0.2" (Section 3.1)
-IMAGE_SIZE = 32  # "all images were resized to 32x32 pixels" (Section 3.1)
-SMOKE_IMAGE_SIZE = 16  # smoke: a quarter of the pixels, so that fifteen runs fit in about two minutes on 2 cores
+from helpers.studies.s03_cross_dataset.data import (CPU_TRAIN_PER_CLASS, IMAGE_SIZE, SMOKE_IMAGE_SIZE, SMOKE_PER_CLASS,
+                                                    SPLIT_SEED, VAL_FRACTION, dataset_options, unavailable_datasets)
+from helpers.studies.s03_cross_dataset.paper import DATASETS, MODELS, PLAIN_NETWORKS, RESNETS
 
 RECIPE = recipes.Recipe(
     # The paper's training recipe (Section 3.3). Precision is not stated: PyTorch's default, fp32.
@@ -98,24 +95,33 @@ SMOKE_CIFAR10_MODEL: dict[str, dict[str, Any]] = {
 # with it CIFAR-10 13.5 % -> 18.3 % and 16.5 % -> 18.0 %, Fashion-MNIST ResNet-50 7.4 % -> 38.4 %).
 SMOKE_MODEL_OPTIONS = {"AlexNet": {"classifier_width": 512}, "ResNet-34": {"zero_init_residual": True},
                        "ResNet-50": {"zero_init_residual": True}}
-# Smoke, (train, test) images per class: every model gets every CIFAR-10 training image of the
-# sample (128 per class after the 20 % validation split); on Fashion-MNIST ResNet-18 and AlexNet get
-# 100 of its 160, the others 24, for time; every model is tested on the same images. CIFAR-100 has no sample: a
-# synthetic stand-in of 1 image per class.
-SMOKE_PER_CLASS: dict[str, dict[str, tuple[int, int]]] = {
-    "fashion_mnist": {"ResNet-18": (100, 50), "AlexNet": (100, 50), "*": (24, 50)},
-    "cifar10": {"*": (128, 40)},
-    "cifar100": {"*": (1, 1)},
-}
-# cpu: the five models cost 22 GFLOP per training image together at 32 px (ResNet-18 3.3, ResNet-34
-# 7.0, ResNet-50 7.3, VGG19 2.4, AlexNet 1.6), and the CPU reaches ~0.3-0.45 TFLOP/s in bf16 (ResNet-18
-# measured at 140-160 images/s): 3 epochs of 800 training images per class (and 200 validation) on two
-# datasets is about an hour. Every model gets the same images and epochs; all test images.
-CPU_TRAIN_PER_CLASS = 800
 CPU_MODEL: dict[str, dict[str, Any]] = {"AlexNet": dict(recipes.ADAM, lr=5e-4)}
 # Flips turn clothing photographed one way into images that never occur (the brief of the smoke
 # profile: no flips on digits or clothing); CIFAR keeps the paper's crop and flip.
 SMOKE_AUGMENTATION = {"fashion_mnist": "none", "cifar10": "crop_flip", "cifar100": "crop_flip"}
+
+
+def plan(parameters: StudyParameters) -> list[RunSpec]:
+    """The runs of ``parameters.profile``: every dataset x model x seed, dataset-major (at the cpu
+    profile only the datasets on disk: :func:`unavailable_datasets`); with the ``pretrained``
+    switch on, the ResNets fine-tuned (their ids end ``_pretrained_seed<n>``)."""
+    unavailable = unavailable_datasets(parameters)
+    weights = starting_weights(parameters)
+
+    def start(model: str) -> dict[str, str]:
+        return {start_weights.START_LABEL: start_weights.PRETRAINED} if model in weights else {}
+
+    return [
+        RunSpec(run_id=run_id(dataset, model, *start(model).values(), seed=seed), model=model, dataset=dataset,
+                config=train_config(model_label, dataset, parameters, seed=seed),
+                model_options={**model_options(model_label, parameters.profile),
+                               **({"weights": weights[model]} if model in weights else {})},
+                dataset_options=dataset_options(dataset, parameters.profile, model_label),
+                labels={"model": model_label, "dataset": dataset_title, **start(model), "seed": seed})
+        for dataset_title, dataset in DATASETS.items() if dataset_title not in unavailable
+        for model_label, (model, _) in MODELS.items()
+        for seed in parameters.seeds
+    ]
 
 
 def train_config(model: str, dataset: str, parameters: StudyParameters, *, seed: int) -> TrainConfig:
@@ -147,25 +153,6 @@ def starting_weights(parameters: StudyParameters) -> dict[str, str]:
 def model_options(model: str, profile: str) -> dict[str, Any]:
     """The architecture options of ``model`` (display name) at ``profile`` (a fresh dict)."""
     return {**MODELS[model][1], **(SMOKE_MODEL_OPTIONS.get(model, {}) if profile == "smoke" else {})}
-
-
-def smoke_per_class(dataset: str, model: str) -> tuple[int, int]:
-    """(train, test) images per class of ``model`` on ``dataset`` at the smoke profile."""
-    table = SMOKE_PER_CLASS[dataset]
-    return table.get(model, table["*"])
-
-
-def dataset_options(dataset: str, profile: str, model: str = "*") -> dict[str, Any]:
-    """Keyword arguments of ``load_dataset`` for ``model`` on ``dataset`` in ``profile``."""
-    options: dict[str, Any] = {"image_size": IMAGE_SIZE, "val_fraction": VAL_FRACTION, "seed": SPLIT_SEED}
-    if dataset == "fashion_mnist":
-        options["to_rgb"] = True  # one input layout for every model: grey repeated to 3 channels
-    if profile == "smoke":
-        options["image_size"] = SMOKE_IMAGE_SIZE
-        options["train_per_class"], options["test_per_class"] = smoke_per_class(dataset, model)
-    if profile == "cpu":
-        options["train_per_class"] = CPU_TRAIN_PER_CLASS
-    return options
 
 
 def settings(parameters: StudyParameters) -> pd.DataFrame:
@@ -290,17 +277,3 @@ def _grouped(by_model: dict[str, str]) -> dict[str, list[str]]:
 def _model_words(model: str, table: dict[str, tuple[int, int]]) -> str:
     """How a per-class table names ``model``: '*' is every model, or the others."""
     return model if model != "*" else ("every model" if len(table) == 1 else "the others")
-
-
-def plan_table(specs: Sequence[RunSpec]) -> pd.DataFrame:
-    """One row per planned run: what is trained on what, for how long."""
-    return pd.DataFrame([{
-        "run": spec.run_id, "model": spec.labels["model"], "dataset": spec.labels["dataset"], "seed": spec.config.seed,
-        "epochs": spec.config.epochs, "batch size": spec.config.batch_size, "optimizer": spec.config.optimizer,
-        "lr": spec.config.lr, "image size": spec.dataset_options.get("image_size"),
-        "train/test per class": f"{_per_class(spec, 'train_per_class')} / {_per_class(spec, 'test_per_class')}",
-    } for spec in specs])
-
-
-def _per_class(spec: RunSpec, option: str) -> str:
-    return str(spec.dataset_options.get(option, "all"))

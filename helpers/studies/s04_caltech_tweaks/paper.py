@@ -1,7 +1,8 @@
 """Study 4's paper (Lee 2024, ResNet-50 tweaks and training refinements on Caltech-101,
 ``../shared/papers/study4_caltech101_resnet50_tweaks.txt``): the refinement combinations it
-tests and the names it gives them, its settings, the numbers it reports, its figures, and what
-its own tables imply when set beside He et al. 2019 ("Bag of Tricks"), whose refinements it copies."""
+tests and the names it gives them, its settings, the numbers it reports, its figures, and He et
+al. 2019's ("Bag of Tricks") gains for the refinements it copies. What its own tables imply beside
+those is :func:`helpers.studies.s04_caltech_tweaks.findings.contradiction_sentence`."""
 
 REFINEMENTS = ("c", "l", "m", "c+l", "c+m", "l+m", "c+l+m")  # Tables 2-3, in their order
 SINGLE_REFINEMENTS = ("c", "l", "m")
@@ -54,20 +55,3 @@ def paper_single_gains(model: str) -> dict[str, float]:
     plain = PAPER_TWEAKS[model][0]
     return {refinement: round(100 * (PAPER_REFINED[model][refinement][0] - plain), 2)
             for refinement in SINGLE_REFINEMENTS}
-
-
-def contradiction_sentence() -> str:
-    """The paper's own numbers against Bag of Tricks: single refinements that add 16-24 points to
-    Model-A, where He et al. 2019 measured under one point each (computed from the tables)."""
-    gains_a, gains_b = paper_single_gains("A"), paper_single_gains("B")
-    singles_a = [PAPER_REFINED["A"][refinement][0] for refinement in SINGLE_REFINEMENTS]
-    listed = ", ".join(f"{name} {value:+.0f}" for name, value in gains_a.items())
-    reference = ", ".join(f"{name} {value:+.2f}" for name, value in BAG_OF_TRICKS_GAINS.items())
-    return (f"Model-A alone scores {100 * PAPER_TWEAKS['A'][0]:.0f} % top-1 in the paper's Table 1 but "
-            f"{100 * min(singles_a):.0f}-{100 * max(singles_a):.0f} % with any single refinement in Table 2 "
-            f"({listed} points), and Model-B gains {min(gains_b.values()):+.0f} to {max(gains_b.values()):+.0f} "
-            f"(Table 3); He et al. 2019 measured the same refinements at under 1 point each on ImageNet "
-            f"({BAG_OF_TRICKS_SOURCE}: {reference}). A cosine schedule, label smoothing or mixup alone cannot "
-            f"plausibly add {min(gains_a.values()):.0f}-{max(gains_a.values()):.0f} points: gains this size point "
-            "to a different baseline (Table 1's runs trained differently from Table 2's: other epochs, optimiser "
-            "or data) or to pretrained weights, not to the refinements themselves.")

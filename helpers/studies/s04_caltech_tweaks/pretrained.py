@@ -8,7 +8,7 @@ The paper does not say whether its ResNet-50s started from ImageNet weights. Whe
 scratch (``B+scratch``, ``B+c+l+scratch``) with the same recipe, epochs and data: a twin differs in
 its starting weights alone. Each of the paper's two values (Model-B 0.79, B+c+l 0.93) is then placed
 between the two, and a verdict says which it resembles only where the differences exceed the noise
-(:data:`helpers.uncertainty.RULE`).
+(:data:`helpers.statistics.uncertainty.RULE`).
 
 Model-B is torchvision's ResNet-50 (stride on the 3x3 conv) and receives every tensor but the
 101-class head; Models A and D would too, while Model-C's deep stem would be newly initialised
@@ -35,8 +35,8 @@ from helpers.models.pretrained import IMAGENET, published_weights
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies.common import start_weights, summaries, verdicts
 from helpers.studies.common.parameters import CHOSEN, StudyParameters
-from helpers.studies.study4_paper import PAPER_REFINED, PAPER_TWEAKS, run_name
-from helpers.uncertainty import RULE, Measured, difference_se, format_measured, is_clear
+from helpers.studies.s04_caltech_tweaks.paper import PAPER_REFINED, PAPER_TWEAKS, run_name
+from helpers.statistics.uncertainty import RULE, Measured, difference_se, format_measured, is_clear
 
 START = "start"  # the label marking a comparison run: PRETRAINED or SCRATCH
 PRETRAINED, SCRATCH = "pretrained", "scratch"

@@ -1,53 +1,26 @@
-"""Study 4: ResNet-50 tweaks and training refinements on Caltech-101
-(``../shared/papers/study4_caltech101_resnet50_tweaks.txt``).
+"""Study 4's recipe: Models A-D as switches on ResNet-50, the refinements (c, l, m) as TrainConfig
+changes, the training recipe per profile, and the planned runs and settings table.
 
-After "Bag of Tricks" (He et al. 2019) the paper trains ResNet-50 Model-A (original), Model-B
-(stride on the 3x3 conv), Model-C (deep 3x3 stem) and Model-D (average-pool shortcut) for 10
-epochs at batch 64 on a random 0.8 / 0.2 split of Caltech-101 (Table 1), then every combination
-of cosine decay from lr 0.001 (c), label smoothing 0.1 (l) and mixup (m) on Model-A and Model-B
-(Tables 2 and 3). Its best, A+c+l and B+c+l, reach 0.93 top-1 on validation. Our "test" split of
-Caltech-101 is the loader's seeded stratified 20 % hold-out: the paper's validation set.
-
-The paper does not say whether its ResNet-50 started from ImageNet weights; 0.93 after 10 epochs
-is what fine-tuned models reach on Caltech-101, far above from-scratch training. The runs of
-Tables 1-3 start from scratch (random initialisation), and the report says so; with pretrained
-weights (the notebook's ``pretrained``, the quick profile's choice) Model-B and B+c+l are also
-fine-tuned beside from-scratch twins, and the paper's values are placed between the two
-(:mod:`helpers.studies.study4_pretrained`). The paper's own tables also
-contradict the work it follows: single refinements add 16-24 points to Model-A, where He et al.
-measured under one point each (:func:`~helpers.studies.study4_paper.contradiction_sentence`).
-
-Every comparison carries its uncertainty (one seed: the binomial SE of the validation images;
-several: the sd over seeds), and the conclusion's verdicts are computed from it
-(:mod:`helpers.studies.study4_verdicts`). Tables are built in :mod:`helpers.studies.study4_tables`.
+:func:`plan` gives per seed Models A-D plain (the paper's Table 1), then Model-A and Model-B with
+each of the 7 refinement combinations (Tables 2-3), and, with pretrained weights, the pretrained
+comparison's runs (:mod:`helpers.studies.s04_caltech_tweaks.pretrained`). :func:`settings` shows
+every setting with its source (the paper or chosen here).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from helpers.models import count_parameters, create_model
-from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
-from helpers.runs import RunOutcome, RunSpec
-from helpers.studies import run_id, study4_pretrained
-from helpers.studies.common import recipes, summaries, verdicts
+from helpers.runs import RunSpec
+from helpers.studies import run_id
+from helpers.studies.common import recipes, summaries
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.study4_paper import (PAPER_BATCH_SIZE, PAPER_BEST_TOP1, PAPER_EPOCHS, PAPER_LABEL_SMOOTHING,
-                                          PAPER_LR, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
-                                          contradiction_sentence, run_name)
-from helpers.studies.study4_tables import (best_run, confusion_tables, figure_list, groups_by_run, measured_by_run,
-                                           refinement_effects, refinement_gains, refinement_table, tweak_table)
-from helpers.studies.study4_tables import headline_table  # noqa: F401  (the notebook's study4.headline_table)
-from helpers.studies.study4_verdicts import (best_run_line, caveat_lines, floor_line, gain_lines, refinement_lines,
-                                             tweak_lines)
-
-TITLE = "Study 4: ResNet-50 tweaks and training refinements on Caltech-101"
-STUDY_ID = "04"
+from helpers.studies.s04_caltech_tweaks import pretrained
+from helpers.studies.s04_caltech_tweaks.paper import (PAPER_BATCH_SIZE, PAPER_EPOCHS, PAPER_LABEL_SMOOTHING, PAPER_LR,
+                                                      REFINED_MODELS, REFINEMENTS, run_name)
 
 # Model-X -> create_model("resnet50", **flags). Each tweak is one independent switch on Model-A.
 MODELS = {
@@ -66,7 +39,6 @@ MIXUP_ALPHA = 0.2  # not stated in the paper; Bag of Tricks uses 0.2
 # The refinements as TrainConfig changes: c cosine decay, l label smoothing, m mixup.
 REFINEMENT_CHANGES = {"c": {"scheduler": "cosine"}, "l": {"label_smoothing": PAPER_LABEL_SMOOTHING},
                       "m": {"mixup_alpha": MIXUP_ALPHA}}
-CURVE_FIGURES = {"fig4_model_b_curves": ("B", 4), "fig5_a_c_l_curves": ("A+c+l", 5), "fig6_b_c_l_curves": ("B+c+l", 6)}
 
 RECIPE = recipes.Recipe(
     # Optimiser and augmentation are not stated. Adam at the paper's lr 0.001 (no weight decay) learns
@@ -120,7 +92,7 @@ def changes_for(refinements: str, image_size: int) -> dict[str, Any]:
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Per seed: Models A-D plain (Table 1), then A and B with each of the 7 refinement
     combinations (Tables 2-3): 18 runs per seed at every profile. With pretrained weights
-    (:func:`study4_pretrained.weights_for`), 4 more per seed: B and B+c+l fine-tuned from them
+    (:func:`pretrained.weights_for`), 4 more per seed: B and B+c+l fine-tuned from them
     and their from-scratch twins, all with the fine-tuning recipe."""
     size = image_size_for(parameters)
     pairs = [(model, "none") for model in MODELS] + [(m, r) for m in REFINED_MODELS for r in REFINEMENTS]
@@ -134,21 +106,21 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
                 labels={"model": f"Model-{model}", "refinements": refinements, "seed": seed})
         for seed in parameters.seeds for model, refinements in pairs
     ]
-    weights = study4_pretrained.weights_for(parameters)
+    weights = pretrained.weights_for(parameters)
     if weights is None:
         return specs
-    starts = {study4_pretrained.PRETRAINED: {"weights": weights}, study4_pretrained.SCRATCH: {}}
+    starts = {pretrained.PRETRAINED: {"weights": weights}, pretrained.SCRATCH: {}}
     return specs + [
         RunSpec(run_id=run_id("model", run_name(model, refinements), start, seed=seed), model="resnet50",
                 dataset="caltech101",
                 config=recipes.train_config(RECIPE, parameters, seed=seed, changes={
-                    **changes_for(refinements, size), **study4_pretrained.FINE_TUNING}),
+                    **changes_for(refinements, size), **pretrained.FINE_TUNING}),
                 model_options={**MODELS[model], **model_options, **weights_option},  # the twins differ here alone
                 dataset_options={"image_size": size, **RECIPE.dataset_options(parameters.profile),
-                                 **study4_pretrained.FINE_TUNING_DATA},
-                labels={"model": f"Model-{model}", "refinements": refinements, study4_pretrained.START: start,
+                                 **pretrained.FINE_TUNING_DATA},
+                labels={"model": f"Model-{model}", "refinements": refinements, pretrained.START: start,
                         "seed": seed})
-        for seed in parameters.seeds for model, refinements in study4_pretrained.COMPARED
+        for seed in parameters.seeds for model, refinements in pretrained.COMPARED
         for start, weights_option in starts.items()
     ]
 
@@ -179,7 +151,7 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
         ("image size", f"{size}x{size} px (shorter side resized, centre crop)",
          f"{CHOSEN}: 64 px is the resolution of the available copy; 224 with full-resolution data"
          + ("; the smoke profile uses 32 px, where ResNet-50 with the 7x7 stem is cheap" if size == 32 else "")),
-        *study4_pretrained.settings_rows(parameters, image_size=size, epochs=config.epochs),
+        *pretrained.settings_rows(parameters, image_size=size, epochs=config.epochs),
         ("models", "ResNet-50 Model-A (original), B (stride on 3x3), C (deep stem), D (avg-pool shortcut)", PAPER),
         ("initialisation", "Kaiming-normal convs, BatchNorm at (1, 0)" + (
             "; zero gamma in the last BatchNorm of every residual block (each block starts as the identity)"
@@ -200,122 +172,3 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{config.device} / {config.precision}", "this machine"),
     ])
-
-
-def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
-    """Models A-D: their tweak, flags and parameter count (at ``num_classes`` outputs)."""
-    return pd.DataFrame([
-        {"model": f"Model-{name}", "tweak": MODEL_DESCRIPTIONS[name], "flags": str(flags),
-         "params": count_parameters(create_model("resnet50", num_classes=num_classes, **flags)),
-         "input": f"3x{image_size}x{image_size}"}
-        for name, flags in MODELS.items()
-    ])
-
-
-def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Every run (:func:`summaries.runs_table`) with its validation top-1 and top-5 and their
-    binomial standard errors (one run, the validation images); the paper's runs show 'scratch
-    (paper recipe)' as their start when the pretrained comparison ran too."""
-    table = summaries.runs_table(outcomes)
-    if study4_pretrained.START in table:
-        table[study4_pretrained.START] = table[study4_pretrained.START].fillna("scratch (paper recipe)")
-    return table.assign(**{
-        f"test {metric} (%, ± 1 SE)": [verdicts.spread_text([outcome], key) for outcome in outcomes]
-        for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))})
-
-
-def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by file name (confusion matrices included)."""
-    return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
-            "pretrained_comparison": study4_pretrained.comparison_table(outcomes),
-            "table3_refinements_model_b": refinement_table(outcomes, "B"),
-            "refinement_effects": refinement_effects(outcomes), "refinement_gains": refinement_gains(outcomes),
-            "paper_figures": figure_list(), "runs": runs_table(outcomes), **confusion_tables(outcomes)}
-
-
-def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
-    """Top-1 of Models A and B, of A+c+l and B+c+l (the paper's best) and of the best run here,
-    Model-B minus Model-A and A+c+l minus A, and the best top-5 here (against chance), then the
-    pretrained comparison's (when it ran); each with its uncertainty and verdict
-    (:mod:`helpers.studies.common.verdicts`)."""
-    groups = groups_by_run(outcomes)
-    paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
-             "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
-    items = [verdicts.accuracy_headline(f"{name} top-1 (validation)", value, groups[name])
-             for name, value in paper.items() if name in groups]
-    for first, second in (("B", "A"), ("A+c+l", "A")):
-        if first in groups and second in groups:
-            items.append(verdicts.gap_headline(f"{first} minus {second} top-1", round(paper[first] - paper[second], 4),
-                                               groups[first], groups[second]))
-    if groups:
-        best = best_run(outcomes)
-        items.append(verdicts.accuracy_headline(f"best run here ({best}) vs the paper's best (c+l) top-1",
-                                                PAPER_BEST_TOP1, groups[best]))
-        top5 = measured_by_run(outcomes, "test_top5")
-        best5 = max(top5, key=lambda name: top5[name].value)
-        classes = len(outcomes[0].metrics["classes"])
-        items.append(verdicts.accuracy_headline(f"best top-5 here ({best5}; chance 5/{classes})", None,
-                                                groups[best5], "test_top5"))
-    return items + study4_pretrained.headlines(outcomes)
-
-
-def _validation_history(runs: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Mean history over seeds with test_* renamed val_*: the test split is the paper's validation."""
-    history = pd.concat([run.history.select_dtypes("number") for run in runs]).groupby("epoch", as_index=False).mean()
-    return history.rename(columns=lambda column: column.replace("test_", "val_", 1))
-
-
-def _named_refinements(table: pd.DataFrame, model: str) -> pd.DataFrame:
-    """A Table 2/3 frame with its rows named as runs ('A+c+l') in a 'run' column."""
-    return table.assign(run=[run_name(model, refinements) for refinements in table["refinements"]])
-
-
-def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """Figures 4-6 (train and validation top-1 per epoch of B, A+c+l, B+c+l, the paper's final
-    value as a circle at epoch 10), bars of Tables 1-3, and the validation confusion matrix of the
-    best run, and of every run when they trained on the full data (on the embedded samples or a
-    subset, 2 validation images per class make 101-class matrices say nothing, and each takes
-    seconds to render; every run's matrix is still saved as a table)."""
-    groups = groups_by_run(outcomes)
-    result: dict[str, Figure] = {}
-    paper_final = {"B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
-                   "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
-    for key, (name, number) in CURVE_FIGURES.items():
-        if name in groups:
-            result[key] = plot_curves(
-                {name: _validation_history(groups[name])}, "top1", splits=("train", "val"),
-                paper={name: pd.Series({PAPER_EPOCHS: paper_final[name]})},
-                title=f"Figure {number}: {name}, train and validation top-1 (circle: paper)")
-    bars = pd.concat([tweak_table(outcomes).rename(columns={"model": "run"}),
-                      *(_named_refinements(refinement_table(outcomes, model), model) for model in REFINED_MODELS)])
-    bars = bars.assign(**{"this run (%)": 100 * bars["this run accuracy"], "paper (%)": 100 * bars["paper accuracy"]})
-    result["top1_top5_bars"] = plot_grouped_bars(bars, group="run", category="metric", value="this run (%)",
-                                                 paper_value="paper (%)",
-                                                 title="Tables 1-3: validation accuracy (black: paper)")
-    if groups:
-        best = best_run(outcomes)
-        first = groups[best][0]
-        result["confusion_best"] = plot_confusion_matrix(
-            first.confusion, first.metrics["classes"], normalize=True,
-            title=f"Best run {best} (seed {first.spec.labels['seed']}): validation confusion, row-normalised")
-    reduced = summaries.data_kind(outcomes) != "full" or any(
-        "train_per_class" in outcome.spec.dataset_options for outcome in outcomes)
-    if not reduced:
-        for outcome in outcomes:
-            result[f"confusion_{outcome.spec.run_id}"] = plot_confusion_matrix(
-                outcome.confusion, outcome.metrics["classes"], normalize=True,
-                title=f"{outcome.spec.run_id}: validation confusion, row-normalised")
-    return result
-
-
-def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """What this run says about the paper's findings, as markdown, computed from the numbers and
-    their uncertainty: a verdict only where a difference is larger than the noise."""
-    papers, _ = study4_pretrained.split(outcomes)
-    lines = [*tweak_lines(papers), *refinement_lines(papers), *gain_lines(papers),
-             f"- **The paper against itself**: {contradiction_sentence()}"]
-    lines += [line for line in (best_run_line(papers), floor_line(papers)) if line]
-    lines.append(study4_pretrained.conclusion_line(outcomes, parameters))
-    return summaries.conclusion_markdown(lines, caveat_lines(papers), outcomes=outcomes, profile=parameters.profile,
-                                         claim="the paper's claims")
-

@@ -1,13 +1,13 @@
-"""Study 4's comparisons with the paper, from the outcomes, each with its uncertainty: Table 1
-(tweaks), Tables 2-3 (refinements on Model-A and Model-B), what each refinement adds (averaged
-over the combinations, and alone beside the paper and He et al. 2019), the paper's figures, the
-best run, and every run's confusion matrix as a table.
+"""Study 4's tables, from the outcomes, each comparison with its uncertainty: Table 1 (tweaks),
+Tables 2-3 (refinements on Model-A and Model-B), what each refinement adds (averaged over the
+combinations, and alone beside the paper and He et al. 2019), the paper's figures, the models,
+every run (with its confusion matrix as a table), the best run, and the headlines.
 
 Accuracy columns are fractions (named "... accuracy"), gaps are points (named "... (points)"):
 :func:`helpers.studies.common.display.show_table` shows them as "82.94 %" and "+1.25". One seed carries
 the binomial standard error of the validation images, several seeds their sd (n); a gap carries
 the standard error of the difference, and a verdict says whether it is larger than the noise
-(:data:`helpers.uncertainty.RULE`)."""
+(:data:`helpers.statistics.uncertainty.RULE`)."""
 
 from __future__ import annotations
 
@@ -17,22 +17,24 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.study4_paper import (BAG_OF_TRICKS_GAINS, PAPER_FIGURES, PAPER_REFINED, PAPER_TWEAKS,
-                                          REFINED_MODELS, REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains,
-                                          run_name)
-from helpers.studies.study4_pretrained import split
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.uncertainty import Measured, difference_se, format_measured, is_clear
+from helpers.studies.s04_caltech_tweaks import pretrained
+from helpers.studies.s04_caltech_tweaks.paper import (BAG_OF_TRICKS_GAINS, PAPER_BEST_TOP1, PAPER_FIGURES,
+                                                      PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
+                                                      SINGLE_REFINEMENTS, paper_single_gains, run_name)
+from helpers.studies.s04_caltech_tweaks.recipe import MODEL_DESCRIPTIONS, MODELS
+from helpers.statistics.uncertainty import Measured, difference_se, format_measured, is_clear
 
 METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metrics key, index in the paper's pair)
 
 
 def groups_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
     """The paper's runs by run name ('A', 'A+c+l', ...), seeds together, in plan order; the
-    pretrained comparison's runs (:mod:`helpers.studies.study4_pretrained`) are left out."""
-    papers, _ = split(outcomes)
+    pretrained comparison's runs (:mod:`helpers.studies.s04_caltech_tweaks.pretrained`) are left out."""
+    papers, _ = pretrained.split(outcomes)
     return summaries.group_outcomes(papers, lambda outcome: run_name(
         outcome.spec.labels["model"].removeprefix("Model-"), outcome.spec.labels["refinements"]))
 
@@ -149,19 +151,6 @@ def figure_list() -> pd.DataFrame:
                          for figure, shows, treatment in PAPER_FIGURES])
 
 
-def headline_table(headlines: Sequence[dict]) -> pd.DataFrame:
-    """The headline records (:func:`helpers.studies.study4.headlines`) for a reader: the paper's
-    value and this run's in percent (points for a gap), this run's standard error and verdict."""
-    return pd.DataFrame([{
-        "headline": item["label"], "unit": "points" if item["difference"] else "%",
-        "paper": np.nan if item["paper"] is None else round(100 * item["paper"], 2),
-        "this run": round(100 * item["this_run"], 2),
-        "± 1 SE (points)": round(100 * item["uncertainty"]["standard_error"], 2),
-        "uncertainty": item["uncertainty"]["kind"] + f" (n={item['uncertainty']['n']:,})",
-        "verdict": item.get("verdict", "no paper value"),
-    } for item in headlines])
-
-
 def confusion_tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every run's validation confusion matrix (rows true, columns predicted) as a named table."""
     return {f"confusion_{outcome.spec.run_id}": pd.DataFrame(outcome.confusion, index=outcome.metrics["classes"],
@@ -176,3 +165,60 @@ def best_run(outcomes: Sequence[RunOutcome]) -> str | None:
     if not groups:
         return None
     return max(groups, key=lambda name: summaries.mean_metric(groups[name], "test_top1"))
+
+
+def model_table(*, image_size: int, num_classes: int = 101) -> pd.DataFrame:
+    """Models A-D: their tweak, flags and parameter count (at ``num_classes`` outputs)."""
+    return pd.DataFrame([
+        {"model": f"Model-{name}", "tweak": MODEL_DESCRIPTIONS[name], "flags": str(flags),
+         "params": count_parameters(create_model("resnet50", num_classes=num_classes, **flags)),
+         "input": f"3x{image_size}x{image_size}"}
+        for name, flags in MODELS.items()
+    ])
+
+
+def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Every run (:func:`summaries.runs_table`) with its validation top-1 and top-5 and their
+    binomial standard errors (one run, the validation images); the paper's runs show 'scratch
+    (paper recipe)' as their start when the pretrained comparison ran too."""
+    table = summaries.runs_table(outcomes)
+    if pretrained.START in table:
+        table[pretrained.START] = table[pretrained.START].fillna("scratch (paper recipe)")
+    return table.assign(**{
+        f"test {metric} (%, ± 1 SE)": [verdicts.spread_text([outcome], key) for outcome in outcomes]
+        for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))})
+
+
+def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by file name (confusion matrices included)."""
+    return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
+            "pretrained_comparison": pretrained.comparison_table(outcomes),
+            "table3_refinements_model_b": refinement_table(outcomes, "B"),
+            "refinement_effects": refinement_effects(outcomes), "refinement_gains": refinement_gains(outcomes),
+            "paper_figures": figure_list(), "runs": runs_table(outcomes), **confusion_tables(outcomes)}
+
+
+def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
+    """Top-1 of Models A and B, of A+c+l and B+c+l (the paper's best) and of the best run here,
+    Model-B minus Model-A and A+c+l minus A, and the best top-5 here (against chance), then the
+    pretrained comparison's (when it ran); each with its uncertainty and verdict
+    (:mod:`helpers.studies.common.verdicts`)."""
+    groups = groups_by_run(outcomes)
+    paper = {"A": PAPER_TWEAKS["A"][0], "B": PAPER_TWEAKS["B"][0], "A+c+l": PAPER_REFINED["A"]["c+l"][0],
+             "B+c+l": PAPER_REFINED["B"]["c+l"][0]}
+    items = [verdicts.accuracy_headline(f"{name} top-1 (validation)", value, groups[name])
+             for name, value in paper.items() if name in groups]
+    for first, second in (("B", "A"), ("A+c+l", "A")):
+        if first in groups and second in groups:
+            items.append(verdicts.gap_headline(f"{first} minus {second} top-1", round(paper[first] - paper[second], 4),
+                                               groups[first], groups[second]))
+    if groups:
+        best = best_run(outcomes)
+        items.append(verdicts.accuracy_headline(f"best run here ({best}) vs the paper's best (c+l) top-1",
+                                                PAPER_BEST_TOP1, groups[best]))
+        top5 = measured_by_run(outcomes, "test_top5")
+        best5 = max(top5, key=lambda name: top5[name].value)
+        classes = len(outcomes[0].metrics["classes"])
+        items.append(verdicts.accuracy_headline(f"best top-5 here ({best5}; chance 5/{classes})", None,
+                                                groups[best5], "test_top5"))
+    return items + pretrained.headlines(outcomes)

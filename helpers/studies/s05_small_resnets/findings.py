@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies.study5_paper import (MODELS, PAPER_ITEMS, PAPER_KAGGLE_TOP1, PAPER_PLATEAU_EPOCH,
-                                          PAPER_TEST_IMAGES, PAPER_TEST_TOP1, QUOTES)
 from helpers.studies.common.summaries import mean_history
-from helpers.uncertainty import RULE, binomial_se, images_needed, is_clear
+from helpers.studies.s05_small_resnets.paper import (MODELS, PAPER_ITEMS, PAPER_KAGGLE_TOP1, PAPER_PLATEAU_EPOCH,
+                                                     PAPER_TEST_IMAGES, PAPER_TEST_TOP1, QUOTES)
+from helpers.studies.s05_small_resnets.phases import groups_of
+from helpers.statistics.uncertainty import RULE, binomial_se, images_needed, is_clear
 
 Groups = Mapping[str, Sequence[RunOutcome]]  # model -> final runs (seeds)
 # "Very slight" read as: at most this share of a run's test-accuracy gain after its first epoch
@@ -73,6 +74,11 @@ def findings_markdown(groups: Groups) -> str:
     """:func:`findings` as markdown bullets: the quote, the numbers, what they show."""
     return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
                      for row in findings(groups))
+
+
+def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
+    """The paper's numbers against each other and this run's curves, as markdown."""
+    return findings_markdown(groups_of(outcomes))
 
 
 def paper_items_table() -> pd.DataFrame:

@@ -11,8 +11,9 @@ from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import run_id
 from helpers.studies.common import recipes
 from helpers.studies.common.parameters import StudyParameters
-from helpers.studies.study5_paper import MODELS
-from helpers.uncertainty import Measured, compare_sentence, measure
+from helpers.studies.s05_small_resnets.paper import MODELS
+from helpers.studies.s05_small_resnets.phases import grid_runs
+from helpers.statistics.uncertainty import Measured, compare_sentence, measure
 
 # The grid of the tuning phase (ResNetLarge: lr x momentum, short runs on a validation split).
 # Smoke: one-cycle SGD (Nesterov) for one epoch on 40 images per class; measured on the embedded
@@ -52,11 +53,6 @@ def grid_plan(parameters: StudyParameters, recipe: recipes.Recipe) -> list[RunSp
                 labels={"model": "ResNetLarge", "phase": "grid", "lr": lr, "momentum": momentum, "seed": seed})
         for seed in parameters.seeds for lr in grid["lrs"] for momentum in grid["momenta"]
     ]
-
-
-def grid_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
-    """The grid search's runs among ``outcomes``."""
-    return [outcome for outcome in outcomes if outcome.spec.labels.get("phase") == "grid"]
 
 
 def grid_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from helpers.models import create_model, format_summary, summary, summary_totals
-from helpers.studies.study5_paper import INPUT_SIZE, MODELS, PAPER_LAYER_TABLES, PAPER_PARAMS
+from helpers.studies.s05_small_resnets.paper import INPUT_SIZE, MODELS, PAPER_LAYER_TABLES, PAPER_PARAMS
 
 
 def layer_table(model: str) -> pd.DataFrame:

@@ -1,21 +1,9 @@
-"""Study 5: ResNets under 5 million parameters on CIFAR-10 (``../shared/papers/study5_sub5m_resnet_cifar10.txt``).
-
-The paper trains two small ResNets with a strong augmentation whose output is concatenated with
-the original images (batch 64): "ResNet18" (BasicBlocks [2,2,2,2], widths 42-84-168-336, dropout
-0.15; 4,815,940 parameters) with AdamW for 80 epochs and a "dynamic" learning rate (Figure 5), and
-"ResNetLarge" (BasicBlocks [1,1,1,1], widths 64-512; 4,903,242 parameters) with SGD for 120 epochs,
-its learning rate and momentum chosen by a grid search on validation accuracy (Figure 7). Table 1:
-test 93.02 % / 92.73 %, train 97.98 % / 98.22 %.
-
-Two phases, because the second depends on the first: the tuning phase (:func:`tuning_plan`)
+"""Study 5's recipe: profiles -> planned runs, in two phases because the second depends on the
+first. The tuning phase (:func:`tuning_plan`, built in :mod:`helpers.studies.s05_small_resnets.grid`)
 trains ResNetLarge on a train / validation split for every (learning rate, momentum) pair, and
 :func:`tuned_values` picks the pair with the best validation top-1; :func:`plan` then trains both
-models on the full training set, ResNetLarge with ``parameters.tuned``. The tables, figures,
-headlines and conclusion take the outcomes of both phases (their labels say which).
-
-Every comparison carries its uncertainty and a computed verdict (:mod:`helpers.studies.common.verdicts`);
-the tables are in :mod:`helpers.studies.study5_tables`, the paper's inconsistencies (two test
-accuracies per model; the plateau after epoch 40) in :mod:`helpers.studies.study5_contradictions`.
+models on the full training set, ResNet18 with AdamW and ResNetLarge with SGD at
+``parameters.tuned``. :func:`settings` shows every setting with its source (the paper or chosen).
 """
 
 from __future__ import annotations
@@ -24,30 +12,14 @@ import functools
 from collections.abc import Sequence
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from helpers.plots import plot_confusion_matrix, plot_curves, plot_grid_heatmap, plot_learning_rate
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import run_id
-from helpers.studies.common import recipes, summaries, verdicts
+from helpers.studies.common import recipes, summaries
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
-from helpers.studies.study5_contradictions import (findings_markdown, findings_table, paper_items_table,
-                                                   paper_table1_gap, plateau_rows)
-from helpers.studies.study5_grid import (PROFILE_GRID_DATA, PROFILE_GRIDS, best_grid_point, grid_choice_sentence,
-                                         grid_measured, grid_plan, grid_runs, grid_table, grid_val_fraction)
-from helpers.studies.study5_layers import layer_check, layer_tables
-from helpers.studies.study5_paper import MODELS, PAPER_BATCH_SIZE, PAPER_EPOCHS, PAPER_PARAMS, PAPER_TEST_TOP1, \
-    PAPER_TRAIN_TOP1
-from helpers.studies.study5_tables import (accuracy_table, groups_of, measured_train, parameter_table,
-                                           runs_table, table1, train_headline)
-from helpers.studies.common.summaries import mean_history
-from helpers.studies.common.verdicts import headline_table
-from helpers.uncertainty import is_clear
-
-TITLE = "Study 5: ResNets under 5 million parameters on CIFAR-10"
-STUDY_ID = "05"
-# Re-exported: the tables (study5_tables) are part of the study's interface.
-__all__ = ["PAPER_PARAMS", "accuracy_table", "grid_table", "headline_table", "parameter_table", "table1"]
+from helpers.studies.s05_small_resnets.grid import (PROFILE_GRID_DATA, PROFILE_GRIDS, best_grid_point, grid_plan,
+                                                    grid_table, grid_val_fraction)
+from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_BATCH_SIZE, PAPER_EPOCHS
 
 # The paper's augmentation, concatenated with the original images (strengths chosen).
 AUGMENTATION = dict(augmentation="study5", crop_padding=4, concat_original=True)
@@ -88,7 +60,7 @@ RECIPES = {
 
 def tuning_plan(parameters: StudyParameters) -> list[RunSpec]:
     """The tuning phase: ResNetLarge for every (learning rate, momentum) of the profile's grid and
-    every seed, a few epochs on a validation split (see :mod:`helpers.studies.study5_grid`)."""
+    every seed, a few epochs on a validation split (see :mod:`helpers.studies.s05_small_resnets.grid`)."""
     return grid_plan(parameters, RECIPES["ResNetLarge"])
 
 
@@ -171,109 +143,3 @@ def _loss_text(smoothing: dict[str, float]) -> str:
         value = next(iter(smoothing.values()))
         return "cross-entropy" + (f", label smoothing {value} (both models)" if value else "")
     return "cross-entropy, label smoothing " + ", ".join(f"{value} ({model})" for model, value in smoothing.items())
-
-
-def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
-    """The paper's numbers against each other and this run's curves, as markdown."""
-    return findings_markdown(groups_of(outcomes))
-
-
-def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by file name: Table 1, its accuracies vs the paper, parameter
-    counts, the grid (Figure 7), the paper's inconsistencies, the plateau check, the paper's items,
-    every run (grid runs first) and the layer tables (Figures 2-3)."""
-    layers = layer_tables()
-    groups = groups_of(outcomes)
-    return {"table1": table1(outcomes).reset_index(), "table1_accuracy_vs_paper": accuracy_table(outcomes),
-            "parameters": parameter_table(outcomes), "fig7_grid": grid_table(outcomes),
-            "paper_contradictions": findings_table(groups), "plateau_after_epoch_40": pd.DataFrame(plateau_rows(groups)),
-            "paper_items": paper_items_table(), "runs": runs_table(outcomes),
-            "fig2_resnet18_layers": layers["ResNet18"], "fig3_resnetlarge_layers": layers["ResNetLarge"],
-            "layer_check": layer_check(layers)}
-
-
-def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
-    """Test and train top-1 of both models beside Table 1's and the gap between them, each with
-    its uncertainty and verdict; the best grid point's validation top-1."""
-    groups = groups_of(outcomes)
-    items = []
-    for model, runs in groups.items():
-        items.append(verdicts.accuracy_headline(f"{model} test top-1", PAPER_TEST_TOP1[model], runs))
-        items.append(train_headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], runs))
-    if all(model in groups for model in MODELS):
-        items.append(verdicts.gap_headline("ResNet18 minus ResNetLarge test top-1",
-                                           round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4),
-                                           groups["ResNet18"], groups["ResNetLarge"]))
-    if grid_runs(outcomes):
-        best = tuned_values(outcomes)
-        runs = [o for o in grid_runs(outcomes) if (o.spec.labels["lr"], o.spec.labels["momentum"]) ==
-                (best["lr"], best["momentum"])]
-        record = verdicts.accuracy_headline("ResNetLarge grid: best validation top-1", None, runs, key="best_val_top1")
-        items.append({**record, "uncertainty": grid_measured(runs).as_record()})  # the validation set's size
-    return items
-
-
-def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """Figures 4 and 8 (test confusion matrices, first seed), 5 (ResNet18's learning rate per epoch),
-    6 and 9 (accuracy and loss, train and test, mean over seeds) and 7 (the grid's validation top-1)."""
-    groups = groups_of(outcomes)
-    result: dict[str, Figure] = {}
-    numbers = {"ResNet18": (4, 6), "ResNetLarge": (8, 9)}
-    for model, runs in groups.items():
-        confusion_number, curve_number = numbers[model]
-        slug = model.lower()
-        result[f"fig{confusion_number}_{slug}_confusion"] = plot_confusion_matrix(
-            runs[0].confusion, runs[0].metrics["classes"],
-            title=f"Figure {confusion_number}: {model} test confusion (seed {runs[0].spec.labels['seed']})")
-        history = mean_history(runs)
-        result[f"fig{curve_number}_{slug}_accuracy"] = plot_curves(
-            {model: history}, "top1", splits=("train", "test"), title=f"Figure {curve_number}: {model} accuracy")
-        result[f"fig{curve_number}_{slug}_loss"] = plot_curves(
-            {model: history}, "loss", splits=("train", "test"), title=f"Figure {curve_number}: {model} loss")
-    if "ResNet18" in groups:
-        result["fig5_resnet18_learning_rate"] = plot_learning_rate(
-            mean_history(groups["ResNet18"]), title="Figure 5: ResNet18 learning rate at the end of each epoch")
-    if grid_runs(outcomes):
-        result["fig7_resnetlarge_grid"] = plot_grid_heatmap(
-            grid_table(outcomes), x="momentum", y="learning rate", value="validation top-1",
-            title="Figure 7: ResNetLarge validation top-1 over learning rate x momentum")
-    return result
-
-
-def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """What this run says about the paper's results, as markdown, from the numbers themselves:
-    each model against Table 1, the two models against each other (agrees, disagrees or cannot
-    tell: a difference counts only beyond 2 standard errors), the grid's choice, chance."""
-    groups = groups_of(outcomes)
-    lines = []
-    for model, runs in groups.items():
-        params = runs[0].metrics["params"]
-        match = "matching" if params == PAPER_PARAMS[model] else "unlike"
-        train = measured_train(runs)
-        lines.append(f"- **{model}** ({params:,} parameters, {match} the paper's {PAPER_PARAMS[model]:,}): "
-                     + verdicts.versus_paper_sentence("Test top-1", runs, PAPER_TEST_TOP1[model])
-                     + f" Train top-1 {100 * train.value:.1f} ± {100 * train.standard_error:.1f} % "
-                     f"(paper {100 * PAPER_TRAIN_TOP1[model]:.2f} %).")
-    if all(model in groups for model in MODELS):
-        paper_gap, paper_error = paper_table1_gap()
-        lines.append("- **ResNet18 vs ResNetLarge**: " + verdicts.versus_sentence(
-            "ResNet18", groups["ResNet18"], "ResNetLarge", groups["ResNetLarge"], claim_winner="ResNet18")
-            + f" Table 1's own gap ({100 * paper_gap:+.2f} ± {100 * paper_error:.2f} points) is "
-            + ("clear" if is_clear(paper_gap, paper_error) else "within its own noise")
-            + ", and the paper's Kaggle scores rank the models the other way (see 'The paper against its own numbers').")
-    if grid_runs(outcomes):
-        lines.append(f"- **Grid search**: {grid_choice_sentence(outcomes)} The paper shows its grid (Figure 7) but "
-                     "not the values it chose.")
-    for model, runs in groups.items():
-        warning = verdicts.chance_sentence(runs, len(runs[0].metrics["classes"]))
-        if warning:
-            lines.append(f"- {model}: {warning}.")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    caveats = [f"{seeds} seed(s) per model: each uncertainty is the binomial standard error of the "
-               f"{outcomes[-1].metrics['num_test']:,} test images; seed-to-seed spread is not measured" if seeds < 2
-               else f"means over {seeds} seeds ± their sd"] if outcomes else []
-    epochs = {model: runs[0].metrics["epochs"] for model, runs in groups.items()}
-    if any(epochs[model] != PAPER_EPOCHS[model] for model in epochs):
-        caveats.append("epochs " + ", ".join(f"{m} {e} (paper {PAPER_EPOCHS[m]})" for m, e in epochs.items()))
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile,
-                                         claim="the paper's claims")

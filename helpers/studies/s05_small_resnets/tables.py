@@ -1,8 +1,8 @@
 """Study 5's tables, pure functions of the runs: Table 1 in the paper's form and its accuracies
-paper vs this run, parameter counts, every run, and the headline records as a table. Every
-accuracy of this run carries its uncertainty (one seed: the binomial standard error of the images
-it was measured on; several: the seed-to-seed sd) and every verdict is computed
-(:data:`helpers.uncertainty.RULE`)."""
+paper vs this run, parameter counts, every run, every table of the report by file name
+(:func:`tables`) and the headline records (:func:`headlines`). Every accuracy of this run carries
+its uncertainty (one seed: the binomial standard error of the images it was measured on; several:
+the seed-to-seed sd) and every verdict is computed (:data:`helpers.statistics.uncertainty.RULE`)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,18 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.study5_grid import grid_runs
-from helpers.studies.study5_paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, PAPER_TEST_TOP1, \
-    PAPER_TRAIN_TOP1
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.uncertainty import Measured, compare_sentence, measure
+from helpers.studies.s05_small_resnets.findings import findings_table, paper_items_table, plateau_rows
+from helpers.studies.s05_small_resnets.grid import grid_measured, grid_table
+from helpers.studies.s05_small_resnets.layers import layer_check, layer_tables
+from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, \
+    PAPER_TEST_TOP1, PAPER_TRAIN_TOP1
+from helpers.studies.s05_small_resnets.phases import final_runs, grid_runs, groups_of
+from helpers.studies.s05_small_resnets.recipe import tuned_values
+from helpers.statistics.uncertainty import Measured, compare_sentence, measure
 
 OPTIMIZER_NAMES = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}
 VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
-
-
-def final_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
-    """The final runs (both models on all training images) among ``outcomes``, without the grid's."""
-    return [outcome for outcome in outcomes if outcome.spec.labels.get("phase") != "grid"]
-
-
-def groups_of(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
-    """The final runs by model, seeds together, in plan order."""
-    return summaries.group_outcomes(final_runs(outcomes), lambda outcome: outcome.spec.labels["model"])
 
 
 def measured_train(runs: Sequence[RunOutcome]) -> Measured:
@@ -114,3 +108,38 @@ def train_headline(label: str, paper: float, runs: Sequence[RunOutcome]) -> dict
     value = measured_train(runs)
     verdict, _ = compare_sentence("this run", value, "the paper", paper)
     return {**record, "uncertainty": value.as_record(), "verdict": VERDICT_WORDS[verdict]}
+
+
+def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by file name: Table 1, its accuracies vs the paper, parameter
+    counts, the grid (Figure 7), the paper's inconsistencies, the plateau check, the paper's items,
+    every run (grid runs first) and the layer tables (Figures 2-3)."""
+    layers = layer_tables()
+    groups = groups_of(outcomes)
+    return {"table1": table1(outcomes).reset_index(), "table1_accuracy_vs_paper": accuracy_table(outcomes),
+            "parameters": parameter_table(outcomes), "fig7_grid": grid_table(outcomes),
+            "paper_contradictions": findings_table(groups), "plateau_after_epoch_40": pd.DataFrame(plateau_rows(groups)),
+            "paper_items": paper_items_table(), "runs": runs_table(outcomes),
+            "fig2_resnet18_layers": layers["ResNet18"], "fig3_resnetlarge_layers": layers["ResNetLarge"],
+            "layer_check": layer_check(layers)}
+
+
+def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
+    """Test and train top-1 of both models beside Table 1's and the gap between them, each with
+    its uncertainty and verdict; the best grid point's validation top-1."""
+    groups = groups_of(outcomes)
+    items = []
+    for model, runs in groups.items():
+        items.append(verdicts.accuracy_headline(f"{model} test top-1", PAPER_TEST_TOP1[model], runs))
+        items.append(train_headline(f"{model} train top-1", PAPER_TRAIN_TOP1[model], runs))
+    if all(model in groups for model in MODELS):
+        items.append(verdicts.gap_headline("ResNet18 minus ResNetLarge test top-1",
+                                           round(PAPER_TEST_TOP1["ResNet18"] - PAPER_TEST_TOP1["ResNetLarge"], 4),
+                                           groups["ResNet18"], groups["ResNetLarge"]))
+    if grid_runs(outcomes):
+        best = tuned_values(outcomes)
+        runs = [o for o in grid_runs(outcomes) if (o.spec.labels["lr"], o.spec.labels["momentum"]) ==
+                (best["lr"], best["momentum"])]
+        record = verdicts.accuracy_headline("ResNetLarge grid: best validation top-1", None, runs, key="best_val_top1")
+        items.append({**record, "uncertainty": grid_measured(runs).as_record()})  # the validation set's size
+    return items

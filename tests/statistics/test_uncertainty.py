@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.uncertainty import (CLEAR_MULTIPLE, Measured, binomial_se, compare_sentence, difference_se,
+from helpers.statistics.uncertainty import (CLEAR_MULTIPLE, Measured, binomial_se, compare_sentence, difference_se,
                                  format_measured, images_needed, is_clear, measure, seeds_needed)
 
 
