@@ -18,6 +18,7 @@ from typing import Any
 from helpers.batch.records import StudyResult
 from helpers.batch.results import difference_points, results_rows, results_table_html
 from helpers.io import write_atomic
+from helpers.studies.registry import registered_title
 from helpers.statistics.uncertainty import RULE
 from helpers.units import PERCENT_PER_UNIT
 
@@ -117,7 +118,7 @@ def _profile_note(profile: str) -> str:
 
 def _study_card(result: StudyResult) -> str:
     e = html.escape
-    name = f"{result.study} · {result.title or result.notebook}"
+    name = f"{result.study} · {result.title or registered_title(result.study) or result.notebook}"
     heading = f'<a href="{e(result.report)}">{e(name)}</a>' if result.report else e(name)
     status = f'<span class="status {e(result.status)}">{e(result.status)}</span>'
     finished = f" &middot; finished {e(result.finished)}" if result.finished else ""

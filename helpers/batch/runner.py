@@ -41,6 +41,7 @@ from helpers.batch.state import (data_origins, data_state, finished_record, prep
                                  record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
 from helpers.commands import run_command
 from helpers.io import folder_lock, read_json, write_atomic, write_json
+from helpers.studies.registry import registered_title
 
 
 def _fresh_metrics(path: Path, started_at: float) -> dict[str, Any] | None:
@@ -91,7 +92,8 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     wall_seconds = time.perf_counter() - start
     if executed.exists():  # also after a failure: the report shows the cell that raised
         try:
-            render_report(executed, report, title=f"{study} {notebook.stem}", hide_code=options.hide_code)
+            render_report(executed, report, title=registered_title(study) or f"{study} {notebook.stem}",
+                          hide_code=options.hide_code)
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,
                        "error_message": f"rendering the report failed: {error}"}

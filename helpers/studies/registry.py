@@ -66,6 +66,12 @@ def find_study(study_id: str) -> Study:
     raise UnknownNameError("study id", study_id, study_ids())
 
 
+def registered_title(study_id: str) -> str | None:
+    """The registered title of ``study_id``; None for a notebook the registry does not list (the
+    batch runner also runs folders of other notebooks)."""
+    return next((study.title for study in STUDIES if study.id == study_id), None)
+
+
 def study_of_package(module_name: str) -> Study:
     """The study whose package is ``module_name`` (a study package's ``__name__``)."""
     package = module_name.rsplit(".", 1)[-1]
