@@ -118,7 +118,7 @@ def _profile_note(profile: str) -> str:
 
 def _study_card(result: StudyResult) -> str:
     e = html.escape
-    name = f"{result.study} · {result.title or registered_title(result.study) or result.notebook}"
+    name = f"{result.study} · {result.title or registered_title(result.study, result.notebook) or result.notebook}"
     heading = f'<a href="{e(result.report)}">{e(name)}</a>' if result.report else e(name)
     status = f'<span class="status {e(result.status)}">{e(result.status)}</span>'
     finished = f" &middot; finished {e(result.finished)}" if result.finished else ""

@@ -92,7 +92,7 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     wall_seconds = time.perf_counter() - start
     if executed.exists():  # also after a failure: the report shows the cell that raised
         try:
-            render_report(executed, report, title=registered_title(study) or f"{study} {notebook.stem}",
+            render_report(executed, report, title=registered_title(study, notebook.name) or f"{study} {notebook.stem}",
                           hide_code=options.hide_code)
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,

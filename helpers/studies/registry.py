@@ -66,10 +66,10 @@ def find_study(study_id: str) -> Study:
     raise UnknownNameError("study id", study_id, study_ids())
 
 
-def registered_title(study_id: str) -> str | None:
-    """The registered title of ``study_id``; None for a notebook the registry does not list (the
-    batch runner also runs folders of other notebooks)."""
-    return next((study.title for study in STUDIES if study.id == study_id), None)
+def registered_title(study_id: str, notebook: str) -> str | None:
+    """The registered title of study ``study_id`` when ``notebook`` (a file name) is its registered
+    notebook; None for any other notebook (the batch runner also runs folders of other notebooks)."""
+    return next((study.title for study in STUDIES if (study.id, study.notebook) == (study_id, notebook)), None)
 
 
 def study_of_package(module_name: str) -> Study:

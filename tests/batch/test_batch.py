@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import html
 import json
 import os
 import re
@@ -446,3 +447,12 @@ def test_stale_staging_and_replaced_folders_are_removed_but_a_known_studys_attem
     removed = remove_stale(tmp_path, ["01", "02"])
     assert sorted(path.name for path in removed) == [".02.replaced", "07.partial"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["01", "01.partial"]
+
+
+def test_a_registered_study_that_failed_before_its_metrics_shows_its_registered_title():
+    from helpers.studies.registry import find_study
+
+    study = find_study("03")
+    failed = StudyResult(study="03", notebook=study.notebook, status="failed", wall_seconds=2.0)
+    page = build_index_html([failed], profile="smoke", date="d", device="cpu")
+    assert html.escape(f"03 · {study.title}") in page

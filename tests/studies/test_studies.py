@@ -388,3 +388,9 @@ def test_the_runs_table_names_a_cpu_runs_thread_count():
     assert device_text({"device": "cpu", "cpu_threads": 2}) == "cpu, 2 threads"
     assert device_text({"device": "cuda:0", "cpu_threads": None}) == "cuda:0"
     assert device_text({"device": "cpu"}) == "cpu"  # a run saved before threads were recorded
+
+
+def test_a_registered_title_belongs_to_the_registered_notebook_only():
+    study = registry.find_study("02")
+    assert registry.registered_title("02", study.notebook) == study.title
+    assert registry.registered_title("02", "02_b.ipynb") is None and registry.registered_title("09", "x") is None
