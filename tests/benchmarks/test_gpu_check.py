@@ -86,29 +86,36 @@ def test_report_names_the_device_time_to_accuracy_and_goals(dry_run):
     assert "speed (data:" in printed and "airbench94" in printed and "gloo" in printed
 
 
-def test_unknown_device_is_refused_in_one_line(tmp_path):
-    completed = run_check("--device", "tpu", "--out", str(tmp_path / "r.json"), timeout=120)
-    assert completed.returncode == 2
-    assert len(completed.stderr.strip().splitlines()) == 1
-    assert "'tpu'" in completed.stderr and "cuda" in completed.stderr and "cpu" in completed.stderr
+def refused(capsys, *arguments: str) -> str:
+    """The one line ``gpu_check.main(arguments)`` refuses with (exit status 2), run in-process: the
+    refusals come before any work, so no child process is needed to see them."""
+    import gpu_check
+
+    with pytest.raises(SystemExit) as raised:
+        gpu_check.main(list(arguments))
+    assert raised.value.code == 2
+    stderr = capsys.readouterr().err
+    assert len(stderr.strip().splitlines()) == 1
+    return stderr
+
+
+def test_unknown_device_is_refused_in_one_line(tmp_path, capsys):
+    stderr = refused(capsys, "--device", "tpu", "--out", str(tmp_path / "r.json"))
+    assert "'tpu'" in stderr and "cuda" in stderr and "cpu" in stderr
     assert not (tmp_path / "r.json").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is visible here")
-def test_cuda_without_a_gpu_is_refused_in_one_line(tmp_path):
-    completed = run_check("--out", str(tmp_path / "r.json"), timeout=120)  # --device cuda is the default
-    assert completed.returncode == 2
-    assert len(completed.stderr.strip().splitlines()) == 1
-    assert "no CUDA device" in completed.stderr and "cpu" in completed.stderr
+def test_cuda_without_a_gpu_is_refused_in_one_line(tmp_path, capsys):
+    stderr = refused(capsys, "--out", str(tmp_path / "r.json"))  # --device cuda is the default
+    assert "no CUDA device" in stderr and "cpu" in stderr
     assert not (tmp_path / "r.json").exists()
 
 
-def test_missing_data_folder_is_refused_in_one_line(tmp_path):
+def test_missing_data_folder_is_refused_in_one_line(tmp_path, capsys):
     missing = tmp_path / "no_such_folder"
-    completed = run_check("--device", "cpu", "--data-dir", str(missing), "--out", str(tmp_path / "r.json"),
-                          timeout=120)
-    assert completed.returncode == 2
-    assert len(completed.stderr.strip().splitlines()) == 1 and str(missing) in completed.stderr
+    stderr = refused(capsys, "--device", "cpu", "--data-dir", str(missing), "--out", str(tmp_path / "r.json"))
+    assert str(missing) in stderr
     assert not (tmp_path / "r.json").exists()
 
 

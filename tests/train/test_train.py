@@ -14,6 +14,7 @@ from helpers.config import TrainConfig
 from helpers.data import load_dataset
 from helpers.data.locate import shared_data_dir
 from helpers.models import create_model
+from helpers.runs import cli
 from helpers.train import NonFiniteLossError, loop, train
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,31 +191,33 @@ def test_command_line_writes_history_and_metrics(tmp_path):
         (["--model", "lenet5", "--dataset", "synthetic", "--lr", "0"], ["invalid lr 0.0"]),
     ],
 )
-def test_command_line_rejects_bad_input_in_one_line(tmp_path, arguments, expected):
-    completed = run_cli(*arguments, "--out", str(tmp_path / "run"))
-    assert completed.returncode == 2
-    assert "Traceback" not in completed.stderr
-    assert len(completed.stderr.strip().splitlines()) == 1
+def test_command_line_rejects_bad_input_in_one_line(tmp_path, capsys, arguments, expected):
+    # In-process (the same main() the module runs; tests/test_command_line_errors.py checks real processes).
+    assert cli.main([*arguments, "--out", str(tmp_path / "run")]) == 2
+    stderr = capsys.readouterr().err
+    assert len(stderr.strip().splitlines()) == 1
     for text in expected:
-        assert text in completed.stderr
+        assert text in stderr
+    assert not (tmp_path / "run").exists()
 
 
-def test_command_line_refuses_an_output_folder_that_cannot_be_written(tmp_path):
+def test_command_line_refuses_an_output_folder_that_cannot_be_written(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    completed = run_cli("--model", "lenet5", "--dataset", "synthetic", "--out", str(blocker / "run"))
-    assert completed.returncode == 2 and "Traceback" not in completed.stderr
-    assert completed.stderr.startswith("error: output folder ") and "cannot be written" in completed.stderr
+    assert cli.main(["--model", "lenet5", "--dataset", "synthetic", "--out", str(blocker / "run")]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("error: output folder ") and "cannot be written" in stderr
 
 
-def test_command_line_names_missing_data_and_places_searched(tmp_path):
+def test_command_line_names_missing_data_and_places_searched(tmp_path, capsys, monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
     (tmp_path / "also-empty").mkdir()
-    completed = run_cli("--model", "lenet5", "--dataset", "cifar100", "--data-dir", str(empty), "--no-download",
-                        "--out", str(tmp_path / "run"), env={"HELPERS_DATA_DIR": str(tmp_path / "also-empty")})
-    assert completed.returncode == 2
-    assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
-    assert "cifar100" in completed.stderr and str(empty) in completed.stderr
-    assert str(tmp_path / "also-empty") in completed.stderr and "python -m helpers.data.download cifar100" in completed.stderr
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "also-empty"))
+    assert cli.main(["--model", "lenet5", "--dataset", "cifar100", "--data-dir", str(empty), "--no-download",
+                     "--out", str(tmp_path / "run")]) == 2
+    stderr = capsys.readouterr().err
+    assert len(stderr.strip().splitlines()) == 1
+    assert "cifar100" in stderr and str(empty) in stderr
+    assert str(tmp_path / "also-empty") in stderr and "python -m helpers.data.download cifar100" in stderr
     assert not (tmp_path / "run").exists()
