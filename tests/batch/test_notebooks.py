@@ -18,8 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.studies.registry import study_ids
+
 REPO = Path(__file__).resolve().parents[2]
-STUDIES = ("01", "02", "03", "04", "05")
+STUDIES = study_ids()
 
 pytestmark = pytest.mark.slow
 

@@ -119,3 +119,17 @@ def headline_table(headlines: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         rows.append({"headline": item["label"], "paper": shown(item["paper"], gap),
                      "this run (± 1 SE)": shown(item["this_run"], gap, error), "verdict": item.get("verdict", "n/a")})
     return pd.DataFrame(rows, columns=["headline", "paper", "this run (± 1 SE)", "verdict"])
+
+
+FINDING_COLUMNS = ("claim", "where", "numbers", "verdict")  # a finding: the quote, where, the numbers, what they show
+
+
+def findings_frame(rows: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+    """A study's findings (dicts with :data:`FINDING_COLUMNS`) as a table, one row per claim."""
+    return pd.DataFrame(list(rows), columns=list(FINDING_COLUMNS))
+
+
+def findings_bullets(rows: Sequence[Mapping[str, str]]) -> str:
+    """A study's findings as markdown bullets: the quote, where it stands, the numbers, the verdict."""
+    return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
+                     for row in rows)

@@ -91,13 +91,12 @@ def findings(groups: Groups) -> list[dict[str, str]]:
 
 def findings_table(groups: Groups) -> pd.DataFrame:
     """:func:`findings` as a table (one row per claim)."""
-    return pd.DataFrame(findings(groups), columns=["claim", "where", "numbers", "verdict"])
+    return verdicts.findings_frame(findings(groups))
 
 
 def findings_markdown(groups: Groups) -> str:
     """:func:`findings` as markdown bullets: the quote, the numbers, what they show."""
-    return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
-                     for row in findings(groups))
+    return verdicts.findings_bullets(findings(groups))
 
 
 def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:

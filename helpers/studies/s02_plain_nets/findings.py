@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.runs import RunOutcome
+from helpers.studies.common import verdicts
 from helpers.studies.common.verdicts import chance_sentence, measured
 from helpers.studies.s02_plain_nets.metric import BEST_TEST, grouped_runs
 from helpers.studies.s02_plain_nets.networks import network_parameters
@@ -48,13 +49,12 @@ def findings(params: Mapping[str, int], wall_seconds: Mapping[tuple[str, str], f
 
 def findings_table(params: Mapping[str, int], wall_seconds: Mapping[tuple[str, str], float]) -> pd.DataFrame:
     """:func:`findings` as a table (one row per claim)."""
-    return pd.DataFrame(findings(params, wall_seconds), columns=["claim", "where", "numbers", "verdict"])
+    return verdicts.findings_frame(findings(params, wall_seconds))
 
 
 def findings_markdown(params: Mapping[str, int], wall_seconds: Mapping[tuple[str, str], float]) -> str:
     """:func:`findings` as markdown bullets: the quote, then the numbers and what they show."""
-    return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
-                     for row in findings(params, wall_seconds))
+    return verdicts.findings_bullets(findings(params, wall_seconds))
 
 
 def figures_not_reproduced() -> pd.DataFrame:

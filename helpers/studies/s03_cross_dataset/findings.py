@@ -152,14 +152,16 @@ def advantage_markdown(outcomes: Sequence[RunOutcome]) -> str:
 def findings() -> pd.DataFrame:
     """Where the paper's text disagrees with its own Table 1, one row each: the quote, where, the
     numbers, and what they show."""
-    rows = [_abstract_numbers(), _standout(), _fashion_identical(), _simpler(), _resolution()]
-    return pd.DataFrame(rows, columns=["claim", "where", "numbers", "verdict"])
+    return verdicts.findings_frame(_findings())
 
 
 def findings_markdown() -> str:
     """:func:`findings` as markdown bullets."""
-    return "\n".join(f"- *\"{row.claim}\"* ({row.where}): {row.numbers} **{row.verdict}**"
-                     for row in findings().itertuples())
+    return verdicts.findings_bullets(_findings())
+
+
+def _findings() -> list[dict[str, str]]:
+    return [_abstract_numbers(), _standout(), _fashion_identical(), _simpler(), _resolution()]
 
 
 def figures_not_reproduced() -> pd.DataFrame:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from helpers.runs import RunOutcome
+from helpers.studies.common import verdicts
 from helpers.studies.common.summaries import mean_history
 from helpers.studies.s05_small_resnets.paper import (MODELS, PAPER_ITEMS, PAPER_KAGGLE_TOP1, PAPER_PLATEAU_EPOCH,
                                                      PAPER_TEST_IMAGES, PAPER_TEST_TOP1, QUOTES)
@@ -67,13 +68,12 @@ def findings(groups: Groups) -> list[dict[str, str]]:
 
 def findings_table(groups: Groups) -> pd.DataFrame:
     """:func:`findings` as a table (one row per claim)."""
-    return pd.DataFrame(findings(groups), columns=["claim", "where", "numbers", "verdict"])
+    return verdicts.findings_frame(findings(groups))
 
 
 def findings_markdown(groups: Groups) -> str:
     """:func:`findings` as markdown bullets: the quote, the numbers, what they show."""
-    return "\n".join(f"- *\"{row['claim']}\"* ({row['where']}): {row['numbers']} **{row['verdict']}**"
-                     for row in findings(groups))
+    return verdicts.findings_bullets(findings(groups))
 
 
 def contradictions_markdown(outcomes: Sequence[RunOutcome]) -> str:
