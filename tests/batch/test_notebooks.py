@@ -2,8 +2,7 @@
 embedded samples, with assertions on what the reports and metrics contain.
 
 This is the slowest test module (several minutes on 2 CPU cores): the five studies run once per
-session, in the background from the start of the session (tests/conftest.py), and every test below
-reads their artefacts.
+session and every test below reads their artefacts.
 """
 
 from __future__ import annotations
@@ -22,19 +21,26 @@ from helpers.studies.registry import study_ids
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = study_ids()
+SMOKE_TIMEOUT_SECONDS = 1800
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def smoke_run(smoke_batch) -> dict:
-    """``python -m helpers.batch --profile smoke``, as ``make reports`` runs it: started once per
-    session in the background (tests/conftest.py), finished here."""
-    return smoke_batch
+def smoke_run(tmp_path_factory) -> dict:
+    """Run ``python -m helpers.batch --profile smoke`` once, as ``make reports`` does."""
+    out = tmp_path_factory.mktemp("outputs")
+    environment = {key: value for key, value in os.environ.items() if key != "HELPERS_DATA_DIR"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "helpers.batch", "--profile", "smoke", "--out", str(out)],
+        cwd=REPO, env=environment, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_SECONDS,
+    )
+    return {"completed": completed, "profile_dir": out / "smoke"}
 
 
 def test_every_study_succeeds(smoke_run):
-    assert smoke_run["returncode"] == 0, smoke_run["output"][-6000:]
+    completed = smoke_run["completed"]
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     summary = json.loads((smoke_run["profile_dir"] / "batch.json").read_text())
     statuses = {study["study"]: study["status"] for study in summary["studies"]}
     assert statuses == {study: "ok" for study in STUDIES}
