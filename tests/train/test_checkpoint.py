@@ -31,7 +31,7 @@ CONFIG = dict(epochs=3, batch_size=64, lr=0.05, scheduler="onecycle", progress="
               checkpoint_seconds=0.0)
 # A CPU run of a few seconds per epoch, so that a kill can land inside an epoch.
 CLI_RUN = ["--model", "resnet18_narrow", "--dataset", "synthetic", "--epochs", "4", "--batch-size", "32",
-           "--lr", "0.05", "--scheduler", "onecycle", "--limit-train", "600", "--limit-test", "100",
+           "--lr", "0.05", "--scheduler", "onecycle", "--limit-train", "300", "--limit-test", "100",
            "--augmentation", "study5", "--device", "cpu", "--checkpoint-seconds", "0"]
 
 
