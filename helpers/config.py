@@ -177,6 +177,15 @@ def _unknown_keys_message(unknown: list[str], valid: tuple[str, ...]) -> str:
     return f"unknown config key(s) {', '.join(parts)}; valid keys: {', '.join(valid)}"
 
 
+def check_override(name: str, value: Any) -> None:
+    """Raise as :class:`TrainConfig` would for ``value`` of its field ``name`` (a notebook's
+    ``epochs`` or ``batch_size``), so that an override is checked by the config's own rules, once,
+    before any run is planned."""
+    if name not in {field.name for field in dataclasses.fields(TrainConfig)}:
+        raise InvalidConfigError(f"{name!r} is not a TrainConfig field")
+    TrainConfig(**{name: value})
+
+
 def _require(config: TrainConfig, name: str, condition: bool, expected: str) -> None:
     if not condition:
         raise InvalidConfigError(f"invalid {name} {getattr(config, name)!r}: expected {expected}")
@@ -193,5 +202,5 @@ def _check_types(config: TrainConfig) -> None:
         # bool is a subclass of int: an int field must not accept True.
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise InvalidConfigError(
-                f"invalid {field.name}: {value!r} is a {type(value).__name__}, expected {expected.__name__}"
+                f"invalid {field.name} {value!r}: a {type(value).__name__}, expected {expected.__name__}"
             )

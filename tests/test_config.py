@@ -1,6 +1,7 @@
 """TrainConfig: defaults, validation, unknown keys, and learning-rate schedules."""
 
 import math
+import re
 import subprocess
 import sys
 
@@ -141,3 +142,15 @@ def test_onecycle_rises_then_falls_to_zero():
     assert peak == 10  # the peak ends the first quarter of 40 steps
     assert factors[0] == pytest.approx(0.04)
     assert factors[-1] < 0.05
+
+
+def test_a_notebook_override_is_checked_by_the_configs_own_rule():
+    from helpers.config import check_override
+
+    check_override("epochs", 3)
+    for value, expected in ((0, "invalid epochs 0: expected a positive integer"),
+                            (2.5, "invalid epochs 2.5: a float, expected int")):
+        with pytest.raises(InvalidConfigError, match=re.escape(expected)):
+            check_override("epochs", value)
+    with pytest.raises(InvalidConfigError, match="'image_size' is not a TrainConfig field"):
+        check_override("image_size", 16)

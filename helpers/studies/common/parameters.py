@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.commands import PROJECT_ROOT
-from helpers.config import DEVICES, PROGRESS_MODES
+from helpers.config import DEVICES, PROGRESS_MODES, check_override
 from helpers.errors import InvalidConfigError, check_choice
 
 PROFILES = ("smoke", "cpu", "quick", "paper")
@@ -98,9 +98,11 @@ def check_parameters(
     check_choice("device", device, DEVICES)
     check_choice("progress", progress, PROGRESS_MODES)
     seeds = _seeds(seeds)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("image_size", image_size)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise InvalidConfigError(f"invalid {name} {value!r}: expected a positive integer or None")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):  # None: the profile's
+        if value is not None:
+            check_override(name, value)  # the config's own rule, not a second copy of it
+    if image_size is not None and (isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1):
+        raise InvalidConfigError(f"invalid image_size {image_size!r}: expected a positive integer or None")
     if download is not None and not isinstance(download, bool):
         raise InvalidConfigError(f"invalid download {download!r}: expected True, False or None (the profile's choice)")
     if isinstance(torchrun_processes, bool) or not isinstance(torchrun_processes, int) or torchrun_processes < 1:
