@@ -40,7 +40,7 @@ from helpers.studies.common.parameters import PROFILES
 
 STUDY_FILES = ("report.html", "metrics.json", RECORD_NAME, "run.log")  # plus the executed notebook
 STUDY_FOLDERS = ("figures", "tables")
-RUN_FILES = ("spec.json", "history.csv", "metrics.json")  # never model.pt or checkpoints
+RUN_FILES = ("spec.json", "history.csv", "metrics.json", "predictions.npz")  # never model.pt or checkpoints
 TEXT_SUFFIXES = (".html", ".ipynb", ".json", ".csv", ".log", ".txt")
 PROVENANCE_NAME = "provenance.json"
 README_BEGIN = "<!-- results:begin (made by python -m helpers.batch.publish; do not edit by hand) -->"

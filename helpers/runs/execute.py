@@ -17,6 +17,7 @@ from helpers.errors import DataNotFoundError, InvalidConfigError
 from helpers.evaluate import confusion_matrix
 from helpers.io import check_writable, write_atomic
 from helpers.models import create_model, load_weights
+from helpers.runs.predictions import predictions_from_logits, save_predictions
 from helpers.runs.spec import CHECKPOINT_NAME, WEIGHTS_NAME, RunOutcome, RunSpec, is_finished, load_run, save_run
 from helpers.runs.torchrun import execute_run_with_torchrun
 from helpers.train import train
@@ -61,17 +62,18 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     result = train(model, data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict(),
                    distributed=distributed, checkpoint_last_epoch=False,
                    run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
-    predictions = result.test_logits.argmax(dim=1)
+    predictions = predictions_from_logits(result.test_logits, data.y_test)
     metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
-               "confusion": confusion_matrix(data.y_test, predictions, data.num_classes).tolist(),
+               "confusion": confusion_matrix(data.y_test, predictions["test_predicted"], data.num_classes).tolist(),
                "weights": weights_report.to_dict() if weights_report is not None else None}
     if distributed.is_main:
         state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
         write_atomic(folder / WEIGHTS_NAME, lambda temporary: torch.save(state, temporary))
+        save_predictions(folder, predictions)  # before metrics.json, which marks the run finished
         save_run(folder, spec, result.history, metrics)
         checkpoint.unlink(missing_ok=True)
     distributed.barrier()
-    return RunOutcome(spec=spec, history=result.history, metrics=metrics)
+    return RunOutcome(spec=spec, history=result.history, metrics=metrics, predictions=predictions)
 
 
 def run_all(

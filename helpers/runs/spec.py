@@ -19,6 +19,7 @@ from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_difference
 from helpers.data.options import DataOptions
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
+from helpers.runs.predictions import load_predictions
 
 CHECKPOINT_NAME = "checkpoint.pt"  # while a run is in progress
 WEIGHTS_NAME = "model.pt"  # the trained model's state dict, once finished
@@ -84,11 +85,13 @@ class RunSpec:
 
 @dataclass
 class RunOutcome:
-    """A finished run read back: its spec, per-epoch history and final metrics."""
+    """A finished run read back: its spec, per-epoch history, final metrics and per-image test
+    predictions (:mod:`helpers.runs.predictions`; None for a run finished without them)."""
 
     spec: RunSpec
     history: pd.DataFrame
     metrics: dict[str, Any]
+    predictions: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def confusion(self) -> np.ndarray:
@@ -116,7 +119,8 @@ def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
     folder = Path(folder)
     recorded = read_json(folder / "spec.json")
     _require_same_spec(folder, recorded, spec.to_dict())
-    return RunOutcome(spec=spec, history=pd.read_csv(folder / "history.csv"), metrics=read_json(folder / "metrics.json"))
+    return RunOutcome(spec=spec, history=pd.read_csv(folder / "history.csv"), metrics=read_json(folder / "metrics.json"),
+                      predictions=load_predictions(folder))
 
 
 def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ def finished_study(profile_dir: Path, study: str, root: Path, *, this_run: float
     run.mkdir(parents=True)
     for name in ("spec.json", "history.csv", "metrics.json"):
         (run / name).write_text(f'{{"out": "{staging}/runs/r0"}}' if name.endswith(".json") else "epoch\n1\n")
+    (run / "predictions.npz").write_bytes(b"PK predictions")  # binary: copied byte for byte
     (run / "model.pt").write_bytes(b"weights")
     (run / "checkpoint.pt").write_bytes(b"checkpoint")
     return folder
@@ -68,7 +69,8 @@ def test_publish_copies_reports_without_weights_or_machine_paths(tmp_path):
     files = sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if path.is_file())
     assert files == sorted(["02_study.ipynb", "report.html", "metrics.json", RECORD_NAME, "run.log",
                             "provenance.json", "figures/curve.png", "tables/runs.csv", "runs/r0/spec.json",
-                            "runs/r0/history.csv", "runs/r0/metrics.json"])
+                            "runs/r0/history.csv", "runs/r0/metrics.json", "runs/r0/predictions.npz"])
+    assert (target / "runs" / "r0" / "predictions.npz").read_bytes() == b"PK predictions"
     text = all_text(reports / "cpu")
     assert str(tmp_path) not in text and ".partial" not in text
     source = json.loads((target / "02_study.ipynb").read_text())["cells"][0]["source"]
