@@ -31,7 +31,8 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     once); rerunning an interrupted run continues
     from it (and refuses, naming the fields, when its settings differ). ``force`` discards an
     earlier checkpoint and starts afresh. When finished, the folder holds ``spec.json``,
-    ``history.csv``, ``model.pt`` (weights only) and, written last, ``metrics.json``. Under
+    ``history.csv``, ``model.pt`` (weights only), ``predictions.npz``
+    (:mod:`helpers.runs.predictions`) and, written last, ``metrics.json``. Under
     ``torchrun`` every rank trains and only rank 0 writes.
 
     A ``weights`` model option starts the model from pretrained tensors (see
