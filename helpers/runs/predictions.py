@@ -4,7 +4,7 @@ Two runs scored on the same test images are compared image by image
 (:func:`helpers.statistics.paired.paired_difference`), which needs what each run predicted for
 each image, not only its accuracy. The file holds, in the test set's order, ``test_labels`` (the
 true class), ``test_predicted`` (the top-1 class) and ``test_top5`` (the five highest classes, best
-first; fewer columns when there are fewer classes), as int16, compressed: about 60 KB for
+first; fewer columns when there are fewer classes), as int16, compressed: about 40 KB for
 CIFAR-10's 10,000 test images. It is written before ``metrics.json`` (which marks a run as
 finished) and read without pickle; a run finished before this file existed has none.
 """
