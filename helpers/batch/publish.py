@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (build_index_html, format_percent, format_points, format_seconds,
                                    format_uncertainty)
 from helpers.batch.results import difference_points, results_csv, results_rows
@@ -165,7 +166,8 @@ def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root:
 
 def write_index(folder: Path, *, profile: str) -> None:
     """``index.html`` and ``results.csv`` of a published profile folder, from its studies' records."""
-    results = [replace(result, log=None) for result in published_results(folder) if STUDY_IDS.match(result.study)]
+    results = [replace(result, log=None, runs_seconds=runs_seconds(folder / result.study))
+               for result in published_results(folder) if STUDY_IDS.match(result.study)]
     date = max((result.finished or "" for result in results), default="")
     page = build_index_html(results, profile=profile, date=f"last study finished {date}", device="as each report says")
     write_atomic(folder / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
@@ -209,11 +211,9 @@ def runs_seconds(folder: Path) -> float | None:
     ``metrics.json``; None when no run recorded them. Unlike the batch's wall time this counts
     runs an earlier, interrupted attempt finished and the last attempt only loaded."""
     try:
-        runs = read_json(folder / "metrics.json").get("runs") or {}
+        return runs_wall_seconds(read_json(folder / "metrics.json"))
     except (OSError, ValueError, AttributeError):
         return None
-    seconds = [run.get("wall_seconds") for run in runs.values() if isinstance(run, Mapping)]
-    return float(sum(seconds)) if seconds and all(isinstance(value, (int, float)) for value in seconds) else None
 
 
 def _read_provenance(folder: Path) -> dict[str, Any]:

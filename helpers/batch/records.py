@@ -41,6 +41,20 @@ class StudyResult:
     run_patterns: list[str] | None = None  # the study ran in part: only the runs matching these
     fingerprint: str | None = None  # of notebook, parameters and library code (helpers.batch.state)
     reused: bool = False  # unchanged since its last successful run, so not rerun this time
+    # The study's runs together (training and evaluation, from metrics.json): an attempt that only
+    # loaded finished runs takes seconds, while the runs it shows took hours.
+    runs_seconds: float | None = None
+
+
+def runs_wall_seconds(metrics: Mapping[str, Any] | None) -> float | None:
+    """The wall seconds of a study's runs together, from its ``metrics.json``; None when a run did
+    not record them. Unlike an attempt's wall time, it counts runs that an earlier, interrupted
+    attempt finished and the last attempt only loaded."""
+    runs = (metrics or {}).get("runs") or {}
+    seconds = [run.get("wall_seconds") for run in runs.values() if isinstance(run, Mapping)]
+    if not seconds or not all(isinstance(value, (int, float)) for value in seconds):
+        return None
+    return float(sum(seconds))
 
 
 def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -58,4 +72,5 @@ def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
         "seeds": list(metrics.get("seeds") or []),
         "profile": metrics.get("profile"),
         "run_patterns": list(metrics["run_patterns"]) if metrics.get("run_patterns") else None,
+        "runs_seconds": runs_wall_seconds(metrics),
     }

@@ -116,6 +116,16 @@ def _profile_note(profile: str) -> str:
             "numbers are not the paper's setting.</p>")
 
 
+def _time_text(result: StudyResult) -> str:
+    """The attempt's wall time, and the runs' own when the attempt reused finished runs (a
+    re-render takes seconds; the runs it shows took hours)."""
+    attempt = format_seconds(result.wall_seconds)
+    if result.runs_seconds is not None and result.runs_seconds > result.wall_seconds:  # runs are inside an attempt
+        return (f"time of its runs {format_seconds(result.runs_seconds)} (this attempt {attempt}: it reused runs "
+                "finished earlier)")
+    return f"wall time {attempt}"
+
+
 def _study_card(result: StudyResult) -> str:
     e = html.escape
     name = f"{result.study} · {result.title or registered_title(result.study, result.notebook) or result.notebook}"
@@ -123,7 +133,7 @@ def _study_card(result: StudyResult) -> str:
     status = f'<span class="status {e(result.status)}">{e(result.status)}</span>'
     finished = f" &middot; finished {e(result.finished)}" if result.finished else ""
     parts = [f'<section class="card"><h2>{heading} {status}</h2>',
-             f'<p class="meta">wall time {format_seconds(result.wall_seconds)}{finished}{_file_links(result)}</p>']
+             f'<p class="meta">{_time_text(result)}{finished}{_file_links(result)}</p>']
     if result.status != "ok":
         where = f" in cell {result.error_cell}" if result.error_cell is not None else ""
         parts.append(f'<p class="error"><b>{e(result.error_name or "error")}</b>{e(where)}: '

@@ -342,7 +342,8 @@ def test_difference_points_and_metrics_summary():
                                "runs": {"a": {"device": "cuda"}, "b": {"device": "cpu"}}, "seeds": [0, 1],
                                "profile": "smoke"})
     assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
-                       "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke", "run_patterns": None}
+                       "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke", "run_patterns": None,
+                       "runs_seconds": None}  # the runs recorded no wall time
     assert metrics_summary({"run_patterns": ["B+c+l"]})["run_patterns"] == ["B+c+l"]
     assert metrics_summary(None) == {}
 
@@ -456,3 +457,16 @@ def test_a_registered_study_that_failed_before_its_metrics_shows_its_registered_
     failed = StudyResult(study="03", notebook=study.notebook, status="failed", wall_seconds=2.0)
     page = build_index_html([failed], profile="smoke", date="d", device="cpu")
     assert html.escape(f"03 · {study.title}") in page
+
+
+def test_a_study_that_reused_its_runs_shows_the_time_of_its_runs_beside_the_attempts():
+    from helpers.batch.records import runs_wall_seconds
+
+    metrics = {"runs": {"a": {"wall_seconds": 3600.0}, "b": {"wall_seconds": 2280.0}}}
+    assert runs_wall_seconds(metrics) == 5880.0
+    assert runs_wall_seconds({"runs": {"a": {"wall_seconds": 1.0}, "b": {}}}) is None and runs_wall_seconds(None) is None
+    rerendered = StudyResult(study="03", notebook="03_x.ipynb", status="ok", wall_seconds=25.0, runs_seconds=5880.0)
+    page = build_index_html([rerendered], profile="cpu", date="d", device="cpu")
+    assert "time of its runs 1 h 38 min (this attempt 25 s: it reused runs finished earlier)" in page
+    trained = StudyResult(study="03", notebook="03_x.ipynb", status="ok", wall_seconds=6000.0, runs_seconds=5880.0)
+    assert "wall time 1 h 40 min" in build_index_html([trained], profile="cpu", date="d", device="cpu")
