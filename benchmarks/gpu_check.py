@@ -48,6 +48,8 @@ import gpu_check_speed as speed  # noqa: E402
 from gpu_check_data import head, load_check_data, reshaped  # noqa: E402
 from train_throughput import machine_description  # noqa: E402
 
+from helpers.commands import OneLineArgumentParser, run_command  # noqa: E402
+from helpers.errors import InvalidConfigError  # noqa: E402
 from helpers.io import write_json  # noqa: E402
 from helpers.train import library_versions  # noqa: E402
 
@@ -88,23 +90,10 @@ CPU_NOTES = ["dry run on the CPU: tiny step counts and batch sizes (4 and 8 for 
              "torch.compile is measured on CUDA only (compiling takes minutes on a CPU)"]
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Mistakes are one line on stderr and exit status 2, not argparse's usage block."""
-
-    def error(self, message: str) -> None:
-        """Refuse with argparse's message (it names the bad value and the valid choices)."""
-        refuse(message)
-
-
-def refuse(message: str) -> None:
-    """Stop with ``message`` as one line and exit status 2."""
-    print(f"gpu_check: error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    """The command line, checked before any work: the device, the data folder."""
-    parser = OneLineParser(prog="python benchmarks/gpu_check.py", description=__doc__.split("\n")[0])
+    """The command line, checked before any work: the device, the data folder (a mistake raises
+    :class:`~helpers.errors.InvalidConfigError`, which :func:`main` prints as one line, exit 2)."""
+    parser = OneLineArgumentParser(prog="python benchmarks/gpu_check.py", description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cuda", choices=DEVICES, help="cuda (default), or cpu for a dry run")
     parser.add_argument("--data-dir", default=None, help="folder holding CIFAR-10 (default: the library's lookup "
                                                          "order; else the embedded sample, else synthetic)")
@@ -113,11 +102,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.device == "cuda" and not torch.cuda.is_available():
         build = f"CUDA {torch.version.cuda} build" if torch.version.cuda else "CPU-only build"
-        refuse(f"--device cuda: no CUDA device is visible (torch {torch.__version__}, {build}); choose cuda on a "
-               "machine with a GPU, or cpu for a dry run")
+        raise InvalidConfigError(f"--device cuda: no CUDA device is visible (torch {torch.__version__}, {build}); "
+                                 "choose cuda on a machine with a GPU, or cpu for a dry run")
     if arguments.data_dir is not None and not Path(arguments.data_dir).is_dir():
-        refuse(f"--data-dir {arguments.data_dir!r}: no such folder; give a folder that holds CIFAR-10, or leave "
-               "it out")
+        raise InvalidConfigError(f"--data-dir {arguments.data_dir!r}: no such folder; give a folder that holds "
+                                 "CIFAR-10, or leave it out")
     return arguments
 
 
@@ -175,8 +164,12 @@ def run_correctness(check_data, device, scale: Scale, scratch: Path, data_dir: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the check, print its table and write the JSON; exit 1 if a correctness check failed."""
-    arguments = parse_arguments(argv)
+    """Run the check, print its table and write the JSON; exit 1 if a correctness check failed,
+    2 with one line for a bad command line."""
+    return run_command(lambda: _check(parse_arguments(argv)))
+
+
+def _check(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
     device = torch.device(arguments.device)
     scale = SCALES[arguments.device]

@@ -26,9 +26,9 @@ PROGRESS_MODES = ("auto", "bar", "epoch", "none")
 RESULT_NEUTRAL_FIELDS = ("progress", "eval_batch_size", "checkpoint_seconds")
 
 
-def _documented(default: Any, documentation: str) -> Any:
-    """A field with its default and its documentation: the one text that the field's
-    command-line flag (:mod:`helpers.runs.cli_options`) shows as its help."""
+def documented(default: Any, documentation: str) -> Any:
+    """A dataclass field with its default and its documentation: the one text that the field's
+    command-line flag shows as its help (TrainConfig's fields here, DataOptions' in helpers.data)."""
     return dataclasses.field(default=default, metadata={"help": documentation})
 
 
@@ -44,45 +44,45 @@ class TrainConfig:
     # linear warm-up to lr, then a linear decay to 0), label smoothing, and augmentation chosen by
     # dataset. Measured: LeNet-5 on 10,000 MNIST images, 2 epochs, reaches 97.5 % test top-1
     # (lr 0.1 diverges without batch norm; a constant lr 0.1 with flips reached 65 %).
-    epochs: int = _documented(10, "passes over the training set")
-    batch_size: int = _documented(64, "images per optimizer step (under torchrun: the global batch, split over the "
+    epochs: int = documented(10, "passes over the training set")
+    batch_size: int = documented(64, "images per optimizer step (under torchrun: the global batch, split over the "
                                       "processes)")
-    optimizer: str = _documented("sgd", "the optimizer")
-    lr: float = _documented(0.05, "the peak learning rate, per optimizer step")
-    momentum: float = _documented(0.9, "sgd's momentum (adam and adamw keep their default betas)")
-    nesterov: bool = _documented(False, "Nesterov momentum (sgd only)")
-    weight_decay: float = _documented(5e-4, "weight decay (decoupled for adamw)")
-    scheduler: str = _documented("onecycle", "the learning-rate schedule after the warm-up: constant (none), "
+    optimizer: str = documented("sgd", "the optimizer")
+    lr: float = documented(0.05, "the peak learning rate, per optimizer step")
+    momentum: float = documented(0.9, "sgd's momentum (adam and adamw keep their default betas)")
+    nesterov: bool = documented(False, "Nesterov momentum (sgd only)")
+    weight_decay: float = documented(5e-4, "weight decay (decoupled for adamw)")
+    scheduler: str = documented("onecycle", "the learning-rate schedule after the warm-up: constant (none), "
                                              "half-cosine to 0 (cosine), decay every step_epochs by step_gamma "
                                              "(step), or one-cycle (onecycle: linear ramp up, then linear decay "
                                              "to 0)")
-    warmup_epochs: float = _documented(0.0, "linear learning-rate warm-up over this many epochs (may be "
+    warmup_epochs: float = documented(0.0, "linear learning-rate warm-up over this many epochs (may be "
                                             "fractional; onecycle without one ramps up over the first quarter)")
-    step_epochs: int = _documented(30, "'step' scheduler: decay every this many epochs (by step_gamma)")
-    step_gamma: float = _documented(0.1, "'step' scheduler: the factor of each decay")
-    label_smoothing: float = _documented(0.1, "label smoothing of the cross-entropy loss; 0 disables it")
-    mixup_alpha: float = _documented(0.0, "mixup's Beta(alpha, alpha) parameter; 0 disables mixup")
-    grad_clip_norm: float = _documented(0.0, "clip the gradients' global norm to this; 0 disables clipping")
-    augmentation: str = _documented("auto", "the training augmentation; auto: by dataset "
+    step_epochs: int = documented(30, "'step' scheduler: decay every this many epochs (by step_gamma)")
+    step_gamma: float = documented(0.1, "'step' scheduler: the factor of each decay")
+    label_smoothing: float = documented(0.1, "label smoothing of the cross-entropy loss; 0 disables it")
+    mixup_alpha: float = documented(0.0, "mixup's Beta(alpha, alpha) parameter; 0 disables mixup")
+    grad_clip_norm: float = documented(0.0, "clip the gradients' global norm to this; 0 disables clipping")
+    augmentation: str = documented("auto", "the training augmentation; auto: by dataset "
                                             "(helpers.data.augment.AUTO_AUGMENTATION)")
-    crop_padding: int = _documented(4, "padding in pixels of the random crop")
-    concat_original: bool = _documented(False, "study 5: each epoch sees the original and an augmented copy")
-    seed: int = _documented(0, "seed of the initial weights, the data order and the augmentation")
-    device: str = _documented("auto", "where to train; auto: cuda, else mps, else cpu")
-    precision: str = _documented("auto", "auto: bf16 where the device runs it fast, else fp16 on CUDA, else fp32")
-    channels_last: bool = _documented(True, "channels-last (NHWC) memory format for the model and its inputs")
-    compile: bool = _documented(False, "torch.compile the model (falls back to eager)")
-    small_map_convs: bool = _documented(True, "CPU only: convolutions with <= 8x8 outputs as one matmul each "
+    crop_padding: int = documented(4, "padding in pixels of the random crop")
+    concat_original: bool = documented(False, "study 5: each epoch sees the original and an augmented copy")
+    seed: int = documented(0, "seed of the initial weights, the data order and the augmentation")
+    device: str = documented("auto", "where to train; auto: cuda, else mps, else cpu")
+    precision: str = documented("auto", "auto: bf16 where the device runs it fast, else fp16 on CUDA, else fp32")
+    channels_last: bool = documented(True, "channels-last (NHWC) memory format for the model and its inputs")
+    compile: bool = documented(False, "torch.compile the model (falls back to eager)")
+    small_map_convs: bool = documented(True, "CPU only: convolutions with <= 8x8 outputs as one matmul each "
                                               "(off: oneDNN for them too)")
-    sync_batchnorm: bool = _documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
-    eval_batch_size: int = _documented(0, "images per batch at evaluation; 0: 1024 on a GPU, 64 on a CPU, where "
+    sync_batchnorm: bool = documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
+    eval_batch_size: int = documented(0, "images per batch at evaluation; 0: 1024 on a GPU, 64 on a CPU, where "
                                              "large batches are slower (changes no result)")
-    checkpoint_seconds: float = _documented(60.0, "write the resume checkpoint after an epoch only when this many "
+    checkpoint_seconds: float = documented(60.0, "write the resume checkpoint after an epoch only when this many "
                                                   "seconds have passed since the last one (or the start); 0: after "
                                                   "every epoch (changes no result)")
-    restore_best: bool = _documented(False, "evaluate the epoch with the best validation top-1 on the test set")
-    tta_flip: bool = _documented(False, "average logits over the image and its mirror at evaluation")
-    progress: str = _documented("auto", "auto: bars in a terminal or notebook, a line per epoch in logs")
+    restore_best: bool = documented(False, "evaluate the epoch with the best validation top-1 on the test set")
+    tta_flip: bool = documented(False, "average logits over the image and its mirror at evaluation")
+    progress: str = documented("auto", "auto: bars in a terminal or notebook, a line per epoch in logs")
 
     def __post_init__(self) -> None:
         _check_types(self)

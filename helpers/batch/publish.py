@@ -272,5 +272,6 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"README results table {'updated' if changed else 'unchanged'}")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,6 @@ from helpers.batch.records import StudyResult
 from helpers.units import PERCENT_PER_UNIT
 
 
-
 def difference_points(paper: float | None, this_run: float | None, unit: str = "fraction") -> float | None:
     """This run minus the paper, in percentage points; None when either value is missing."""
     if paper is None or this_run is None:

@@ -34,5 +34,6 @@ def _download(arguments: argparse.Namespace) -> int:
     print(f"{arguments.name}: {path} ({kind})")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

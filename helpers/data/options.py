@@ -6,8 +6,8 @@ arguments of :func:`~helpers.data.load_dataset` itself, since they do not change
 Every value is checked when the options are made, and :meth:`DataOptions.check_for` checks the
 ones that depend on the dataset, so that a bad option is refused before any file is read.
 
-This module imports no torch. The command line builds its dataset flags from these fields and
-their documentation (:mod:`helpers.runs.cli_options`).
+This module imports no torch. The training command line builds its dataset flags from these
+fields and their documentation.
 """
 
 from __future__ import annotations
@@ -18,17 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.config import documented
 from helpers.errors import InvalidConfigError, check_choice
 
 DATASETS = ("cifar10", "cifar100", "mnist", "fashion_mnist", "caltech101", "synthetic")
 NORMALIZATIONS = ("dataset", "half", "imagenet")
 GREY_DATASETS = ("mnist", "fashion_mnist")
-
-
-def _documented(default: Any, documentation: str) -> Any:
-    """A field with its default and its documentation: the one text that the field's
-    command-line flag (:mod:`helpers.runs.cli_options`) shows as its help."""
-    return dataclasses.field(default=default, metadata={"help": documentation})
 
 
 @dataclass(frozen=True)
@@ -43,19 +38,19 @@ class DataOptions:
     dataset's name. Invalid values raise :class:`~helpers.errors.InvalidConfigError`.
     """
 
-    image_size: int | None = _documented(None, "resize every image to this square size in pixels (bilinear, "
+    image_size: int | None = documented(None, "resize every image to this square size in pixels (bilinear, "
                                                "antialiased)")
-    to_rgb: bool = _documented(False, "repeat grey images to 3 channels")
-    normalization: str = _documented("dataset", "normalisation constants: the dataset's published statistics "
+    to_rgb: bool = documented(False, "repeat grey images to 3 channels")
+    normalization: str = documented("dataset", "normalisation constants: the dataset's published statistics "
                                                 "(dataset), 0.5 / 0.5 (half) or ImageNet's (imagenet; the default "
                                                 "with --weights)")
-    val_fraction: float = _documented(0.0, "stratified validation split: this share of the training images, seeded")
-    train_per_class: int | None = _documented(None, "class-balanced subset: this many training images per class")
-    test_per_class: int | None = _documented(None, "class-balanced subset: this many test images per class")
-    seed: int = _documented(0, "seed of the validation split, the class-balanced subsets and the synthetic images")
-    include_background: bool = _documented(False, "Caltech-101: keep the BACKGROUND_Google category")
-    synthetic_options: dict | None = _documented(None, "the synthetic dataset's settings as a JSON object")
-    cache_dir: str | os.PathLike | None = _documented(None, "folder for decoded images (Caltech-101), so a second "
+    val_fraction: float = documented(0.0, "stratified validation split: this share of the training images, seeded")
+    train_per_class: int | None = documented(None, "class-balanced subset: this many training images per class")
+    test_per_class: int | None = documented(None, "class-balanced subset: this many test images per class")
+    seed: int = documented(0, "seed of the validation split, the class-balanced subsets and the synthetic images")
+    include_background: bool = documented(False, "Caltech-101: keep the BACKGROUND_Google category")
+    synthetic_options: dict | None = documented(None, "the synthetic dataset's settings as a JSON object")
+    cache_dir: str | os.PathLike | None = documented(None, "folder for decoded images (Caltech-101), so a second "
                                                             "load skips decoding")
 
     def __post_init__(self) -> None:

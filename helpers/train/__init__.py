@@ -1,8 +1,8 @@
 """Training: :func:`train` runs one model on one dataset as a :class:`TrainConfig` says.
 
-``python -m helpers.runs --help`` is the command line over the same function. It writes run
-folders, so it lives in the experiment layer (``runs/cli.py``); ``__main__`` only forwards to it.
-Under ``torchrun`` it trains data-parallel (see :mod:`helpers.train.distributed`).
+The command line over the same function writes run folders, so it belongs to the layer above
+this one (README: "the command line"), which imports this package, never the other way round.
+Under ``torchrun`` training runs data-parallel (see :mod:`helpers.train.distributed`).
 """
 
 from helpers.config import TrainConfig

@@ -1,6 +1,6 @@
 """Data-parallel training across processes started by ``torchrun`` (DistributedDataParallel).
 
-``torchrun --nproc_per_node=N -m helpers.runs ...`` starts N processes with ``RANK``,
+``torchrun --nproc_per_node=N`` over the training command line starts N processes with ``RANK``,
 ``WORLD_SIZE`` and ``LOCAL_RANK`` set; :func:`context_from_environment` joins them into one
 process group (NCCL on CUDA, gloo on the CPU). Every rank holds the whole training set on its
 device and draws the same shuffled order and the same augmentation for each global batch, then

@@ -10,6 +10,7 @@ otherwise it says this run cannot tell, and what would. Also the paper against i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 from helpers.runs import RunOutcome
@@ -17,7 +18,7 @@ from helpers.studies.common import summaries, verdicts
 from helpers.studies.s04_caltech_tweaks.paper import (BAG_OF_TRICKS_GAINS, BAG_OF_TRICKS_SOURCE, PAPER_BEST_TOP1,
                                                       PAPER_EPOCHS, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS,
                                                       REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains, run_name)
-from helpers.studies.s04_caltech_tweaks.tables import groups_by_run, measured_by_run
+from helpers.studies.s04_caltech_tweaks.tables import groups_by_run, measured_by_run, refinement_gains
 from helpers.statistics.uncertainty import (CLEAR_MULTIPLE, RULE, Measured, binomial_se, compare_sentence, difference_se,
                                  format_measured, images_needed, is_clear)
 
@@ -119,19 +120,16 @@ def refinement_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
 
 def gain_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
     """Each single refinement's top-1 gain over the plain model here, beside the paper's and He et
-    al. 2019's, and whether this run's gain is clear."""
-    measured = measured_by_run(outcomes)
+    al. 2019's, and whether this run's gain is clear (the rows of :func:`refinement_gains`)."""
     parts = []
-    for model in REFINED_MODELS:
-        paper = paper_single_gains(model)
-        for refinement in SINGLE_REFINEMENTS:
-            plain, refined = measured.get(model), measured.get(run_name(model, refinement))
-            if plain is None or refined is None:
-                continue
-            gain, error = refined.value - plain.value, difference_se(plain, refined)
-            sign = ("clear" if is_clear(gain, error) else "within the noise")
-            parts.append(f"{model}+{refinement} {100 * gain:+.1f} ± {100 * error:.1f} ({sign}; paper "
-                         f"{paper[refinement]:+.0f}, ImageNet {BAG_OF_TRICKS_GAINS[refinement]:+.2f})")
+    for row in refinement_gains(outcomes).to_dict("records"):
+        gain, error = row["this run gain (points)"], row["± 1 SE (points)"]
+        if math.isnan(gain):  # the plain or the refined run did not run
+            continue
+        sign = "clear" if is_clear(gain, error) else "within the noise"
+        parts.append(f"{row['model'].removeprefix('Model-')}+{row['refinement']} {gain:+.1f} ± {error:.1f} ({sign}; "
+                     f"paper {row['paper gain (points)']:+.0f}, ImageNet "
+                     f"{row['Bag of Tricks gain on ImageNet (points)']:+.2f})")
     if not parts:
         return []
     return ["- **Single refinements, top-1 gain over the plain model in points** (this run ± 1 SE): "
