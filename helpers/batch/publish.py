@@ -8,7 +8,7 @@ retrained from its spec) -- never model weights or checkpoints. Text is rewritte
 absolute path of the machine that made it, and no staging-folder name, is shown: paths under the
 project become relative to it, paths beside it start with ``../``. Each study gets a
 ``provenance.json`` (commit, machine, date, data notes), also shown at the top of its report, and
-the folder an ``index.html`` and ``results.csv``. The README's results table
+the folder an ``index.html``, ``results.csv``, ``claims.csv`` and ``claims.html``. The README's results table
 (:func:`results_markdown`) is regenerated between its two markers.
 
 Studies run in part (``outputs/<profile>-in-part``) and failed attempts are never published.
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.records import runs_wall_seconds
-from helpers.batch.reports import (build_index_html, format_percent, format_points, format_seconds,
-                                   format_uncertainty)
-from helpers.batch.results import difference_points, results_csv, results_rows
+from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
+                                   write_profile_pages)
+from helpers.batch.results import difference_points
 from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
 from helpers.errors import InvalidConfigError, check_choice
@@ -165,14 +165,13 @@ def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root:
 
 
 def write_index(folder: Path, *, profile: str) -> None:
-    """``index.html`` and ``results.csv`` of a published profile folder, from its studies' records."""
+    """The pages of a published profile folder (``index.html``, ``results.csv``, ``claims.csv``,
+    ``claims.html``: :func:`helpers.batch.reports.write_profile_pages`), from its studies' records."""
     results = [replace(result, log=None, runs_seconds=runs_seconds(folder / result.study))
                for result in published_results(folder) if STUDY_IDS.match(result.study)]
     date = max((result.finished or "" for result in results), default="")
-    page = build_index_html(results, profile=profile, date=f"last study finished {date}", device="as each report says")
-    write_atomic(folder / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
-    table = results_csv(results_rows(results))
-    write_atomic(folder / "results.csv", lambda temporary: temporary.write_text(table, encoding="utf-8"))
+    write_profile_pages(folder, results, profile=profile, date=f"last study finished {date}",
+                        device="as each report says")
 
 
 def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:

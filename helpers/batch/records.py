@@ -44,6 +44,8 @@ class StudyResult:
     # The study's runs together (training and evaluation, from metrics.json): an attempt that only
     # loaded finished runs takes seconds, while the runs it shows took hours.
     runs_seconds: float | None = None
+    answer: str = ""  # the report's opening answer (metrics.json)
+    claims: list[dict[str, Any]] = field(default_factory=list)  # its claims ledger, one row per claim
 
 
 def runs_wall_seconds(metrics: Mapping[str, Any] | None) -> float | None:
@@ -73,4 +75,6 @@ def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
         "profile": metrics.get("profile"),
         "run_patterns": list(metrics["run_patterns"]) if metrics.get("run_patterns") else None,
         "runs_seconds": runs_wall_seconds(metrics),
+        "answer": str(metrics.get("answer") or ""),
+        "claims": [dict(row) for row in metrics.get("claims") or [] if isinstance(row, Mapping)],
     }

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.claims import claims_csv, claims_page_html, claims_rows, verdict_summary
 from helpers.batch.records import StudyResult
-from helpers.batch.results import difference_points, results_rows, results_table_html
+from helpers.batch.results import difference_points, results_csv, results_rows, results_table_html
 from helpers.io import write_atomic
 from helpers.studies.registry import registered_title
 from helpers.statistics.uncertainty import RULE
@@ -67,6 +68,18 @@ def render_report(executed_notebook: str | os.PathLike, report_path: str | os.Pa
     return write_atomic(report_path, lambda temporary: temporary.write_text(body, encoding="utf-8"))
 
 
+def write_profile_pages(folder: Path, results: Sequence[StudyResult], *, profile: str, date: str,
+                        device: str) -> None:
+    """A profile folder's pages across studies, from their records: ``index.html``, ``results.csv``
+    (every headline), ``claims.csv`` and ``claims.html`` (every claim, :mod:`helpers.batch.claims`)."""
+    texts = {"index.html": build_index_html(results, profile=profile, date=date, device=device),
+             "results.csv": results_csv(results_rows(results)),
+             "claims.csv": claims_csv(claims_rows(results)),
+             "claims.html": claims_page_html(results, profile=profile, date=date)}
+    for name, text in texts.items():
+        write_atomic(Path(folder) / name, lambda temporary, text=text: temporary.write_text(text, encoding="utf-8"))
+
+
 def summary_table(results: Sequence[StudyResult]) -> str:
     """A plain-text table of the batch: study, status, wall time, report."""
     rows = [("study", "status", "seconds", "report")]
@@ -98,6 +111,9 @@ def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str,
 <p class="meta">Profile <code>{e(profile)}</code> &middot; {e(date)} &middot; device {e(device_text)}
 &middot; <span class="{'bad' if failed else 'good'}">{e(summary)}</span></p>
 {_profile_note(profile)}
+<p class="meta"><b>Claims, paper by paper</b>: <a href="claims.html">claims.html</a> (also
+<code>claims.csv</code>): every claim of every paper with the paper's evidence, this run's with its
+uncertainty and seeds, the verdict and what would decide it{_claims_count(results)}.</p>
 <p class="meta">Every number this run reports carries its uncertainty: with one seed, the binomial
 standard error of the test set (n images); with several seeds, the standard deviation over seeds.
 Verdicts follow one rule: {e(RULE)}.</p>
@@ -106,6 +122,11 @@ Verdicts follow one rule: {e(RULE)}.</p>
 </body>
 </html>
 """
+
+
+def _claims_count(results: Sequence[StudyResult]) -> str:
+    rows = [row for result in results for row in result.claims]
+    return f" ({len(rows)} claims: {html.escape(verdict_summary(rows))})" if rows else ""
 
 
 def _profile_note(profile: str) -> str:
@@ -147,6 +168,11 @@ def _study_card(result: StudyResult) -> str:
                    if result.profile in (None, "smoke") else
                    "Less data than the paper used (see the notes): compare with the paper's numbers with that in mind.")
         parts.append(f'<div class="note"><b>{warning}</b>{f"<ul>{notes}</ul>" if notes else ""}</div>')
+    if result.answer:
+        parts.append(f'<p class="answer">{e(result.answer)}</p>')
+    if result.claims:
+        parts.append(f'<p class="meta">Claims: {e(verdict_summary(result.claims))} '
+                     f'(<a href="claims.html">ledger</a>)</p>')
     if result.headline:
         parts.append(_headline_table(result.headline))
     elif result.status == "ok":

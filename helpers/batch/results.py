@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batch.records import StudyResult
+from helpers.studies.registry import study_datasets
 from helpers.units import PERCENT_PER_UNIT
 
 
@@ -37,17 +39,41 @@ def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
             uncertainty = item.get("uncertainty") or {}
             rows.append({
                 "study": result.study, "headline": item.get("label"),
-                "paper (%)": None if item.get("paper") is None else round(float(item["paper"]) * scale, 4),
-                "this run (%)": None if item.get("this_run") is None else round(float(item["this_run"]) * scale, 4),
+                "paper (%)": None if item.get("paper") is None else float(item["paper"]) * scale,
+                "this run (%)": None if item.get("this_run") is None else float(item["this_run"]) * scale,
                 "uncertainty (points)": (None if uncertainty.get("value") is None
-                                         else round(float(uncertainty["value"]) * scale, 4)),
+                                         else float(uncertainty["value"]) * scale),
                 "uncertainty kind": (f"{uncertainty.get('kind')} (n={uncertainty.get('n')})" if uncertainty else None),
-                "difference (points)": _rounded(difference_points(item.get("paper"), item.get("this_run"), unit)),
+                # Unrounded here: rounded once, where shown (the index's two tables and results.csv).
+                "difference (points)": difference_points(item.get("paper"), item.get("this_run"), unit),
                 "verdict": item.get("verdict"), "seeds": " ".join(map(str, result.seeds)),
                 "runs": " ".join(result.run_patterns) if result.run_patterns else "all",
-                "profile": result.profile, "data notes": "; ".join(result.data_notes),
+                "profile": result.profile, "data notes": "; ".join(notes_for(str(item.get("label")), result.data_notes,
+                                                                      study_datasets(result.study))),
             })
     return rows
+
+
+def notes_for(label: str, notes: Sequence[str], datasets: Sequence[str] = ()) -> list[str]:
+    """The data notes that concern a headline: where notes are tagged with their dataset
+    (``[mnist] ...``, a study of several ``datasets``), those of the datasets its ``label`` names,
+    and the untagged ones; every note when the label names no dataset."""
+    def plain(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    def tag(note: str) -> str | None:
+        match = re.match(r"\[([^\]]+)\] ", note)
+        return match.group(1) if match else None
+
+    candidates = set(datasets) | {tag(note) for note in notes if tag(note)}
+    named, rest = set(), plain(label)
+    for dataset in sorted(candidates, key=lambda name: -len(plain(name))):  # fashion_mnist before mnist
+        if plain(dataset) and plain(dataset) in rest:
+            named.add(dataset)
+            rest = rest.replace(plain(dataset), " ")
+    if not named:
+        return list(notes)
+    return [note for note in notes if tag(note) is None or tag(note) in named]
 
 
 def results_csv(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -55,12 +81,14 @@ def results_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: ("" if row.get(key) is None else row[key]) for key in RESULT_COLUMNS} for row in rows)
+    writer.writerows({key: _csv_cell(row.get(key)) for key in RESULT_COLUMNS} for row in rows)
     return buffer.getvalue()
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return round(value, 4) if isinstance(value, float) else value
 
 
 def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -101,10 +129,13 @@ _SORT_SCRIPT = """
 function sortResults(column) {
   const body = document.querySelector('#results tbody');
   const rows = Array.from(body.rows);
+  // Numbers sort as numbers and before text ('–' and words), whichever the direction.
   const key = row => { const text = row.cells[column].innerText; const number = parseFloat(text);
-                       return isNaN(number) ? text : number; };
+                       return isNaN(number) ? [1, text] : [0, number]; };
   const ascending = body.dataset.column != column || body.dataset.order != 'asc';
-  rows.sort((a, b) => { const x = key(a), y = key(b); const order = x < y ? -1 : x > y ? 1 : 0;
+  rows.sort((a, b) => { const x = key(a), y = key(b);
+                        if (x[0] != y[0]) return x[0] - y[0];
+                        const order = x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
                         return ascending ? order : -order; });
   rows.forEach(row => body.appendChild(row));
   body.dataset.column = column; body.dataset.order = ascending ? 'asc' : 'desc';

@@ -12,7 +12,9 @@ then ``outputs/<profile>/index.html`` (links to every report with headline numbe
 ``outputs/<profile>/batch.json`` (the same as data). A study runs in ``<study>.partial/`` and is
 moved into place only when it succeeded; a failed or interrupted attempt stays there (with its
 report) and the next run continues it. A study whose notebook, parameters and library code are
-unchanged since its last success is not rerun (``--force`` reruns it). A failing notebook does
+unchanged since its last success is not rerun (``--force`` reruns it); a changed one reruns its
+notebook but reuses every finished training run whose identity still matches (see
+:mod:`helpers.batch.state`), so only a change to what training computes retrains. A failing notebook does
 not stop the others; the exit status is 1 when any failed, 2 when the command line is wrong
 (checked before any work).
 
@@ -35,12 +37,11 @@ from helpers.batch import parallel
 from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
 from helpers.batch.records import StudyResult, metrics_summary
-from helpers.batch.reports import build_index_html, render_report, summary_table
-from helpers.batch.results import results_csv, results_rows
+from helpers.batch.reports import render_report, summary_table, write_profile_pages
 from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
                                  record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
-from helpers.commands import run_command
-from helpers.io import folder_lock, read_json, write_atomic, write_json
+from helpers.commands import PROJECT_ROOT, run_command
+from helpers.io import folder_lock, read_json, write_json
 from helpers.studies.registry import registered_title
 
 
@@ -77,7 +78,8 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
               "rerunning", file=stream, flush=True)
 
     folder = staging_folder(published)
-    continuing = prepare_staging(folder, fingerprint, fresh=options.force)
+    published_runs = [published / "runs", PROJECT_ROOT / "reports" / options.profile / study / "runs"]
+    continuing = prepare_staging(folder, fingerprint, fresh=options.force, run_sources=published_runs)
     executed, report = folder / notebook.name, folder / "report.html"
     for stale in (executed, report):  # an earlier attempt's copy would pass for this one's
         stale.unlink(missing_ok=True)
@@ -187,11 +189,8 @@ def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[St
     listed = [replace(result, reused=result.study in reused)  # what is on disk, not this run's view alone
               for result in published_results(options.out)]
     date = _now()
-    page = build_index_html(listed, profile=options.profile, date=date, device=options.device)
-    write_atomic(options.out / "index.html", lambda temporary: temporary.write_text(page, encoding="utf-8"))
+    write_profile_pages(options.out, listed, profile=options.profile, date=date, device=options.device)
     write_json(options.out / "batch.json", batch_summary(options, listed, date=date, jobs=jobs))
-    table = results_csv(results_rows(listed))
-    write_atomic(options.out / "results.csv", lambda temporary: temporary.write_text(table, encoding="utf-8"))
     return results
 
 

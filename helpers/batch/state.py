@@ -6,6 +6,11 @@
   interrupted or failed attempt stays there, and the next attempt with the same fingerprint
   continues in it (finished training runs are loaded, an interrupted one resumes from its
   checkpoint).
+- Runs survive a fingerprint change: a new attempt starts with the finished training runs of the
+  earlier attempt, of the study's published folder and of its report in the repository
+  (``reports/<profile>/<study>/runs``) in ``<staging>/earlier-runs``; the notebook's runs take one
+  of them instead of training when its identity matches (:mod:`helpers.runs.identity`), so a
+  change to report, table or plot code re-renders without retraining anything.
 - A successful attempt is **published**: the staging folder replaces the study's folder by
   renames, so a reader sees the old complete folder or the new one, never a half-written one.
 """
@@ -30,6 +35,7 @@ LIBRARY_DIR = Path(__file__).resolve().parents[1]  # helpers/: every library fil
 RECORD_NAME = "study.json"  # in a published folder: the successful run's result and fingerprint
 ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
 STAGING_SUFFIX = ".partial"
+EARLIER_RUNS = "earlier-runs"  # helpers.runs.execute.EARLIER_RUNS (not imported: this layer loads no torch)
 UNHASHED_PARAMETERS = ("output_dir", "progress")  # where a study writes and how it shows progress change no result
 
 
@@ -60,11 +66,13 @@ def finished_record(published: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and isinstance(record.get("fingerprint"), str) else None
 
 
-def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool) -> bool:
+def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool, run_sources: Sequence[Path] = ()) -> bool:
     """Make ``staging`` ready for an attempt; return whether an earlier attempt is continued.
 
     An earlier attempt's folder is kept when it was started with the same fingerprint and
-    ``fresh`` is False; otherwise it is emptied.
+    ``fresh`` is False. Otherwise it is emptied, except that (unless ``fresh``) its finished runs
+    and those of each folder in ``run_sources`` (``runs/`` folders of the published study) are
+    kept in ``<staging>/earlier-runs`` for the new attempt to reuse by identity.
     """
     earlier = None
     try:
@@ -73,10 +81,34 @@ def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool) -> bool:
         pass
     continuing = earlier == fingerprint and not fresh
     if not continuing and staging.exists():
+        kept = staging.with_name(f".{staging.name}.runs")
+        shutil.rmtree(kept, ignore_errors=True)
+        if not fresh:
+            kept.mkdir()
+            for source in (staging / "runs", staging / EARLIER_RUNS):
+                _gather_finished_runs(source, kept, move=True)
         shutil.rmtree(staging)
+        if kept.exists():
+            staging.mkdir(parents=True)
+            os.replace(kept, staging / EARLIER_RUNS)
     staging.mkdir(parents=True, exist_ok=True)
+    if not continuing and not fresh:
+        for source in run_sources:
+            _gather_finished_runs(source, staging / EARLIER_RUNS, move=False)
     write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint})
     return continuing
+
+
+def _gather_finished_runs(source: Path, target: Path, *, move: bool) -> None:
+    """Move or copy every finished run folder (one with metrics.json) of ``source`` into ``target``,
+    unless ``target`` has one of that name already."""
+    for run in sorted(source.iterdir()) if source.is_dir() else []:
+        if (run / "metrics.json").is_file() and not (target / run.name).exists():
+            target.mkdir(parents=True, exist_ok=True)
+            if move:
+                os.replace(run, target / run.name)
+            else:
+                shutil.copytree(run, target / run.name)
 
 
 def publish(staging: Path, published: Path, record: Mapping[str, Any]) -> None:
@@ -87,6 +119,7 @@ def publish(staging: Path, published: Path, record: Mapping[str, Any]) -> None:
     """
     write_json(staging / RECORD_NAME, dict(record))
     (staging / ATTEMPT_NAME).unlink(missing_ok=True)
+    shutil.rmtree(staging / EARLIER_RUNS, ignore_errors=True)  # what the attempt did not reuse is not its result
     aside = published.with_name(f".{published.name}.replaced")
     if aside.exists():
         shutil.rmtree(aside)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,8 +18,11 @@ from helpers.errors import DataNotFoundError, InvalidConfigError
 from helpers.evaluate import confusion_matrix
 from helpers.io import check_writable, write_atomic
 from helpers.models import create_model, load_weights
+from helpers.io import read_json
+from helpers.runs.identity import PINNED_KEY, data_digest, identity_mismatch, pins
 from helpers.runs.predictions import predictions_from_logits, save_predictions
-from helpers.runs.spec import CHECKPOINT_NAME, WEIGHTS_NAME, RunOutcome, RunSpec, is_finished, load_run, save_run
+from helpers.runs.spec import (CHECKPOINT_NAME, WEIGHTS_NAME, RunOutcome, RunSpec, is_finished, load_run, save_run,
+                               spec_differences)
 from helpers.runs.torchrun import execute_run_with_torchrun
 from helpers.train import train
 from helpers.train.distributed import context_from_environment
@@ -67,14 +71,18 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
                "confusion": confusion_matrix(data.y_test, predictions["test_predicted"], data.num_classes).tolist(),
                "weights": weights_report.to_dict() if weights_report is not None else None}
+    pinned = pins(data_digest(data), metrics)
     if distributed.is_main:
         state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
         write_atomic(folder / WEIGHTS_NAME, lambda temporary: torch.save(state, temporary))
         save_predictions(folder, predictions)  # before metrics.json, which marks the run finished
-        save_run(folder, spec, result.history, metrics)
+        save_run(folder, spec, result.history, metrics, pinned=pinned)
         checkpoint.unlink(missing_ok=True)
     distributed.barrier()
-    return RunOutcome(spec=spec, history=result.history, metrics=metrics, predictions=predictions)
+    return RunOutcome(spec=spec, history=result.history, metrics=metrics, predictions=predictions, pinned=pinned)
+
+
+EARLIER_RUNS = "earlier-runs"  # under a study's output folder: finished runs it may reuse by identity
 
 
 def run_all(
@@ -91,7 +99,11 @@ def run_all(
     """Run every spec in order, each into ``output_dir/runs/<run_id>``.
 
     A run that already finished with the same spec is loaded, not retrained (unless ``force``);
-    one whose recorded spec differs raises, naming the fields. Datasets are loaded once and
+    one whose recorded spec differs raises, naming the fields. A run not finished there is taken
+    from ``output_dir/earlier-runs/<run_id>`` (:data:`EARLIER_RUNS`, where the batch runner puts
+    the finished runs of a study's earlier attempts) when its identity matches
+    (:mod:`helpers.runs.identity`: the spec, the data digest, the training-semantics version); it is
+    copied into ``runs/`` and a line says so. One that does not match is trained afresh. Datasets are loaded once and
     shared by the runs that use the same dataset options; a line says where each was read. With
     ``samples`` the embedded samples are read instead of the full datasets (the smoke profile).
     With ``synthetic_stand_in`` a dataset that is not there is replaced by synthetic data of its
@@ -107,9 +119,20 @@ def run_all(
         raise InvalidConfigError(f"duplicate run ids: {', '.join(duplicates)}")
     runs_dir = check_writable(Path(output_dir) / "runs")
     datasets: dict[str, ImageDataset] = {}
+
+    def data_for(spec: RunSpec) -> ImageDataset:
+        key = repr((spec.dataset, spec.data_options))
+        if key not in datasets:
+            datasets[key] = _load(spec, data_dir=data_dir, download=download, samples=samples,
+                                  synthetic_stand_in=synthetic_stand_in)
+            print(describe_origin(datasets[key]), flush=True)
+        return datasets[key]
+
     outcomes = []
     for spec in specs:
         folder = runs_dir / spec.run_id
+        if not force and not is_finished(folder):
+            _take_earlier_run(spec, Path(output_dir) / EARLIER_RUNS / spec.run_id, folder, data_for)
         if is_finished(folder) and not force:
             outcomes.append(load_run(folder, spec))
             continue
@@ -117,13 +140,29 @@ def run_all(
             outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
                                                       download=download, samples=samples, force=force))
             continue
-        key = repr((spec.dataset, spec.data_options))
-        if key not in datasets:
-            datasets[key] = _load(spec, data_dir=data_dir, download=download, samples=samples,
-                                  synthetic_stand_in=synthetic_stand_in)
-            print(describe_origin(datasets[key]), flush=True)
-        outcomes.append(execute_run(spec, datasets[key], folder, force=force))
+        outcomes.append(execute_run(spec, data_for(spec), folder, force=force))
     return outcomes
+
+
+def _take_earlier_run(spec: RunSpec, earlier: Path, folder: Path, data_for) -> bool:
+    """Copy the finished run in ``earlier`` into ``folder`` when it is the run ``spec`` asks for
+    (same spec, data digest and training semantics); print why it is or is not taken."""
+    if not is_finished(earlier):
+        return False
+    reason = spec_differences(earlier, spec)
+    if reason is None:
+        pinned = read_json(earlier / "spec.json").get(PINNED_KEY)
+        digest = data_digest(data_for(spec)) if pinned and pinned.get("data_digest") else None
+        reason = identity_mismatch(pinned, digest)
+    if reason is not None:
+        print(f"{spec.run_id}: an earlier finished run is not reused ({reason}); training it", flush=True)
+        return False
+    if folder.exists():
+        shutil.rmtree(folder)  # an unfinished attempt of the same run: the finished one replaces it
+    shutil.copytree(earlier, folder)
+    print(f"{spec.run_id}: reused the finished run of an earlier attempt (same spec, data and training semantics)",
+          flush=True)
+    return True
 
 
 def describe_origin(data: ImageDataset) -> str:

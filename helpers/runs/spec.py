@@ -19,6 +19,7 @@ from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_difference
 from helpers.data.options import DataOptions
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
+from helpers.runs.identity import PINNED_KEY
 from helpers.runs.predictions import load_predictions
 
 CHECKPOINT_NAME = "checkpoint.pt"  # while a run is in progress
@@ -52,7 +53,8 @@ class RunSpec:
         required = ("run_id", "model", "dataset", "config")
         optional = ("model_options", "dataset_options", "labels")
         missing = [key for key in required if key not in data]
-        unknown = [key for key in data if key not in required + optional]
+        # "pinned" (helpers.runs.identity) is what a finished run recorded beside its spec, not part of it.
+        unknown = [key for key in data if key not in required + optional + (PINNED_KEY,)]
         if missing or unknown:
             raise InvalidConfigError(f"run spec: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
         return cls(run_id=data["run_id"], model=data["model"], dataset=data["dataset"],
@@ -85,13 +87,15 @@ class RunSpec:
 
 @dataclass
 class RunOutcome:
-    """A finished run read back: its spec, per-epoch history, final metrics and per-image test
-    predictions (:mod:`helpers.runs.predictions`; None for a run finished without them)."""
+    """A finished run read back: its spec, per-epoch history, final metrics, per-image test
+    predictions (:mod:`helpers.runs.predictions`; None for a run finished without them) and what it
+    pinned beside its spec (:func:`helpers.runs.identity.pins`; None for a run made before pinning)."""
 
     spec: RunSpec
     history: pd.DataFrame
     metrics: dict[str, Any]
     predictions: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    pinned: dict[str, Any] | None = None
 
     @property
     def confusion(self) -> np.ndarray:
@@ -104,11 +108,13 @@ def is_finished(folder: str | os.PathLike) -> bool:
     return (Path(folder) / "metrics.json").is_file()
 
 
-def save_run(folder: str | os.PathLike, spec: RunSpec | None, history: pd.DataFrame, metrics: dict[str, Any]) -> Path:
-    """Write a finished run: spec, then history, then metrics last (atomic writes)."""
+def save_run(folder: str | os.PathLike, spec: RunSpec | None, history: pd.DataFrame, metrics: dict[str, Any],
+             *, pinned: dict[str, Any] | None = None) -> Path:
+    """Write a finished run: spec (with ``pinned`` under its own key), then history, then metrics
+    last (atomic writes)."""
     folder = Path(folder)
     if spec is not None:
-        write_json(folder / "spec.json", spec.to_dict())
+        write_json(folder / "spec.json", {**spec.to_dict(), **({PINNED_KEY: pinned} if pinned else {})})
     write_csv(folder / "history.csv", history)
     write_json(folder / "metrics.json", metrics)
     return folder
@@ -118,9 +124,22 @@ def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
     """Read a finished run back; its recorded spec must equal ``spec``."""
     folder = Path(folder)
     recorded = read_json(folder / "spec.json")
+    pinned = recorded.pop(PINNED_KEY, None) if isinstance(recorded, dict) else None
     _require_same_spec(folder, recorded, spec.to_dict())
     return RunOutcome(spec=spec, history=pd.read_csv(folder / "history.csv"), metrics=read_json(folder / "metrics.json"),
-                      predictions=load_predictions(folder))
+                      predictions=load_predictions(folder), pinned=pinned)
+
+
+def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
+    """How the finished run in ``folder`` was specified differently from ``spec`` (one line), or
+    None when it is the same run as far as its spec goes (result-neutral fields aside)."""
+    try:
+        recorded = read_json(Path(folder) / "spec.json")
+        recorded.pop(PINNED_KEY, None)
+        _require_same_spec(Path(folder), recorded, spec.to_dict())
+    except (OSError, ValueError, AttributeError) as error:  # InvalidConfigError is a ValueError
+        return str(error)
+    return None
 
 
 def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:

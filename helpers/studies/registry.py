@@ -79,3 +79,9 @@ def study_of_package(module_name: str) -> Study:
         if study.package == package:
             return study
     raise UnknownNameError("study package", package, (study.package for study in STUDIES))
+
+
+def study_datasets(study_id: str) -> tuple[str, ...]:
+    """The datasets registered for study ``study_id``; none for an id that is not registered (the
+    batch runner also runs folders of other notebooks)."""
+    return next((study.datasets for study in STUDIES if study.id == study_id), ())

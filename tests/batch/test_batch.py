@@ -225,6 +225,39 @@ def test_an_interrupted_study_continues_and_is_published_only_when_complete(tmp_
     assert not list(published.parent.glob(".03*"))  # the replaced folder is gone
 
 
+# Trains one tiny run through the run layer, as a study notebook does, then records its wall time.
+TRAINS_A_RUN = """import json, pathlib
+from helpers.config import TrainConfig
+from helpers.runs import RunSpec, run_all
+options = {"synthetic_options": {"num_classes": 4, "image_size": 12, "channels": 3, "train_size": 64, "test_size": 32}}
+spec = RunSpec(run_id="tiny", model="lenet5", dataset="synthetic", dataset_options=options,
+               config=TrainConfig(epochs=1, batch_size=32, progress="none", device="cpu"))
+[outcome] = run_all([spec], output_dir)
+(pathlib.Path(output_dir) / "metrics.json").write_text(json.dumps({"trained": outcome.metrics["wall_seconds"]}))"""
+
+
+@pytest.mark.slow
+def test_a_report_only_edit_reruns_the_notebook_but_retrains_nothing(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = write_notebook(folder / "01_trains.ipynb", TRAINS_A_RUN)
+    common = ["--notebooks-dir", str(folder), "--out", str(tmp_path / "out")]
+    published = tmp_path / "out" / "smoke" / "01"
+    code, _ = _batch(*common)
+    trained = json.loads((published / "metrics.json").read_text())["trained"]
+    assert code == 0 and (published / "runs" / "tiny" / "metrics.json").is_file()
+
+    edited = nbformat.read(notebook, as_version=4)  # what the report says changes, not what training computes
+    edited.cells[0].source = "# A tiny study, its prose edited"
+    nbformat.write(edited, notebook)
+    code, terminal = _batch(*common)
+    assert code == 0 and "unchanged since" not in terminal  # a new fingerprint: the notebook ran again
+    log = (published / "run.log").read_text()
+    assert "tiny: reused the finished run of an earlier attempt" in log
+    assert json.loads((published / "metrics.json").read_text())["trained"] == trained  # the same run, not retrained
+    assert not (published / "earlier-runs").exists()  # what an attempt did not use is not published
+
+
 # Records when it ran and with how many threads, and takes long enough for two to overlap.
 RECORDS_ITS_TIME = """import json, os, pathlib, time
 start = time.time()
@@ -343,7 +376,7 @@ def test_difference_points_and_metrics_summary():
                                "profile": "smoke"})
     assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
                        "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke", "run_patterns": None,
-                       "runs_seconds": None}  # the runs recorded no wall time
+                       "runs_seconds": None, "answer": "", "claims": []}  # the runs recorded no wall time
     assert metrics_summary({"run_patterns": ["B+c+l"]})["run_patterns"] == ["B+c+l"]
     assert metrics_summary(None) == {}
 
@@ -376,6 +409,52 @@ def test_results_table_has_every_headline_with_its_uncertainty():
                           seeds=[0], profile="smoke", run_patterns=["B+c+l"])
     assert results_rows([in_part])[0]["runs"] == "B+c+l"
     assert "Run in part" in build_index_html([in_part], profile="smoke", date="d", device="cpu")
+
+
+def test_the_index_rounds_a_difference_once_as_its_cards_do():
+    # 99.55 - 99.665 = -0.115: the card said -0.11, the table rounded twice to -0.12.
+    from helpers.batch.results import results_rows, results_table_html
+
+    headline = [{"label": "ResNet test top-1, MNIST", "paper": 0.99665, "this_run": 0.9955000281333923}]
+    result = StudyResult(study="02", notebook="02.ipynb", status="ok", wall_seconds=1.0, headline=headline, seeds=[0])
+    card = re.search(r"([-+]\d\.\d\d) pts", build_index_html([result], profile="cpu", date="d", device="cpu")).group(1)
+    table = re.findall(r"<td>(-0\.1\d)</td>", results_table_html(results_rows([result])))
+    assert table == [card] == ["-0.11"]
+
+
+def test_data_notes_follow_the_dataset_a_headline_names():
+    from helpers.batch.results import results_rows
+
+    notes = ["[cifar10] 25,000 train / 10,000 test images on disk", "[mnist] validation split: 10%"]
+    headline = [{"label": "ResNet test top-1, MNIST"}, {"label": "ResNet minus AlexNet, CIFAR-10"}, {"label": "all"}]
+    rows = results_rows([StudyResult(study="02", notebook="02.ipynb", status="ok", wall_seconds=1.0,
+                                     headline=headline, data_notes=notes)])
+    assert [row["data notes"] for row in rows] == [notes[1], notes[0], "; ".join(notes)]
+
+
+def test_claims_csv_and_page_gather_every_studys_ledger_and_the_index_links_them(tmp_path):
+    from helpers.batch.claims import CLAIM_COLUMNS, claims_csv, claims_page_html, claims_rows
+    from helpers.batch.reports import write_profile_pages
+
+    ledger = [{"claim": "A beats <B>", "where": "Table 1", "paper": "A 90 %", "this run": "+1.0 ± 0.2 points",
+               "seeds": "2", "reference": "-", "verdict": "supported", "what would decide it": "decided"},
+              {"claim": "C", "where": "text", "paper": "-", "this run": "n/a", "seeds": "-", "reference": "-",
+               "verdict": "not decided at this budget", "what would decide it": "about 40,000 test images per model"}]
+    results = [StudyResult(study="01", notebook="01.ipynb", status="ok", wall_seconds=1.0, report="01/report.html",
+                           title="Study 1", answer="A beats B here.", claims=ledger, profile="cpu",
+                           reduced_data=True, data_notes=["subset"]),
+               StudyResult(study="02", notebook="02.ipynb", status="failed", wall_seconds=1.0)]
+    rows = claims_rows(results)
+    assert len(rows) == 2 and rows[0]["study"] == "01" and rows[0]["data notes"] == "subset"
+    assert claims_csv(rows).splitlines()[0].split(",")[:3] == list(CLAIM_COLUMNS[:3])
+    page = claims_page_html(results, profile="cpu", date="d")
+    assert "A beats &lt;B&gt;" in page and "1 supported, 1 not decided at this budget" in page
+    assert "about 40,000 test images per model" in page and "Reduced or stand-in data: subset" in page
+    write_profile_pages(tmp_path, results, profile="cpu", date="d", device="cpu")
+    assert {path.name for path in tmp_path.iterdir()} == {"index.html", "results.csv", "claims.csv", "claims.html"}
+    index = (tmp_path / "index.html").read_text()
+    assert 'href="claims.html"' in index and "A beats B here." in index and "(2 claims:" in index
+    assert len((tmp_path / "claims.csv").read_text().splitlines()) == 3
 
 
 @pytest.mark.parametrize("text", ["True", "False", "None", "3", "-2", "0.5", "1e-3", "resnet18", "true", "auto"])

@@ -21,6 +21,8 @@ from helpers.errors import InvalidConfigError, check_choice
 PROFILES = ("smoke", "cpu", "quick", "paper")
 SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other profile needs the real data
 DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False; cpu reads what is on disk
+# A verdict needs the seed spread: every profile but smoke runs each run with two seeds by default.
+PROFILE_SEEDS = {"smoke": (0,), "cpu": (0, 1), "quick": (0, 1), "paper": (0, 1)}
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
@@ -73,7 +75,7 @@ def check_parameters(
     profile: str,
     data_dir: str | None,
     device: str,
-    seeds: Sequence[int] | str,
+    seeds: Sequence[int] | str | None,
     epochs: int | None,
     batch_size: int | None,
     output_dir: str | os.PathLike,
@@ -87,7 +89,8 @@ def check_parameters(
     """Validate a notebook's parameters before any data is read; raise naming the bad value.
 
     Every value is type-checked (``"False"`` is no bool). ``seeds`` may be the text of a list, as
-    papermill's ``-p`` passes ``[0, 1]``. ``download=None`` is the profile's choice: the quick and
+    papermill's ``-p`` passes ``[0, 1]``; ``None`` is the profile's (:data:`PROFILE_SEEDS`: one seed
+    for smoke, two for every other profile, so that a verdict can see the seed spread). ``download=None`` is the profile's choice: the quick and
     paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
     :mod:`helpers.studies.common.selection`) may be one pattern, a list, or the text of a list.
     ``pretrained`` (studies 1, 3, 4) is checked by :func:`check_pretrained`: a path must exist.
@@ -97,7 +100,7 @@ def check_parameters(
     check_choice("profile", profile, PROFILES)
     check_choice("device", device, DEVICES)
     check_choice("progress", progress, PROGRESS_MODES)
-    seeds = _seeds(seeds)
+    seeds = PROFILE_SEEDS[profile] if seeds is None or seeds == "None" else _seeds(seeds)
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):  # None: the profile's
         if value is not None:
             check_override(name, value)  # the config's own rule, not a second copy of it
@@ -140,7 +143,7 @@ def check_parameter_values(values: Mapping[str, Any]) -> None:
     known = {name: value for name, value in values.items() if name in accepted}
     for name, parameter in accepted.items():
         if parameter.default is inspect.Parameter.empty and name not in known:
-            known[name] = {"profile": "smoke", "device": "auto", "seeds": [0], "output_dir": "."}.get(name)
+            known[name] = {"profile": "smoke", "device": "auto", "seeds": None, "output_dir": "."}.get(name)
     check_parameters(**known)
 
 

@@ -15,6 +15,7 @@ from helpers.io import write_csv, write_json
 from helpers.plots import save_figure
 from helpers.provenance import provenance
 from helpers.runs import RunOutcome, RunSpec
+from helpers.studies.common.claims import unstable_runs
 from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.common.selection import check_patterns, matching_runs
 from helpers.studies.common.summaries import data_notes, is_reduced_data
@@ -96,15 +97,21 @@ def write_study_metrics(
     parameters: StudyParameters,
     headlines: Sequence[dict[str, Any]],
     outcomes: Sequence[RunOutcome],
+    claims: Sequence[Mapping[str, Any]] = (),
+    answer: str = "",
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write the study's ``metrics.json``: headline numbers, every run's metrics, data notes."""
+    """Write the study's ``metrics.json``: its answer and claims ledger
+    (:mod:`helpers.studies.common.claims`), headline numbers, every run's metrics and what it
+    pinned, which runs were unstable, data notes."""
     notes = data_notes(outcomes)
     summary = {
         "study": study,
         "title": title,
         "profile": parameters.profile,
         "seeds": list(parameters.seeds),
+        "answer": answer,
+        "claims": [dict(row) for row in claims],
         "headline": list(headlines),
         "data_notes": notes,
         "reduced_data": is_reduced_data(notes) or parameters.profile == "smoke",
@@ -112,6 +119,8 @@ def write_study_metrics(
         "run_patterns": list(parameters.runs) if parameters.runs else None,
         "wall_seconds": sum(outcome.metrics["wall_seconds"] for outcome in outcomes),
         "runs": {outcome.spec.run_id: outcome.metrics for outcome in outcomes},
+        "pinned": {outcome.spec.run_id: outcome.pinned for outcome in outcomes},
+        "unstable_runs": unstable_runs(outcomes),
         "provenance": provenance(),  # the commit and machine it was made with
         **(extra or {}),
     }

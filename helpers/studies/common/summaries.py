@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.plots import plot_confusion_matrix, plot_grouped_bars
+from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome
+from helpers.runs.identity import describe_pins
+from helpers.runs.stability import instability
 
 def settings_table(rows: Sequence[tuple[str, Any, str]]) -> pd.DataFrame:
     """The settings of a profile with their source: ``(setting, value, source)`` rows.
@@ -42,8 +44,37 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
             "train images/s": metrics["train_images_per_second"],
             "device": device_text(metrics),
             "precision": metrics["precision"],
+            "training": stability_text(outcome),
         })
     return pd.DataFrame(rows)
+
+
+def stability_text(outcome: RunOutcome) -> str:
+    """'stable', or 'UNSTABLE: why' (:func:`helpers.runs.stability.instability`): no verdict is
+    drawn from an unstable run."""
+    reason = instability(outcome.history, len(outcome.metrics.get("classes") or []) or 10)
+    return f"UNSTABLE: {reason}" if reason else "stable"
+
+
+def pins_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """One row per run: what it pinned beside its spec (commit, precision, threads, versions, data
+    digest, training semantics; :mod:`helpers.runs.identity`), for a report's method section."""
+    return pd.DataFrame([{"run": outcome.spec.run_id, "seed": outcome.spec.config.seed,
+                          "pinned": describe_pins(outcome.pinned)} for outcome in outcomes],
+                        columns=["run", "seed", "pinned"])
+
+
+def curves_figures(groups: Mapping[str, Sequence[RunOutcome]], *, prefix: str = "",
+                   title: str = "") -> dict[str, Figure]:
+    """Loss and accuracy curves per epoch (train and test, or validation where there is one), one
+    colour per group of runs (mean over seeds); an unstable group's name says so. Keys
+    ``<prefix>loss_curves`` and ``<prefix>accuracy_curves``."""
+    histories = {}
+    for name, runs in groups.items():
+        unstable = any(stability_text(run) != "stable" for run in runs)
+        histories[f"{name} (UNSTABLE)" if unstable else name] = mean_history(runs)
+    return {f"{prefix}loss_curves": plot_curves(histories, "loss", title=f"{title} loss per epoch".strip()),
+            f"{prefix}accuracy_curves": plot_curves(histories, "top1", title=f"{title} top-1 per epoch".strip())}
 
 
 def device_text(metrics: Mapping[str, Any]) -> str:
@@ -62,10 +93,14 @@ def mean_history(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 
 
 def data_notes(outcomes: Sequence[RunOutcome]) -> list[str]:
-    """Every distinct note about the data the runs used, in first-seen order."""
+    """Every distinct note about the data the runs used, in first-seen order; when the runs used
+    more than one dataset, each note starts with its dataset in brackets (``[mnist] ...``), so that a
+    note about one dataset is not read as being about another."""
+    datasets = {outcome.spec.dataset for outcome in outcomes}
     notes: list[str] = []
     for outcome in outcomes:
         for note in outcome.metrics.get("data_notes", []):
+            note = f"[{outcome.spec.dataset}] {note}" if len(datasets) > 1 else note
             if note not in notes:
                 notes.append(note)
     return notes

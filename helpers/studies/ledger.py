@@ -1,0 +1,9 @@
+"""The claims ledger's vocabulary, without torch (the batch layer reads it too): its columns and
+its verdicts. :mod:`helpers.studies.common.claims` computes the rows."""
+
+from helpers.statistics.paired import NOT_DECIDED  # numpy only: no torch
+
+SUPPORTED, CONTRADICTED, NOT_TESTABLE = "supported", "contradicted", "not testable with this data"
+UNSTABLE, CONFOUNDED = "not decided: run unstable", "not decided: recipes differ"
+VERDICTS = (SUPPORTED, CONTRADICTED, NOT_DECIDED, UNSTABLE, CONFOUNDED, NOT_TESTABLE)
+LEDGER_COLUMNS = ("claim", "where", "paper", "this run", "seeds", "reference", "verdict", "what would decide it")

@@ -1,0 +1,104 @@
+"""The claims ledger's common rules: paired comparisons of runs on the same test images, no verdict
+from an unstable run or from two recipes, the 2-standard-error rule, and what would decide."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.config import TrainConfig
+from helpers.runs import RunOutcome, RunSpec
+from helpers.studies.common import claims
+from helpers.studies.ledger import VERDICTS
+
+CLAIM = claims.Claim("a_beats_b", "A beats B", "Table 1", "A 90 %, B 80 %", reference="elsewhere: A 95 %")
+LABELS = np.tile(np.arange(10), 100).astype(np.int16)  # 1,000 test images, 10 classes
+
+
+def outcome(name, right, *, seed=0, test_loss=1.0, **config):
+    """A finished run whose first ``right`` test images are predicted right, the rest wrong."""
+    predicted = LABELS.copy()
+    predicted[right:] = (predicted[right:] + 1) % 10
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": [2.0, 1.0], "test_loss": [test_loss, 1.0],
+                            "test_top1": [0.3, right / len(LABELS)]})
+    metrics = {"test_top1": right / len(LABELS), "num_test": len(LABELS), "classes": [str(i) for i in range(10)]}
+    spec = RunSpec(run_id=f"{name}_seed{seed}", model="lenet5", dataset="cifar10",
+                   config=TrainConfig(epochs=2, seed=seed, **config))
+    return RunOutcome(spec, history, metrics, {"test_labels": LABELS, "test_predicted": predicted,
+                                               "test_top5": predicted[:, None]})
+
+
+def test_a_paired_comparison_counts_the_discordant_images():
+    # A right on the first 900, B on the first 800: 100 discordant images, all A's.
+    result = claims.compare_groups([outcome("a", 900)], [outcome("b", 800)])
+    assert result.difference == pytest.approx(0.1)
+    assert result.standard_error == pytest.approx(np.sqrt(100 - 100 ** 2 / 1000) / 1000)  # sqrt(b+c-(c-b)^2/n)/n
+    assert result.kind.startswith("paired") and result.seeds == 1
+
+
+def test_without_predictions_the_comparison_is_unpaired_and_says_so():
+    a, b = outcome("a", 900), outcome("b", 800)
+    a.predictions = None
+    result = claims.compare_groups([a], [b])
+    assert result.kind.startswith("unpaired")
+    assert result.standard_error == pytest.approx(np.hypot(np.sqrt(0.9 * 0.1 / 1000), np.sqrt(0.8 * 0.2 / 1000)))
+
+
+def test_seeds_combine_their_spread_with_the_test_sets_noise():
+    first = [outcome("a", 900, seed=0), outcome("a", 860, seed=1)]
+    second = [outcome("b", 800, seed=0), outcome("b", 800, seed=1)]
+    result = claims.compare_groups(first, second)
+    assert result.seeds == 2 and result.difference == pytest.approx(0.08)
+    paired_se = [np.sqrt(n - n ** 2 / 1000) / 1000 for n in (100, 60)]
+    seed_variance = np.var([0.1, 0.06], ddof=1) / 2
+    assert result.standard_error == pytest.approx(np.sqrt(seed_variance + np.mean(np.square(paired_se))))
+
+
+@pytest.mark.parametrize("a_right, expected, verdict", [
+    (900, "positive", claims.SUPPORTED),
+    (900, "negative", claims.CONTRADICTED),
+    (805, "positive", claims.SUPPORTED),  # 5 images, all A's: +0.50 ± 0.22 points, just over 2 SE when paired
+    (803, "positive", claims.NOT_DECIDED),  # 3 images: +0.30 ± 0.17, under 2 SE
+])
+def test_the_verdict_needs_twice_the_standard_error(a_right, expected, verdict):
+    row = claims.comparison_row(CLAIM, "A", [outcome("a", a_right)], "B", [outcome("b", 800)], expected=expected)
+    comparison = claims.compare_groups([outcome("a", a_right)], [outcome("b", 800)])
+    assert (abs(comparison.difference) > 2 * comparison.standard_error) == (verdict != claims.NOT_DECIDED)
+    assert row["verdict"] == verdict and row["verdict"] in VERDICTS
+    assert row["what would decide it"] and row["seeds"] == "1" and row["reference"] == "elsewhere: A 95 %"
+    assert "paired over 1,000 test images" in row["this run"]
+
+
+def test_an_unstable_run_gets_no_verdict_whatever_the_difference():
+    row = claims.comparison_row(CLAIM, "A", [outcome("a", 900, test_loss=487.0)], "B", [outcome("b", 800)],
+                                expected="positive")
+    assert row["verdict"] == claims.UNSTABLE
+    assert "a_seed0 (its test loss after epoch 1 is 487" in row["this run"]
+    assert "trains stably" in row["what would decide it"]
+
+
+def test_two_recipes_get_no_verdict_unless_the_claim_is_about_the_difference():
+    a, b = outcome("a", 900, optimizer="adam"), outcome("b", 800)
+    row = claims.comparison_row(CLAIM, "A", [a], "B", [b], expected="positive")
+    assert row["verdict"] == claims.CONFOUNDED and "optimizer 'adam' vs 'sgd'" in row["this run"]
+    allowed = claims.comparison_row(CLAIM, "A", [a], "B", [b], expected="positive", allowed_differences=("optimizer",))
+    assert allowed["verdict"] == claims.SUPPORTED
+
+
+def test_what_would_decide_sizes_the_test_set_seeds_and_epochs():
+    comparison = claims.compare_groups([outcome("a", 803)], [outcome("b", 800)])
+    text = claims.what_would_decide(comparison, claims.NOT_DECIDED, target=0.02, epochs=2, paper_epochs=100)
+    assert "telling 2.00 points from noise needs a standard error under 1.00" in text
+    assert "at least two seeds" in text and "the paper's 100 epochs (this run: 2)" in text
+
+
+def test_ledger_frame_and_answer():
+    rows = [claims.comparison_row(CLAIM, "A", [outcome("a", 900)], "B", [outcome("b", 800)], expected="positive"),
+            claims.untestable_row(CLAIM, "CIFAR-100 is not here"),
+            claims.paper_only_row(CLAIM, "its tables disagree", claims.CONTRADICTED)]
+    frame = claims.ledger_frame(rows)
+    assert list(frame.columns) == list(claims.LEDGER_COLUMNS) and len(frame) == 3
+    answer = claims.answer_markdown("A beats B here.", rows, scope="1 seed, 2 epochs")
+    assert "1 supported, 1 contradicted, 1 not testable with this data" in answer
+    assert len(answer.split()) < 120
+    with pytest.raises(ValueError, match="verdict"):
+        claims.paper_only_row(CLAIM, "x", "probably true")
