@@ -68,6 +68,8 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
                    distributed=distributed, checkpoint_last_epoch=False,
                    run_labels={"run_id": spec.run_id, "model": spec.model, "dataset": spec.dataset})
     predictions = predictions_from_logits(result.test_logits, data.y_test)
+    if result.val_logits is not None:
+        predictions.update(predictions_from_logits(result.val_logits, data.y_val, split="val"))
     metrics = {**result.metrics, "labels": spec.labels, "classes": list(data.classes), "data_origin": data.origin,
                "confusion": confusion_matrix(data.y_test, predictions["test_predicted"], data.num_classes).tolist(),
                "weights": weights_report.to_dict() if weights_report is not None else None}

@@ -33,12 +33,14 @@ from helpers.train.progress import EpochProgress, resolve_progress_mode
 
 @dataclass
 class TrainResult:
-    """What a run returns: its per-epoch history, final metrics, the trained model and test logits."""
+    """What a run returns: its per-epoch history, final metrics, the trained model, its test logits
+    and (with a validation split) its validation logits, both of the final weights."""
 
     history: pd.DataFrame
     metrics: dict[str, Any]
     model: nn.Module
     test_logits: torch.Tensor = field(repr=False)
+    val_logits: torch.Tensor | None = field(default=None, repr=False)
 
 
 def train(
@@ -111,7 +113,11 @@ def train(
     if test_logits is None or restored or config.tta_flip:  # else the last epoch's are final
         test_logits = _logits(engine, data.x_test, tta_flip=config.tta_flip)
     metrics = _final_metrics(engine, data, record, test_logits, run_labels=run_labels)
-    return TrainResult(history=pd.DataFrame(record.history), metrics=metrics, model=model, test_logits=test_logits)
+    # One more pass over the (small) validation split, for its per-image predictions; not part of
+    # training, and scored as the history's val_top1 is (no flip averaging).
+    val_logits = _logits(engine, data.x_val) if data.x_val is not None else None
+    return TrainResult(history=pd.DataFrame(record.history), metrics=metrics, model=model, test_logits=test_logits,
+                       val_logits=val_logits)
 
 
 def library_versions() -> dict[str, str]:

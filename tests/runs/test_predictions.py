@@ -56,3 +56,14 @@ def test_a_run_without_predictions_loads_and_a_broken_file_is_named(tmp_path):
                  test_top5=np.zeros((1, 5)))
     with pytest.raises(CorruptDataError):
         load_predictions(tmp_path)
+
+
+def test_a_run_with_a_validation_split_stores_its_validation_predictions_too(tmp_path):
+    data = load_dataset("synthetic", synthetic_options=SYNTHETIC, seed=0, val_fraction=0.2)
+    spec = RunSpec(run_id="v", model="lenet5", dataset="synthetic",
+                   config=TrainConfig(epochs=1, batch_size=32, lr=0.05, progress="none", device="cpu"))
+    execute_run(spec, data, tmp_path / "v")
+    loaded = load_run(tmp_path / "v", spec)
+    np.testing.assert_array_equal(loaded.predictions["val_labels"], data.y_val.numpy())
+    assert correct(loaded.predictions, "val").mean() == pytest.approx(loaded.history["val_top1"].iloc[-1])
+    assert correct(loaded.predictions).mean() == pytest.approx(loaded.metrics["test_top1"])

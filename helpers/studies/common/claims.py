@@ -65,25 +65,35 @@ class GroupComparison:
 
 
 def compare_groups(first: Sequence[RunOutcome], second: Sequence[RunOutcome], key: str = "test_top1") -> GroupComparison:
-    """``first`` minus ``second`` in ``metrics[key]``: paired seed by seed over the test images when
-    ``key`` is the final test top-1 and every run stored its predictions, else unpaired."""
+    """``first`` minus ``second`` in ``key``: the final ``test_top1`` or ``val_top1`` (the last
+    epoch's), paired seed by seed over that split's images when every run stored its predictions
+    for it, else unpaired; any other metric (``metrics[key]``) unpaired."""
+    split = {"test_top1": "test", "val_top1": "val"}.get(key)
     by_seed = {run.spec.config.seed: run for run in second}
     pairs = [(run, by_seed[run.spec.config.seed]) for run in first if run.spec.config.seed in by_seed]
-    paired = key == "test_top1" and pairs and all(
-        a.predictions is not None and b.predictions is not None
-        and (a.predictions["test_labels"] == b.predictions["test_labels"]).all() for a, b in pairs)
-    images = int(first[0].metrics.get("num_test") or 1)
+    paired = split is not None and pairs and all(
+        correct(a.predictions, split) is not None and correct(b.predictions, split) is not None
+        and (a.predictions[f"{split}_labels"] == b.predictions[f"{split}_labels"]).all() for a, b in pairs)
+    images = int(first[0].metrics.get(f"num_{split or 'test'}") or first[0].metrics.get("num_test") or 1)
     if paired:
-        combined: CombinedDifference = over_seeds([paired_difference(correct(b.predictions), correct(a.predictions))
-                                                   for a, b in pairs])
+        combined: CombinedDifference = over_seeds([paired_difference(correct(b.predictions, split),
+                                                                     correct(a.predictions, split)) for a, b in pairs])
         return GroupComparison(combined.difference, combined.standard_error, combined.seeds,
-                               f"paired over {images:,} test images", combined.dominant, images)
-    a = measure([run.metrics[key] for run in first], images)
-    b = measure([run.metrics[key] for run in second], images)
+                               f"paired over {images:,} {'validation' if split == 'val' else 'test'} images",
+                               combined.dominant, images)
+    a = measure([final_value(run, key) for run in first], images)
+    b = measure([final_value(run, key) for run in second], images)
     seeds = min(len(first), len(second))
     dominant = SEED_SPREAD if seeds > 1 and a.spread ** 2 / a.n > a.test_set_se ** 2 else "test-set sampling"
-    return GroupComparison(a.value - b.value, difference_se(a, b), seeds,
-                           "unpaired (the runs stored no per-image predictions)", dominant, images)
+    why = "the runs stored no per-image predictions" if split else f"{key} is not scored per image"
+    return GroupComparison(a.value - b.value, difference_se(a, b), seeds, f"unpaired ({why})", dominant, images)
+
+
+def final_value(run: RunOutcome, key: str) -> float:
+    """``metrics[key]``, or the last epoch's ``key`` in the history (``val_top1``: the final weights')."""
+    if key in run.metrics and run.metrics[key] is not None:
+        return float(run.metrics[key])
+    return float(run.history[key].iloc[-1])
 
 
 def unstable_runs(runs: Iterable[RunOutcome]) -> dict[str, str]:
