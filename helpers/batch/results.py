@@ -30,7 +30,8 @@ RESULT_COLUMNS = ("study", "headline", "paper (%)", "this run (%)", "uncertainty
 def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
     """One row per headline of every study: the paper's value, this run's with its uncertainty,
     the difference in points, the seeds, the runs (``all``, or the patterns of a study run in
-    part), the profile and the data notes (``results.csv``)."""
+    part), the profile and the data notes (``results.csv``): the headline's own ``data_notes``
+    where it records them, else the study's notes about the datasets its label names."""
     rows = []
     for result in results:
         for item in result.headline:
@@ -48,8 +49,9 @@ def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
                 "difference (points)": difference_points(item.get("paper"), item.get("this_run"), unit),
                 "verdict": item.get("verdict"), "seeds": " ".join(map(str, result.seeds)),
                 "runs": " ".join(result.run_patterns) if result.run_patterns else "all",
-                "profile": result.profile, "data notes": "; ".join(notes_for(str(item.get("label")), result.data_notes,
-                                                                      study_datasets(result.study))),
+                "profile": result.profile, "data notes": "; ".join(item["data_notes"] if isinstance(item.get("data_notes"), list)
+                                                    else notes_for(str(item.get("label")), result.data_notes,
+                                                                   study_datasets(result.study))),
             })
     return rows
 

@@ -99,12 +99,14 @@ def write_study_metrics(
     outcomes: Sequence[RunOutcome],
     claims: Sequence[Mapping[str, Any]] = (),
     answer: str = "",
+    data_notes_override: Sequence[str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the study's ``metrics.json``: its answer and claims ledger
     (:mod:`helpers.studies.common.claims`), headline numbers, every run's metrics and what it
-    pinned, which runs were unstable, data notes."""
-    notes = data_notes(outcomes)
+    pinned, which runs were unstable, data notes (``data_notes_override``: the study's own, e.g.
+    tagged by the runs they concern; else :func:`summaries.data_notes`)."""
+    notes = list(data_notes_override) if data_notes_override is not None else data_notes(outcomes)
     summary = {
         "study": study,
         "title": title,
