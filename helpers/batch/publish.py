@@ -11,7 +11,10 @@ project become relative to it, paths beside it start with ``../``. Each study ge
 the folder an ``index.html``, ``results.csv``, ``claims.csv`` and ``claims.html``. The README's results table
 (:func:`results_markdown`) is regenerated between its two markers.
 
-Studies run in part (``outputs/<profile>-in-part``) and failed attempts are never published.
+Failed attempts are never published. Studies run in part (``outputs/<profile>-in-part``, the
+``runs`` parameter) are published only when asked (``--in-part``): their reports and index cards
+then say which runs trained and that the rest were not run (for example a report re-rendered in a
+new form from the runs already published, before the runs it newly plans have trained).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.options import IN_PART_SUFFIX
 from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
@@ -149,10 +153,11 @@ def _copy(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], 
 
 
 def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root: Path = PROJECT_ROOT,
-                    studies: Sequence[str] | None = None, note: str | None = None) -> list[str]:
-    """Publish every finished study of ``outputs/<profile>`` (or only ``studies``) into
-    ``reports/<profile>``, then rewrite its index and ``results.csv``; return the studies published."""
-    source_dir, target_dir = outputs / profile, reports / profile
+                    studies: Sequence[str] | None = None, note: str | None = None, in_part: bool = False) -> list[str]:
+    """Publish every finished study of ``outputs/<profile>`` (``in_part``: of
+    ``outputs/<profile>-in-part``; or only ``studies``) into ``reports/<profile>``, then rewrite its
+    index and ``results.csv``; return the studies published."""
+    source_dir, target_dir = outputs / (profile + (IN_PART_SUFFIX if in_part else "")), reports / profile
     finished = [result for result in published_results(source_dir)
                 if result.status == "ok" and (source_dir / result.study / RECORD_NAME).is_file()
                 and (studies is None or result.study in studies)]
@@ -249,21 +254,24 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", metavar="STUDY", help="publish only these study ids (e.g. 02 05)")
     parser.add_argument("--note", help="a sentence recorded in each published study's provenance and shown in its "
                         "report (e.g. which commit the code of an earlier run matches)")
+    parser.add_argument("--in-part", action="store_true", help="publish the studies run in part "
+                        "(outputs/<profile>-in-part); their reports say which runs trained")
     parser.add_argument("--readme", default=str(PROJECT_ROOT / "README.md"), help="the README whose table to rewrite")
     args = parser.parse_args(argv)
     check_choice("profile", args.profile, PROFILES)
     if args.profile == "smoke":
         raise InvalidConfigError("invalid profile 'smoke': its reports come from the embedded samples and are "
                                  "not published; valid choices: cpu, quick, paper")
-    if not (Path(args.outputs) / args.profile).is_dir():
-        raise InvalidConfigError(f"invalid --outputs {args.outputs!r}: no {args.profile}/ folder in it "
+    folder = args.profile + (IN_PART_SUFFIX if args.in_part else "")
+    if not (Path(args.outputs) / folder).is_dir():
+        raise InvalidConfigError(f"invalid --outputs {args.outputs!r}: no {folder}/ folder in it "
                                  f"(run make reports PROFILE={args.profile} first)")
     return args
 
 
 def _publish(args: argparse.Namespace) -> int:
     studies = publish_profile(Path(args.outputs), Path(args.reports), profile=args.profile, studies=args.only,
-                              note=args.note)
+                              note=args.note, in_part=args.in_part)
     print(f"published {len(studies)} studies of profile {args.profile}: {', '.join(studies) or 'none finished'} "
           f"-> {Path(args.reports) / args.profile}")
     if Path(args.readme).is_file():

@@ -106,6 +106,20 @@ def test_republishing_replaces_a_study_and_keeps_the_others(tmp_path):
     assert "| [05](reports/cpu/05/report.html) | cpu | 50 min 00 s | " in table
 
 
+def test_a_study_run_in_part_is_published_only_when_asked_and_says_so(tmp_path):
+    root = tmp_path / "project"
+    outputs, reports = root / "outputs", root / "reports"
+    folder = finished_study(outputs / "cpu-in-part", "01", root)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    (folder / "metrics.json").write_text(json.dumps({**metrics, "run_in_part": True, "run_patterns": ["r0"]}))
+    record = json.loads((folder / RECORD_NAME).read_text())
+    (folder / RECORD_NAME).write_text(json.dumps({**record, "run_patterns": ["r0"]}))
+    assert publish_profile(outputs, reports, profile="cpu", project_root=root) == []
+    assert publish_profile(outputs, reports, profile="cpu", project_root=root, in_part=True) == ["01"]
+    assert (reports / "cpu" / "01" / "report.html").is_file()
+    assert "Run in part" in (reports / "cpu" / "index.html").read_text()
+
+
 def test_sanitize_keeps_other_paths_and_numbers():
     root = Path("/home/someone/project")
     rewrites = path_rewrites(root)
