@@ -102,3 +102,13 @@ def test_ledger_frame_and_answer():
     assert len(answer.split()) < 120
     with pytest.raises(ValueError, match="verdict"):
         claims.paper_only_row(CLAIM, "x", "probably true")
+
+
+def test_runs_on_embedded_samples_or_synthetic_data_decide_no_claim():
+    a, b = outcome("a", 900), outcome("b", 800)
+    a.metrics["data_origin"] = {"dataset": "cifar10", "kind": "npz", "samples": True}
+    row = claims.comparison_row(CLAIM, "A", [a], "B", [b], expected="positive")
+    assert row["verdict"] == claims.NOT_TESTABLE and "embedded samples: a pipeline check" in row["this run"]
+    assert "+10.00 ±" in row["this run"] and "real dataset" in row["what would decide it"]
+    b.metrics["data_origin"] = {"dataset": "cifar100", "kind": "synthetic stand-in"}
+    assert claims.stand_in_data([b]) == "synthetic data" and claims.stand_in_data([outcome("c", 1)]) == ""

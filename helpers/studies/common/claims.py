@@ -86,7 +86,7 @@ def compare_groups(first: Sequence[RunOutcome], second: Sequence[RunOutcome], ke
     seeds = min(len(first), len(second))
     dominant = SEED_SPREAD if seeds > 1 and a.spread ** 2 / a.n > a.test_set_se ** 2 else "test-set sampling"
     why = "the runs stored no per-image predictions" if split else f"{key} is not scored per image"
-    return GroupComparison(a.value - b.value, difference_se(a, b), seeds, f"unpaired ({why})", dominant, images)
+    return GroupComparison(a.value - b.value, difference_se(a, b), seeds, f"unpaired: {why}", dominant, images)
 
 
 def final_value(run: RunOutcome, key: str) -> float:
@@ -104,6 +104,19 @@ def unstable_runs(runs: Iterable[RunOutcome]) -> dict[str, str]:
         if reason:
             found[run.spec.run_id] = reason
     return found
+
+
+def stand_in_data(runs: Iterable[RunOutcome]) -> str:
+    """'embedded samples' or 'synthetic data' when any of ``runs`` trained on them (the smoke
+    profile): a difference there is no verdict on a paper's claim. '' for real data."""
+    kinds = set()
+    for run in runs:
+        origin = run.metrics.get("data_origin") or {}
+        if origin.get("samples"):
+            kinds.add("embedded samples")
+        elif str(origin.get("kind", "")).startswith("synthetic"):
+            kinds.add("synthetic data")
+    return " and ".join(sorted(kinds))
 
 
 def recipe_differences(first: Sequence[RunOutcome], second: Sequence[RunOutcome], *,
@@ -134,8 +147,11 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
     decision = decide(comparison.difference, comparison.standard_error)
     unstable = unstable_runs([*first, *second])
     recipes = recipe_differences(first, second, allowed=allowed_differences)
+    stand_in = stand_in_data([*first, *second])
     if unstable:
         verdict = UNSTABLE
+    elif stand_in:
+        verdict = NOT_TESTABLE
     elif recipes:
         verdict = CONFOUNDED
     elif not decision.decided:
@@ -148,6 +164,8 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
         ours += "; unstable: " + "; ".join(f"{run} ({why})" for run, why in unstable.items())
     if recipes:
         ours += "; trained differently: " + ", ".join(recipes)
+    if stand_in:
+        ours += f"; {stand_in}: a pipeline check, not evidence about the paper's claim"
     epochs = first[0].spec.config.epochs
     return _row(claim, ours, comparison.seeds, verdict,
                 what_would_decide(comparison, verdict, target=paper_effect, epochs=epochs, paper_epochs=paper_epochs))
@@ -173,6 +191,8 @@ def what_would_decide(comparison: GroupComparison, verdict: str, *, target: floa
               "training length") if paper_epochs and epochs and epochs < paper_epochs else ""
     if verdict == UNSTABLE:
         return "a rerun that trains stably (warm-up, gradient clipping or a lower peak rate)" + budget
+    if verdict == NOT_TESTABLE:
+        return "the real dataset (these runs read embedded samples or synthetic data)" + budget
     if verdict == CONFOUNDED:
         return "both sides trained with the same recipe (data, optimiser, schedule, epochs, augmentation)" + budget
     if verdict in (SUPPORTED, CONTRADICTED):
