@@ -17,8 +17,10 @@ NOTEBOOKS = [REPO / "notebooks" / study.notebook for study in STUDIES]
 COMMON_PARAMETERS = ("profile", "data_dir", "device", "seeds", "epochs", "batch_size", "runs", "output_dir",
                      "torchrun_processes", "progress")
 # Every notebook's sections, in this order (tables and figures between Training and Recorded results).
-SECTIONS = ("## Imports", "## Parameters", "## Settings", "## Models", "## Training", "## Recorded results",
-            "## Conclusion")
+# The answer first (issue 29): its answer and claims ledger right after the training, then the
+# evidence, then how it was made.
+SECTIONS = ("## Imports", "## Parameters", "## Training", "## Answer", "## Claims", "## Method and settings",
+            "## Recorded results")
 PARAMETERS_CELL = 'profile = "smoke"  # smoke | quick | paper\nepochs = None\nseeds: list = [0]\n'
 
 
@@ -86,7 +88,8 @@ def test_notebook_sections_come_in_the_common_order(path):
     positions = [next(index for index, heading in enumerate(headings) if heading.startswith(section))
                  for section in SECTIONS]
     assert positions == sorted(positions) and positions[0] == 1, headings
-    assert positions[-2] - positions[-3] >= 3, headings  # tables and figures after the training
+    assert positions[3] == positions[2] + 1 and positions[4] == positions[3] + 1, headings  # nothing before the answer
+    assert positions[5] - positions[4] >= 3, headings  # the evidence (tables and figures) after the claims
 
 
 def test_every_notebook_in_the_folder_is_a_registered_study():

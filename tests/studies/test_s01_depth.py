@@ -1,6 +1,7 @@
 """Study 1 (ResNet-18 vs ResNet-50 on CIFAR-10): plan, tables, headlines, figures, the paper's
-contradictions and the conclusion on hand-made outcomes (a clear win, a tie within the noise, a
-reversal), and one tiny real run (the notebook contract: test_notebook_parameters.py)."""
+contradictions, the claims ledger, the answer and the conclusion on hand-made outcomes (a clear
+win, a tie within the noise, a reversal, an unstable run, runs trained differently), and one tiny
+real run (the notebook contract: test_notebook_parameters.py)."""
 
 import dataclasses
 import math
@@ -14,10 +15,12 @@ from helpers.config import TrainConfig
 from helpers.data.constants import CIFAR10_CLASSES
 from helpers.runs import RunOutcome, RunSpec, run_all
 from helpers.studies import s01_depth as study1
+from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, SUPPORTED, UNSTABLE,
+                                           VERDICTS)
 from helpers.studies.common.parameters import CHOSEN, PAPER
 from helpers.studies.s01_depth import findings
 from helpers.studies.s01_depth.groups import groups_of
-from helpers.studies.s01_depth.paper import MODELS, PAPER_EPOCHS
+from helpers.studies.s01_depth.paper import CLAIMS, MODELS, PAPER_EPOCHS
 
 from study_support import SHARED_DATA, parameters
 
@@ -25,9 +28,11 @@ matplotlib.use("Agg")
 
 
 def outcome(model, stem, *, test_top1, train_top1=0.9, epochs=12, seed=0, train_loss_start=2.0, num_test=100,
-            config=None):
+            config=None, num_train=500, predicted=None):
     """A finished run with a linear history: train loss from ``train_loss_start`` down by 0.1 per
-    epoch, train top-1 reaching ``train_top1`` at the last epoch; ``num_test`` test images."""
+    epoch, train top-1 reaching ``train_top1`` at the last epoch; ``num_test`` test images (labels
+    ``i % 10``) and, with ``predicted`` (a boolean array: which of them it got right), its stored
+    per-image predictions."""
     epoch = np.arange(1, epochs + 1)
     history = pd.DataFrame({
         "epoch": epoch,
@@ -41,12 +46,24 @@ def outcome(model, stem, *, test_top1, train_top1=0.9, epochs=12, seed=0, train_
     spec = RunSpec(run_id=f"{MODELS[model]}_{stem}_seed{seed}", model=MODELS[model], dataset="cifar10",
                    config=config or TrainConfig(epochs=epochs), model_options={"stem": stem},
                    labels={"model": model, "stem": stem, "seed": seed})
-    metrics = {"params": 11_000_000 if model == "ResNet-18" else 23_000_000, "epochs": epochs, "num_train": 500,
+    metrics = {"params": 11_000_000 if model == "ResNet-18" else 23_000_000, "epochs": epochs, "num_train": num_train,
                "num_test": num_test, "final_train_top1": train_top1, "best_val_top1": None, "test_top1": test_top1,
                "test_top5": 0.99, "wall_seconds": 10.0, "train_images_per_second": 50.0, "device": "cpu",
                "precision": "fp32", "confusion": confusion.tolist(), "classes": list(CIFAR10_CLASSES),
                "data_notes": ["class-balanced subset: 50 train / 10 test images per class"]}
-    return RunOutcome(spec=spec, history=history, metrics=metrics)
+    predictions = None
+    if predicted is not None:
+        labels = np.arange(num_test) % 10
+        predictions = {"test_labels": labels, "test_predicted": np.where(predicted, labels, (labels + 1) % 10),
+                       "test_top5": np.stack([labels] * 5, axis=1)}
+    return RunOutcome(spec=spec, history=history, metrics=metrics, predictions=predictions)
+
+
+def unstable(run, test_loss=500.0):
+    """A copy of ``run`` whose test loss after epoch 1 is ``test_loss`` (beyond 10 * ln(10): unstable)."""
+    history = run.history.copy()
+    history.loc[0, "test_loss"] = test_loss
+    return dataclasses.replace(run, history=history)
 
 
 @pytest.fixture
@@ -76,6 +93,28 @@ def test_plan_trains_both_models_with_both_stems(tmp_path, profile, imagenet, ci
         assert spec.config.device == "cpu"
         assert spec.model_options.get("zero_init_residual", False) == (profile == "smoke")
         assert "train_per_class" not in spec.dataset_options  # smoke: every embedded image
+    for stem in ("imagenet", "cifar"):  # both networks of a stem train alike
+        resnet18, resnet50 = (spec.config for spec in specs if spec.model_options["stem"] == stem)
+        assert resnet18 == resnet50
+
+
+@pytest.mark.parametrize("profile, warmup", [("cpu", 2.0), ("quick", 0.0), ("paper", 2.0)])
+def test_the_imagenet_stem_pair_warms_up_and_clips_beyond_smoke(tmp_path, profile, warmup):
+    # The cpu report's ResNet-50 with the ImageNet stem nearly diverged (test loss 487 after epoch 1).
+    plan = study1.plan(parameters(tmp_path, profile))
+    specs = {(spec.model, spec.model_options["stem"]): spec.config for spec in plan}
+    for model in ("resnet18", "resnet50"):
+        imagenet, cifar = specs[model, "imagenet"], specs[model, "cifar"]
+        assert (imagenet.warmup_epochs, imagenet.grad_clip_norm) == (warmup, 1.0)  # quick: one-cycle's own ramp
+        assert (cifar.warmup_epochs, cifar.grad_clip_norm) == (0.0, 0.0)
+        assert imagenet.replace(warmup_epochs=0.0, grad_clip_norm=0.0) == cifar  # nothing else differs
+    smoke = study1.plan(parameters(tmp_path, "smoke"))
+    assert all(spec.config.grad_clip_norm == 0 and spec.config.warmup_epochs == 0 for spec in smoke)
+    settings = study1.settings(parameters(tmp_path, profile)).set_index("setting")
+    assert settings.loc["gradient clipping", "value"] == ("global gradient norm at most 1 (ImageNet stem); "
+                                                          "none (CIFAR stem)")
+    assert settings.loc["gradient clipping", "source"].startswith(f"{CHOSEN}: ours, not the paper's")
+    assert "why the stems train differently" not in settings.index
 
 
 def test_plan_applies_overrides_and_one_run_per_seed(tmp_path):
@@ -108,6 +147,8 @@ def test_settings_label_unstated_values_as_chosen(tmp_path):
     assert "like for like" in smoke.loc["why the stems train differently", "source"]
     assert smoke.loc["images used", "value"] == ("the embedded samples (data/samples), not the full dataset: "
                                                  "every image they hold")
+    assert (smoke.loc["gradient clipping", "value"], smoke.loc["gradient clipping", "source"]) == ("none", CHOSEN)
+    assert table.loc["warm-up", "value"] == "linear over the first 2 epochs (ImageNet stem); none (CIFAR stem)"
 
 
 def test_epoch_table_compares_the_epochs_this_run_reached(outcomes):
@@ -133,14 +174,18 @@ def test_accuracy_and_stem_tables_carry_uncertainty_and_verdicts(outcomes):
     assert table.loc["ResNet-18, ImageNet stem", "paper test top-1"] == 0.8294
     assert table.loc["ResNet-18, ImageNet stem", "difference (points)"] == pytest.approx(100 * (0.80 - 0.8294))
     assert table.loc["ResNet-18, ImageNet stem", "this run ± 1 SE (points)"] == pytest.approx(4.0)  # 100 images
-    assert table.loc["ResNet-18, ImageNet stem", "verdict"] == "within the noise of the paper"
+    # Below the paper's budget no verdict against its numbers, saying the budget.
+    assert table.loc["ResNet-18, ImageNet stem", "verdict"] == (
+        f"{NOT_DECIDED} (12 epochs (the paper: 100), 500 training images (the paper: 50,000), 100 test images "
+        "(the paper: 10,000))")
     assert table.loc["ResNet-50, CIFAR stem", "difference (points)"] == pytest.approx(100 * (0.92 - 0.7604))
-    assert table.loc["ResNet-50, CIFAR stem", "verdict"] == "above the paper"
+    assert set(table["training"]) == {"stable"}
     assert list(table["seeds"]) == [1, 1, 1, 1]
     stems = study1.stem_table(outcomes).set_index("stem")
     assert stems.loc["imagenet", "ResNet-50 - ResNet-18 (points)"] == pytest.approx(-10.0)
     assert stems.loc["imagenet", "± 1 SE (points)"] == pytest.approx(100 * math.hypot(0.04, math.sqrt(0.21 / 100)))
-    assert stems.loc["imagenet", "the paper's ordering"] == "cannot tell (within the noise)"
+    assert stems.loc["imagenet", "uncertainty"].startswith("unpaired")  # these runs stored no predictions
+    assert stems.loc["imagenet", "the paper's ordering"] == NOT_DECIDED
     assert stems.loc["cifar", "ResNet-50 - ResNet-18 (points)"] == pytest.approx(2.0)
     assert stems.loc["cifar", "paper: ResNet-50 - ResNet-18 (points)"] == pytest.approx(-6.9)
     assert stems.loc["imagenet", "ResNet-50 train - test (points)"] == pytest.approx(25.0)
@@ -159,7 +204,7 @@ def test_headlines_hold_the_key_comparisons_with_uncertainty(outcomes):
     r18 = items["ResNet-18 test top-1 (ImageNet stem)"]
     assert (r18["paper"], r18["this_run"], r18["unit"]) == (0.8294, 0.80, "fraction")
     assert r18["uncertainty"]["kind"] == "binomial_se" and r18["uncertainty"]["n"] == 100
-    assert r18["verdict"] == "within the noise of the paper"
+    assert r18["verdict"].startswith(f"{NOT_DECIDED} (12 epochs (the paper: 100)")  # not the paper's budget
     assert items["ResNet-50 test top-1 (ImageNet stem)"]["paper"] == 0.7604
     assert items["ResNet-50 test top-1 (CIFAR stem)"]["paper"] is None
     gap = items["ResNet-18 minus ResNet-50 test top-1 (ImageNet stem)"]
@@ -208,46 +253,135 @@ def test_the_first_epoch_loss_against_a_uniform_guess(outcomes):
     assert set(items["in this report"]) == {"reproduced"}
 
 
-def pair(r18, r50, *, num_test, seeds=(0,)):
+def pair(r18, r50, *, num_test, seeds=(0,), **options):
     """Both models of each stem at the given test accuracies (one value per seed)."""
-    return [outcome(model, stem, test_top1=value, seed=seed, num_test=num_test)
+    return [outcome(model, stem, test_top1=value, seed=seed, num_test=num_test, **options)
             for stem in ("imagenet", "cifar") for model, values in (("ResNet-18", r18), ("ResNet-50", r50))
             for seed, value in zip(seeds, values)]
 
 
 def test_conclusion_a_clear_win_agrees_with_the_paper(tmp_path):
     text = study1.conclusion(pair([0.83], [0.76], num_test=10_000), parameters(tmp_path, "paper"))
-    assert "ResNet-18 83.0 ± 0.4 (binomial SE, 10,000 images), ResNet-50 76.0 ± 0.4" in text
-    assert text.count("which agrees with the paper (ResNet-18 ahead)") == 2
+    assert "ResNet-18 83.0 ± 0.4 (binomial SE, 10,000 images) %, ResNet-50 76.0 ± 0.4" in text
+    assert text.count(f"**{SUPPORTED}**") == 2 and "ResNet-18 minus ResNet-50: +7.00 ± 0.57 points" in text
     assert "epochs 12 (ImageNet stem), 12 (CIFAR stem), not the paper's 100" in text
 
 
 def test_conclusion_a_tie_within_the_noise_claims_nothing(tmp_path):
     # The old smoke report called 14 % vs 10 % on 100 test images agreement with the paper.
     text = study1.conclusion(pair([0.25], [0.21], num_test=400), parameters(tmp_path, "smoke"))
-    assert text.count("can neither confirm nor contradict the paper's ordering") == 2
-    assert "agrees" not in text.replace("disagrees", "") and "test images per model" in text
+    assert text.count(f"**{NOT_DECIDED}**") == 3  # both stems and the stem's effect on ResNet-50
+    assert SUPPORTED not in text and CONTRADICTED not in text.replace("**contradicted** by its own", "")
     assert "binomial standard error of the 400 test images" in text and "reduced data" in text
 
 
 def test_conclusion_a_reversal_disagrees(tmp_path):
     text = study1.conclusion(pair([0.70, 0.71, 0.69], [0.78, 0.79, 0.80], num_test=10_000, seeds=(0, 1, 2)),
                              parameters(tmp_path, "paper", seeds=[0, 1, 2]))
-    assert text.count("which disagrees with the paper (ResNet-18 ahead there)") == 2
+    assert text.count(f"**{CONTRADICTED}**") == 3  # both stems, and the paper's overfitting explanation
     assert "(sd, 3 seeds)" in text and "means over 3 seeds" in text
 
 
 def test_conclusion_names_the_stem_change_and_chance(outcomes, tmp_path):
     text = study1.conclusion(outcomes, parameters(tmp_path, "smoke"))
-    assert "ResNet-50 with the CIFAR stem minus with the ImageNet stem: +22.0" in text
-    assert "clearly higher" in text and "not like for like" not in text
-    assert "overfitting" in text and "not borne out" in text
+    assert "ResNet-50 with the CIFAR stem minus with the ImageNet stem +22.00 ± 5.33 points" in text
+    assert "the CIFAR stem clearly higher" in text
+    assert "overfitting" in text and f"**{CONTRADICTED}** by its own Tables 1-2" in text
     at_chance = [outcome("ResNet-18", "imagenet", test_top1=0.11), outcome("ResNet-50", "imagenet", test_top1=0.12)]
     assert "not clearly above chance" in study1.conclusion(at_chance, parameters(tmp_path, "smoke"))
     unlike = [outcome("ResNet-50", "imagenet", test_top1=0.3),
-              outcome("ResNet-50", "cifar", test_top1=0.3, config=TrainConfig(epochs=1, batch_size=16))]
-    assert "not like for like at this profile: epochs 1 vs 12, batch 16 vs 64" in study1.conclusion(
+              outcome("ResNet-50", "cifar", test_top1=0.9, config=TrainConfig(epochs=1, batch_size=16))]
+    assert f"**{CONFOUNDED} (batch_size 16 vs 64, epochs 1 vs 12)**" in study1.conclusion(
         unlike, parameters(tmp_path, "smoke"))
+
+
+# --- the claims ledger --------------------------------------------------------------------------------------
+
+def test_the_ledger_has_one_row_per_claim_each_with_a_verdict_and_what_would_decide_it(outcomes):
+    rows = study1.claims_ledger(outcomes)
+    assert len(rows) == len(CLAIMS) == 6
+    assert [row["claim"] for row in rows] == [claim.statement for claim in CLAIMS]
+    assert all(row["verdict"] in VERDICTS and row["what would decide it"] for row in rows)
+    verdicts = {claim.key: row["verdict"] for claim, row in zip(CLAIMS, rows)}
+    assert verdicts == {"depth_imagenet_stem": NOT_DECIDED, "depth_cifar_stem": NOT_DECIDED,
+                        "resnet18_test_top1": NOT_DECIDED, "resnet50_test_top1": NOT_DECIDED,
+                        "overfitting": CONTRADICTED, "first_epoch_loss": NOT_TESTABLE}
+    assert "93.02 %" in rows[0]["reference"] and "kuangliu/pytorch-cifar" in rows[0]["reference"]
+    value = rows[2]
+    assert "trained 12 epochs (the paper: 100), 500 training images (the paper: 50,000)" in value["this run"]
+    assert value["what would decide it"].startswith("the paper's budget: 100 epochs on all 50,000 training images")
+    assert "9.92 ± 0.39 points for ResNet-18" in rows[4]["this run"] and rows[4]["seeds"] == "-"
+
+
+def test_an_unstable_run_decides_nothing(outcomes, tmp_path):
+    # ResNet-50 with the ImageNet stem clearly behind (at the paper's budget), but its test loss was 500 after epoch 1.
+    runs = pair([0.83], [0.60], num_test=10_000, epochs=100, num_train=50_000)
+    runs = [unstable(run) if run.spec.run_id == "resnet50_imagenet_seed0" else run for run in runs]
+    rows = dict(zip((claim.key for claim in CLAIMS), study1.claims_ledger(runs)))
+    assert rows["depth_imagenet_stem"]["verdict"] == UNSTABLE
+    ordering = rows["depth_imagenet_stem"]["this run"]
+    assert "unstable: resnet50_imagenet_seed0 (its test loss after epoch 1 is 500" in ordering
+    assert rows["depth_imagenet_stem"]["what would decide it"].startswith("a rerun that trains stably")
+    assert rows["resnet50_test_top1"]["verdict"] == UNSTABLE
+    assert rows["depth_cifar_stem"]["verdict"] == SUPPORTED  # the stable pair still decides
+    assert rows["resnet18_test_top1"]["verdict"] == SUPPORTED  # 83.00 vs 82.94 at the paper's budget
+    stems = study1.stem_table(runs).set_index("stem")
+    assert stems.loc["imagenet", "the paper's ordering"] == UNSTABLE
+    assert stems.loc["imagenet", "training"].startswith("ResNet-18 stable; ResNet-50 UNSTABLE: its test loss")
+    assert study1.accuracy_table(runs).set_index("run").loc["ResNet-50, ImageNet stem", "verdict"] == UNSTABLE
+    items = {item["label"]: item for item in study1.headlines(runs)}
+    assert items["ResNet-18 minus ResNet-50 test top-1 (ImageNet stem)"]["verdict"] == UNSTABLE
+    assert items["ResNet-50 test top-1 (ImageNet stem)"]["verdict"] == UNSTABLE
+    assert items["ResNet-18 minus ResNet-50 test top-1 (CIFAR stem)"]["verdict"] == "clearly positive"
+    text = study1.conclusion(runs, parameters(tmp_path, "paper"))
+    assert f"**{UNSTABLE} (resnet50_imagenet_seed0)**" in text  # the stem's effect rests on the unstable run
+    answer = study1.answer(runs, parameters(tmp_path, "paper"))
+    assert f"ImageNet stem (the paper's) +23.00 ± 0.62 points: {UNSTABLE}" in answer
+    assert "clearly" not in answer.split("ResNet-50 with the CIFAR stem")[1]
+    figures = study1.figures(runs)
+    labels = [line.get_label() for line in figures["fig2_resnet50_loss"].axes[0].lines]
+    assert {"ResNet-50, ImageNet stem (UNSTABLE) test", "ResNet-50, ImageNet stem (UNSTABLE) (paper)"} <= set(labels)
+    assert "UNSTABLE" in figures["confusion_resnet50_imagenet"].axes[0].get_title()
+
+
+def test_value_claims_are_judged_at_the_papers_budget_only():
+    at_budget = dict(epochs=100, num_train=50_000, num_test=10_000)
+    close = [outcome("ResNet-18", "imagenet", test_top1=0.8300, **at_budget)]
+    far = [outcome("ResNet-18", "imagenet", test_top1=0.8600, **at_budget)]
+    claim = CLAIMS[2]
+    assert findings.value_row(claim, "ResNet-18", close)["verdict"] == SUPPORTED
+    assert findings.value_row(claim, "ResNet-18", far)["verdict"] == CONTRADICTED
+    short = [outcome("ResNet-18", "imagenet", test_top1=0.8600, epochs=6, num_train=25_000, num_test=10_000)]
+    row = findings.value_row(claim, "ResNet-18", short)
+    assert row["verdict"] == NOT_DECIDED
+    assert "trained 6 epochs (the paper: 100), 25,000 training images" in row["this run"]
+    assert findings.value_row(claim, "ResNet-18", [])["verdict"] == NOT_DECIDED  # not run
+
+
+def test_pairs_trained_differently_are_confounded_and_predictions_pair_the_error():
+    right = np.arange(1000) % 4 != 0  # 75 % right
+    config = TrainConfig(epochs=12)
+    r18 = outcome("ResNet-18", "cifar", test_top1=0.75, num_test=1000, predicted=right, config=config)
+    r50 = outcome("ResNet-50", "cifar", test_top1=0.70, num_test=1000, predicted=right & (np.arange(1000) % 20 != 1),
+                  config=config)
+    row = findings.ordering_row(CLAIMS[1], groups_of([r18, r50]), "cifar")
+    assert row["verdict"] == SUPPORTED and "paired over 1,000 test images" in row["this run"]
+    assert "+5.00 ± 0.69 points" in row["this run"]  # 50 discordant images of 1,000: sqrt(50 - 2.5) / 1000
+    other = dataclasses.replace(r50, spec=dataclasses.replace(r50.spec, config=config.replace(grad_clip_norm=1.0)))
+    row = findings.ordering_row(CLAIMS[1], groups_of([r18, other]), "cifar")
+    assert row["verdict"] == CONFOUNDED and "grad_clip_norm 0.0 vs 1.0" in row["this run"]
+    gap = study1.headlines([r18, other])[-1]
+    assert gap["verdict"] == CONFOUNDED and gap["uncertainty"]["kind"] == "paired_se"
+
+
+def test_the_answer_is_short_and_computed(outcomes, tmp_path):
+    text = study1.answer(outcomes, parameters(tmp_path, "smoke"))
+    assert text.startswith("**Answer.** ResNet-18 minus ResNet-50 test top-1, ImageNet stem (the paper's) "
+                           f"+10.00 ± 6.08 points: {NOT_DECIDED}; CIFAR stem -2.00 ± 4.04 points: {NOT_DECIDED}.")
+    assert f"The overfitting explanation: {CONTRADICTED} by the paper's own Tables 1-2." in text
+    assert "**Claims** (6): 1 contradicted, 4 not decided at this budget, 1 not testable with this data." in text
+    assert "12 epochs (the paper: 100); 1 seed(s) per run" in text
+    assert len(text.split()) <= 120
 
 
 def test_model_table_counts_parameters():

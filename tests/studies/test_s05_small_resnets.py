@@ -1,5 +1,6 @@
-"""Study 5 (ResNets under 5M parameters on CIFAR-10): the tuning (grid) and final plans, settings,
-layer tables, tables, headlines, figures and conclusion on hand-made outcomes, and one reduced real run."""
+"""Study 5 (ResNets under 5M parameters on CIFAR-10): the tuning (grid), final and ablation plans,
+settings, banners, layer tables, tables, headlines, figures, the claims ledger and the answer on
+hand-made outcomes, and one reduced real run."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from helpers.runs import RunOutcome, run_all
 from helpers.studies import s05_small_resnets as study5
 from helpers.studies.s05_small_resnets import findings, layers
 from helpers.studies.s05_small_resnets import grid as tuning
+from helpers.studies.s05_small_resnets.recipe import CONCAT_OFF, CONCAT_ON, EQUAL_RECIPE, NO_AUGMENTATION
+from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, SUPPORTED, UNSTABLE, VERDICTS,
+                                           ledger_frame, recipe_differences)
 from helpers.studies.common.parameters import CHOSEN, PAPER
 
 from study_support import parameters
@@ -35,7 +39,8 @@ def test_smoke_grid_is_2x2_on_a_validation_split(tmp_path):
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
 def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp_path, profile):
-    specs = study5.plan(parameters(tmp_path, profile, seeds=[0, 1]).with_tuned({"lr": 0.05, "momentum": 0.9}))
+    specs = [s for s in study5.plan(parameters(tmp_path, profile, seeds=[0, 1]).with_tuned({"lr": 0.05, "momentum": 0.9}))
+             if s.labels["phase"] == "final"]
     assert [s.labels["model"] for s in specs] == ["ResNet18", "ResNetLarge"] * 2
     assert len({s.run_id for s in specs}) == 4
     for spec in specs:
@@ -49,7 +54,8 @@ def test_final_plan_trains_both_models_per_seed_with_the_papers_augmentation(tmp
 
 def test_paper_profile_uses_the_papers_epochs_and_batch(tmp_path):
     specs = study5.plan(parameters(tmp_path, "paper").with_tuned({"lr": 0.1, "momentum": 0.95}))
-    assert [(s.config.epochs, s.config.batch_size) for s in specs] == [(80, 64), (120, 64)]
+    assert [(s.config.epochs, s.config.batch_size) for s in specs] == [(80, 64), (120, 64), (80, 64), (120, 64),
+                                                                       (120, 64)]  # then the three ablations
     assert all(s.dataset_options == {} for s in specs)
     grid = study5.tuning_plan(parameters(tmp_path, "paper"))
     paper_grid = tuning.PROFILE_GRIDS["paper"]
@@ -63,13 +69,40 @@ def test_overrides_apply_to_final_and_cap_the_grid(tmp_path):
     assert {s.config.epochs for s in study5.tuning_plan(params)} == {2}  # grid: min(10, 2)
     longer = parameters(tmp_path, "paper", epochs=30)
     assert {s.config.epochs for s in study5.tuning_plan(longer)} == {10}  # the grid's own length
-    assert [s.config.epochs for s in study5.plan(longer.with_tuned({"lr": 0.1, "momentum": 0.9}))] == [30, 30]
+    assert {s.config.epochs for s in study5.plan(longer.with_tuned({"lr": 0.1, "momentum": 0.9}))} == {30}
 
 
 def test_plan_without_grid_result_says_so(tmp_path):
     large = study5.plan(parameters(tmp_path))[1]
     assert (large.config.lr, large.config.momentum) == tuple(study5.FALLBACK_GRID_POINT.values())
     assert large.labels["lr source"].startswith("fallback")
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+def test_each_ablation_differs_from_its_base_in_the_claims_field_only(tmp_path, profile):
+    specs = study5.plan(parameters(tmp_path, profile, seeds=[0, 1]).with_tuned({"lr": 0.2, "momentum": 0.8}))
+    final = {s.labels["model"]: s for s in specs if s.labels["phase"] == "final" and s.config.seed == 0}
+    ablations = {s.labels["variant"]: s for s in specs if s.labels["phase"] == "ablation" and s.config.seed == 0}
+    assert len([s for s in specs if s.labels["phase"] == "ablation"]) == 2 * len(ablations)  # per seed
+    assert all(s.model == "resnet_large" for s in ablations.values())
+
+    def differences(first, second):  # recipe fields and data options, as the ledger compares them
+        return recipe_differences([RunOutcome(first, pd.DataFrame(), {})], [RunOutcome(second, pd.DataFrame(), {})])
+
+    assert differences(ablations[EQUAL_RECIPE], final["ResNet18"]) == []  # one recipe: the architectures apart
+    assert ablations[EQUAL_RECIPE].config.optimizer == "adamw"
+    plain = ablations[NO_AUGMENTATION]
+    assert (plain.config.augmentation, plain.config.concat_original) == ("none", False)
+    assert {d.split()[0] for d in differences(plain, final["ResNetLarge"])} <= {"augmentation", "concat_original"}
+    concatenated = final["ResNetLarge"].config.concat_original
+    if profile == "cpu":  # there the concatenation's ablation would double its epochs: left out, and said so
+        assert set(ablations) == {EQUAL_RECIPE, NO_AUGMENTATION}
+    else:
+        toggled = ablations[CONCAT_OFF if concatenated else CONCAT_ON]
+        assert toggled.config.concat_original is not concatenated
+        assert differences(toggled, final["ResNetLarge"]) == [f"concat_original {not concatenated!r} vs "
+                                                               f"{concatenated!r}"]
+    assert len({s.run_id for s in specs}) == len(specs)
 
 
 def test_settings_label_every_source(tmp_path):
@@ -84,6 +117,17 @@ def test_settings_label_every_source(tmp_path):
     assert smoke.loc["loss", "value"] == "cross-entropy, label smoothing 0.1 (both models)"
     assert smoke.loc["images used", "value"].endswith("every image they hold (grid runs: 40 train / 5 test images "
                                                       "per class)")
+    assert smoke.loc["ablations (ResNetLarge)", "value"] == ("ResNetLarge with ResNet18's recipe; ResNetLarge without "
+                                                            "augmentation; ResNetLarge with the originals concatenated")
+
+
+def test_the_plan_banner_says_the_subset_of_the_grid_runs_alone(tmp_path):
+    banner = study5.plan_banner(parameters(tmp_path, "cpu"))
+    main, grid = banner.split("Grid runs only")
+    assert "subset" not in main and "the full datasets on disk" in main  # the final runs' data
+    assert "1000 train / 100 test images per class" in grid and "every training image" in grid
+    assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, "paper"))  # no subset anywhere
+    assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, "cpu", runs=["resnet18_*"]))
 
 
 # --- layer tables (Figures 2 and 3) -------------------------------------------------------------------
@@ -101,10 +145,12 @@ def test_layer_tables_match_figures_2_and_3():
 
 # --- tables on hand-made outcomes ---------------------------------------------------------------------
 
-def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2, num_test=50, history=None):
+def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2, num_test=50, history=None, num_train=100,
+                 notes=("real",), predictions=False):
     """A finished run of ``spec``: linear curves ending at ``test_top1`` / ``train_top1`` (or the
-    test curve ``history``), 100 training images (200 a epoch with the original copies), 20 to
-    validate and ``num_test`` to test."""
+    test curve ``history``), ``num_train`` training images (twice that a epoch with the original
+    copies), 20 to validate and ``num_test`` to test; with ``predictions``, per-image predictions
+    right on the first ``test_top1`` share of the test images (so runs compare image by image)."""
     test_curve = np.linspace(0.3, test_top1, epochs) if history is None else np.asarray(history)
     history = pd.DataFrame({"epoch": range(1, epochs + 1), "train_loss": np.linspace(2, 0.5, epochs),
                             "train_top1": np.linspace(0.3, train_top1, epochs),
@@ -112,12 +158,25 @@ def fake_outcome(spec, test_top1, train_top1, val_top1=None, epochs=2, num_test=
                             "test_top1": test_curve, "test_top5": [0.9] * epochs,
                             "lr": np.linspace(0.001, 0.0, epochs)})
     classes = list(cifar10_classes())
-    metrics = {"params": study5.PAPER_PARAMS[spec.labels["model"]], "epochs": epochs, "num_train": 100,
+    metrics = {"params": study5.PAPER_PARAMS[spec.labels["model"]], "epochs": epochs, "num_train": num_train,
                "num_val": 20, "num_test": num_test, "final_train_top1": train_top1, "best_val_top1": val_top1,
                "test_top1": test_top1, "test_top5": 0.99, "wall_seconds": 3.0, "train_images_per_second": 40.0,
                "device": "cpu", "precision": "fp32", "classes": classes,
-               "confusion": (np.eye(10, dtype=int) * 5).tolist(), "data_notes": ["real"], "config": spec.config.to_dict()}
-    return RunOutcome(spec=spec, history=history, metrics=metrics)
+               "confusion": (np.eye(10, dtype=int) * 5).tolist(), "data_notes": list(notes),
+               "config": spec.config.to_dict()}
+    stored = None
+    if predictions:
+        labels = (np.arange(num_test) % 10).astype(np.int16)
+        predicted = np.where(np.arange(num_test) < round(test_top1 * num_test), labels, (labels + 1) % 10)
+        stored = {"test_labels": labels, "test_predicted": predicted.astype(np.int16)}
+    return RunOutcome(spec=spec, history=history, metrics=metrics, predictions=stored)
+
+
+def unstable_copy(outcome):
+    """``outcome`` as if its test loss had blown up to 500 after epoch 1 (over 10 ln(classes))."""
+    history = outcome.history.copy()
+    history.loc[0, "test_loss"] = 500.0
+    return replace(outcome, history=history)
 
 
 def cifar10_classes():
@@ -133,13 +192,27 @@ def grid_outcomes(tmp_path):
 
 
 @pytest.fixture
-def final_specs(tmp_path):
+def all_specs(tmp_path):
+    """The paper profile's final runs, then its ablations (one seed)."""
     return study5.plan(parameters(tmp_path, "paper").with_tuned({"lr": 0.2, "momentum": 0.8}))
+
+
+@pytest.fixture
+def final_specs(all_specs):
+    return [spec for spec in all_specs if spec.labels["phase"] == "final"]
 
 
 @pytest.fixture
 def outcomes(final_specs):
     return [fake_outcome(final_specs[0], 0.9302, 0.9798), fake_outcome(final_specs[1], 0.9373, 0.9722)]
+
+
+def paper_budget_outcomes(all_specs, accuracies, num_test=10_000):
+    """Every final and ablation run at the paper's budget (80 / 120 epochs, 50,000 images), with
+    test top-1 ``accuracies[variant or model]`` and per-image predictions."""
+    return [fake_outcome(spec, accuracies[spec.labels.get("variant", spec.labels["model"])], 0.98,
+                         epochs=spec.config.epochs, num_test=num_test, num_train=50_000, predictions=True)
+            for spec in all_specs]
 
 
 def test_grid_table_and_best_point(grid_outcomes, tmp_path):
@@ -149,6 +222,9 @@ def test_grid_table_and_best_point(grid_outcomes, tmp_path):
     assert point["validation top-1"] == pytest.approx(0.7)
     assert point["validation ± 1 SE (points)"] == pytest.approx(100 * math.sqrt(0.0002 / 2 + 0.7 * 0.3 / 20))  # sd 0.014
     assert study5.tuned_values(grid_outcomes) == {"lr": 0.2, "momentum": 0.8}
+    diverged = [unstable_copy(o) if (o.spec.config.lr, o.spec.config.momentum) == (0.2, 0.8) else o
+                for o in grid_outcomes]
+    assert study5.tuned_values(diverged) == {"lr": 0.2, "momentum": 0.9}  # the best stable point
     assert study5.tuned_values([]) == {}  # no tuning run (run in part): plan() falls back, and says so
     fallback = study5.plan(parameters(tmp_path).with_tuned({}))[1]
     assert fallback.labels["lr source"] == "fallback (no grid search run)"
@@ -192,19 +268,20 @@ def test_headlines_tables_figures(outcomes, grid_outcomes):
                           "ResNetLarge train top-1"]
     assert headlines[0]["paper"] == 0.9302 and headlines[2]["this_run"] == pytest.approx(0.9373)
     assert headlines[0]["uncertainty"]["n"] == 50 and headlines[1]["uncertainty"]["n"] == 200
-    assert headlines[0]["verdict"] == "within the noise of the paper"
-    gap = headlines[labels.index("ResNet18 minus ResNetLarge test top-1")]
-    assert gap["difference"] and gap["verdict"] == "within the noise"
+    assert {item["verdict"] for item in headlines[:4]} == {NOT_DECIDED}  # 2 epochs of 100 images: below the budget
+    gap = headlines[labels.index("ResNet18 minus ResNetLarge test top-1, each model its own recipe, as Table 1")]
+    assert gap["difference"] and gap["verdict"] == CONFOUNDED and gap["paper"] == pytest.approx(0.0029)
     grid = headlines[labels.index("ResNetLarge grid: best validation top-1")]
     assert grid["this_run"] == pytest.approx(0.7) and grid["uncertainty"]["kind"] == "seed_sd"
     json.dumps(headlines)
     shown = study5.headline_table(headlines).set_index("headline")
     assert shown.loc["ResNet18 test top-1", "paper"] == "93.02 %"
     tables = study5.tables([*grid_outcomes, *outcomes])
-    assert {"table1", "table1_accuracy_vs_paper", "parameters", "fig7_grid", "runs", "fig2_resnet18_layers",
-            "fig3_resnetlarge_layers", "layer_check", "paper_contradictions", "plateau_after_epoch_40",
-            "paper_items"} == set(tables)
+    assert {"claims_ledger", "table1", "table1_accuracy_vs_paper", "model_ordering", "parameters", "fig7_grid", "runs",
+            "fig2_resnet18_layers", "fig3_resnetlarge_layers", "layer_check", "paper_contradictions",
+            "plateau_after_epoch_40", "paper_items"} == set(tables)
     assert len(tables["runs"]) == 10 and "test top-1 ± 1 SE (points)" in tables["runs"].columns
+    assert set(tables["runs"]["training"]) == {"stable"}
     figures = study5.figures([*grid_outcomes, *outcomes])
     assert {"fig4_resnet18_confusion", "fig5_resnet18_learning_rate", "fig6_resnet18_accuracy", "fig6_resnet18_loss",
             "fig7_resnetlarge_grid", "fig8_resnetlarge_confusion", "fig9_resnetlarge_accuracy",
@@ -239,32 +316,137 @@ def test_the_plateau_after_epoch_40_is_checked_only_on_long_runs(final_specs, ou
     assert (items.drop("Figure 1")["in this report"] == "reproduced").all()
 
 
-# --- conclusions: a clear win, a tie within the noise, a reversal ------------------------------------
+# --- the claims ledger and the answer -------------------------------------------------------------------
 
-def test_conclusion_a_clear_win_agrees_with_the_paper(final_specs, tmp_path):
-    runs = [fake_outcome(final_specs[0], 0.93, 0.98, num_test=10_000),
-            fake_outcome(final_specs[1], 0.90, 0.98, num_test=10_000)]
-    text = study5.conclusion(runs, parameters(tmp_path, "paper"))
-    assert "ResNet18 is clearly higher" in text and "which agrees with the paper (ResNet18 ahead)" in text
-    assert "matching the paper's 4,815,940" in text and "reduced data" not in text
-    assert "Table 1's own gap (+0.29 ± 0.36 points) is within its own noise" in text
+def keyed(ledger):
+    return {claim.key: row for claim, row in zip(study5.CLAIMS, ledger)}
 
 
-def test_conclusion_a_tie_within_the_noise_claims_nothing(outcomes, grid_outcomes, tmp_path):
-    text = study5.conclusion([*grid_outcomes, *outcomes], parameters(tmp_path))
-    assert "can neither confirm nor contradict the paper's ordering" in text
-    assert "agrees" not in text.replace("disagrees", "") and "test images per model" in text
-    assert "best lr 0.2, momentum 0.8" in text and "reduced data" in text
-    assert "binomial standard error of the 50 test images" in text
+def test_the_ledger_has_one_valid_row_per_claim(outcomes, grid_outcomes):
+    for runs in ([], outcomes, [*grid_outcomes, *outcomes]):
+        ledger = study5.claims_ledger(runs)
+        assert [row["claim"] for row in ledger] == [claim.statement for claim in study5.CLAIMS]
+        assert all(row["verdict"] in VERDICTS and row["what would decide it"] for row in ledger)
+        assert list(ledger_frame(ledger).columns)[-2:] == ["verdict", "what would decide it"]
+    rows = keyed(study5.claims_ledger(outcomes))
+    assert rows["params_under_5m"]["verdict"] == SUPPORTED  # counted on the built models: exact
+    assert "ResNet18 4,815,940 (+0 against Figure 2)" in rows["params_under_5m"]["this run"]
+    assert rows["ordering"]["verdict"] == NOT_DECIDED and "was not run" in rows["ordering"]["this run"]
+    assert rows["kaggle_vs_table1"]["verdict"] == NOT_DECIDED  # the paper's own numbers decide neither order
+    assert "kuangliu/pytorch-cifar" in rows["resnet18_accuracy"]["reference"]
+    assert "8.75/7.51/7.17/6.97" in rows["resnetlarge_accuracy"]["reference"]
 
 
-def test_conclusion_a_reversal_disagrees(final_specs, tmp_path):
-    runs = [fake_outcome(final_specs[0], 0.88, 0.98, num_test=10_000),
-            fake_outcome(final_specs[1], 0.93, 0.98, num_test=10_000)]
-    text = study5.conclusion(runs, parameters(tmp_path, "paper"))
-    assert "ResNetLarge is clearly higher" in text and "which disagrees with the paper (ResNet18 ahead there)" in text
-    at_chance = [fake_outcome(o.spec, 0.12, 0.15, num_test=100) for o in runs]
-    assert "not clearly above chance (10.0 %)" in study5.conclusion(at_chance, parameters(tmp_path))
+def test_table1_accuracies_are_decided_only_at_the_papers_budget(all_specs, outcomes):
+    short = keyed(study5.claims_ledger(outcomes))["resnet18_accuracy"]  # 2 epochs on 100 images
+    assert short["verdict"] == NOT_DECIDED
+    assert short["what would decide it"] == ("the paper's budget: 80 epochs (this run: 2); the 50,000 training images "
+                                             "(this run: 100)")  # the paper profile concatenates, as the paper
+    at_budget = {"ResNet18": 0.9295, "ResNetLarge": 0.90, EQUAL_RECIPE: 0.93, NO_AUGMENTATION: 0.90, CONCAT_OFF: 0.90}
+    rows = keyed(study5.claims_ledger(paper_budget_outcomes(all_specs, at_budget)))
+    assert rows["resnet18_accuracy"]["verdict"] == NOT_DECIDED  # on the paper's number: within the noise
+    assert "test images per model" in rows["resnet18_accuracy"]["what would decide it"]
+    assert rows["resnetlarge_accuracy"]["verdict"] == CONTRADICTED  # 2.73 points below, beyond 2 SE
+    assert rows["resnetlarge_accuracy"]["seeds"] == "1"
+
+
+def test_comparisons_use_one_recipe_and_the_paper_pair_gets_no_verdict(all_specs):
+    accuracies = {"ResNet18": 0.90, "ResNetLarge": 0.95, EQUAL_RECIPE: 0.95, NO_AUGMENTATION: 0.85, CONCAT_OFF: 0.95}
+    runs = paper_budget_outcomes(all_specs, accuracies)
+    rows = keyed(study5.claims_ledger(runs))
+    assert rows["ordering"]["verdict"] == SUPPORTED  # ResNetLarge with ResNet18's recipe, 5 points ahead, paired
+    assert "ResNetLarge (ResNet18's recipe) minus ResNet18: +5.00 ± 0.22 points (paired over 10,000" in \
+        rows["ordering"]["this run"]
+    assert "with each model's own recipe, as the paper (no verdict: recipes differ): +5.00" in rows["ordering"]["this run"]
+    assert rows["augmentation"]["verdict"] == SUPPORTED
+    assert rows["concatenation"]["verdict"] == NOT_DECIDED  # 0.95 both ways
+    assert "twice the steps per epoch" in rows["concatenation"]["this run"]
+    pairs = study5.tables(runs)["model_ordering"].set_index("pair")["verdict"]
+    assert list(pairs) == [SUPPORTED, CONFOUNDED]
+    # Without the equal-recipe run the ordering is not decided, whatever the paper-recipe pair shows.
+    without = [run for run in runs if run.spec.labels.get("variant") != EQUAL_RECIPE]
+    assert keyed(study5.claims_ledger(without))["ordering"]["verdict"] == NOT_DECIDED
+
+
+def test_an_unstable_run_leaves_the_claims_resting_on_it_undecided(all_specs):
+    accuracies = {"ResNet18": 0.90, "ResNetLarge": 0.95, EQUAL_RECIPE: 0.95, NO_AUGMENTATION: 0.85, CONCAT_OFF: 0.95}
+    runs = [unstable_copy(run) if run.spec.run_id == "resnet_large_seed0" else run
+            for run in paper_budget_outcomes(all_specs, accuracies)]
+    rows = keyed(study5.claims_ledger(runs))
+    for key in ("resnetlarge_accuracy", "augmentation", "concatenation", "plateau"):
+        assert rows[key]["verdict"] == UNSTABLE, key
+        assert "a rerun that trains stably" in rows[key]["what would decide it"]
+    assert "unstable: resnet_large_seed0 (its test loss after epoch 1 is 500" in rows["augmentation"]["this run"]
+    assert rows["ordering"]["verdict"] == SUPPORTED  # the equal-recipe pair does not rest on it
+    assert rows["resnet18_accuracy"]["verdict"] != UNSTABLE
+    table = study5.accuracy_table(runs).set_index(["model", "metric"])
+    assert table.loc[("ResNetLarge", "test top-1"), "verdict"] == UNSTABLE
+    assert "(UNSTABLE)" in study5.table1(runs).loc["Final Test Accuracy", "ResNetLarge (this run)"]
+    assert study5.tables(runs)["runs"].set_index("run").loc["resnet_large_seed0", "training"].startswith("UNSTABLE")
+    headline = {item["label"]: item for item in study5.headlines(runs)}
+    assert headline["ResNetLarge test top-1"]["verdict"] == UNSTABLE
+    figure = study5.figures(runs)["fig9_resnetlarge_accuracy"]
+    assert any("UNSTABLE" in label for label in figure.axes[0].get_legend_handles_labels()[1])
+
+
+def test_the_grid_claim_compares_the_best_point_with_the_worst(tmp_path):
+    specs = study5.tuning_plan(parameters(tmp_path))
+    val = {(0.05, 0.8): 0.5, (0.05, 0.9): 0.6, (0.2, 0.8): 0.7, (0.2, 0.9): 0.65}
+    test = {(0.05, 0.8): 0.5, (0.05, 0.9): 0.6, (0.2, 0.8): 0.8, (0.2, 0.9): 0.65}
+    runs = [fake_outcome(s, test[s.config.lr, s.config.momentum], 0.6, val[s.config.lr, s.config.momentum],
+                         num_test=1_000, predictions=True) for s in specs]
+    row = keyed(study5.claims_ledger(runs))["grid_search"]
+    assert row["this run"].startswith("best point (lr 0.2, momentum 0.8) minus worst point (lr 0.05, momentum 0.8): "
+                                      "+30.00")
+    assert row["verdict"] == SUPPORTED and "a second seed would check it" in row["what would decide it"]
+    # A point that diverged is left out (named), and the comparison is among the stable points.
+    runs = [unstable_copy(run) if run.spec.config.lr == 0.05 and run.spec.config.momentum == 0.8 else run
+            for run in runs]
+    row = keyed(study5.claims_ledger(runs))["grid_search"]
+    assert row["this run"].startswith("best point (lr 0.2, momentum 0.8) minus worst point (lr 0.05, momentum 0.9): "
+                                      "+20.00")
+    assert row["this run"].endswith("trained unstably, left out: lr 0.05 / momentum 0.8")
+    runs = [unstable_copy(run) if run.spec.config.lr == 0.2 else run for run in runs]
+    assert keyed(study5.claims_ledger(runs))["grid_search"]["verdict"] == UNSTABLE  # one stable point is no comparison
+
+
+def test_notes_and_epoch_contents_belong_to_their_own_runs(tmp_path):
+    params = parameters(tmp_path, "cpu", seeds=[0]).with_tuned({"lr": 0.2, "momentum": 0.8})
+    disk, subset = "25,000 train / 10,000 test images on disk", "class-balanced subset: 1000 train / 100 test images"
+    runs = [*(fake_outcome(s, 0.5, 0.6, 0.5, notes=(disk, subset)) for s in study5.tuning_plan(params)),
+            *(fake_outcome(s, 0.7, 0.8, notes=(disk,)) for s in study5.plan(params))]
+    table = study5.tables(runs)["runs"]
+    assert all(subset in notes for notes in table[table["phase"] == "grid"]["data"])
+    assert not any(subset in notes for notes in table[table["phase"] != "grid"]["data"])
+    assert study5.tagged_data_notes(runs) == [disk, f"[grid] {subset}"]
+    headline = {item["label"]: item for item in study5.headlines(runs)}
+    assert headline["ResNet18 test top-1"]["data_notes"] == [disk]
+    assert subset in headline["ResNetLarge grid: best validation top-1"]["data_notes"]
+    banners = study5.data_banners(runs, profile="cpu")
+    grid_part, final_part = banners.split("Final runs and ablation runs")
+    assert "Grid runs" in grid_part and subset in grid_part and subset not in final_part
+    # The cpu profile does not concatenate: no sentence says its epochs hold the originals.
+    note = study5.epoch_note(runs)
+    assert "ResNet18 (final); ResNetLarge (final); ResNetLarge with ResNet18's recipe; grid runs: 100 images: one " \
+           "augmented copy of each training image, the originals not added" in note
+    assert "ResNetLarge without augmentation: 100 images: each training image once, unaugmented" in note
+    assert "as the original" not in note
+    paper_runs = [fake_outcome(s, 0.9, 0.9) for s in study5.plan(parameters(tmp_path, "paper"))]
+    assert "ResNet18 (final); ResNetLarge (final); ResNetLarge with ResNet18's recipe: 200 images: each of the 100 " \
+           "training images as the original and once augmented" in study5.epoch_note(paper_runs)
+
+
+def test_the_answer_is_short_and_computed(all_specs, tmp_path):
+    accuracies = {"ResNet18": 0.90, "ResNetLarge": 0.95, EQUAL_RECIPE: 0.95, NO_AUGMENTATION: 0.85, CONCAT_OFF: 0.95}
+    runs = paper_budget_outcomes(all_specs, accuracies)
+    text = study5.answer(runs, parameters(tmp_path, "paper"))
+    assert "ResNet18 90.00 ± 0.30 %, ResNetLarge 95.00 ± 0.22 % (Table 1: 93.02 % and 92.73 %)" in text
+    assert "At the paper's budget, the accuracy claims are contradicted (ResNet18) and supported" in text
+    assert "ResNetLarge ahead of ResNet18 on one recipe: supported" in text
+    assert "**Claims** (9):" in text and "80 / 120 epochs (paper 80 / 120); 1 seed(s)" in text
+    assert len(text.split()) <= 130
+    short = study5.answer(runs[:2], parameters(tmp_path))  # finals only, on 50,000 images but at 80/120 epochs
+    assert "ResNetLarge ahead of ResNet18 on one recipe: not decided at this budget" in short
 
 
 # --- one real run ----------------------------------------------------------------------------------
@@ -278,7 +460,7 @@ def test_reduced_smoke_grid_and_final_runs(tmp_path):
     grid_outcomes = run_all(grid, tmp_path / "out", synthetic_stand_in=True)
     best = study5.tuned_values(grid_outcomes)
     assert best == {"lr": grid[0].config.lr, "momentum": grid[0].config.momentum}
-    final = [replace(s, dataset_options=tiny) for s in study5.plan(params.with_tuned(best))]
+    final = [replace(s, dataset_options=tiny) for s in study5.plan(params.with_tuned(best)) if s.labels["phase"] == "final"]
     outcomes = run_all(final, tmp_path / "out", synthetic_stand_in=True)
     assert [o.metrics["params"] for o in outcomes] == [4_815_940, 4_903_242]
     assert grid_outcomes[0].metrics["best_val_top1"] is not None

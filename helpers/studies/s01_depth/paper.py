@@ -1,6 +1,9 @@
 """Study 1's paper (Xu, "Image Classification Based on ResNet Models",
 ``../shared/papers/study1_resnet18_vs_resnet50_cifar10.txt``): the numbers it reports, what its
-text says about them, and its tables and figures."""
+text says about them, its claims (:data:`CLAIMS`, one ledger row each) and its tables and figures."""
+
+from helpers.statistics.uncertainty import binomial_se
+from helpers.studies.common.claims import Claim
 
 MODELS = {"ResNet-18": "resnet18", "ResNet-50": "resnet50"}  # display name -> registry name
 STEMS = {"imagenet": "ImageNet stem", "cifar": "CIFAR stem"}  # imagenet: the paper's description (Section 2.1)
@@ -44,3 +47,33 @@ PAPER_ITEMS = {
     "Figure 2": ("ResNet-50 training loss and accuracy per epoch (Table 2 plotted)", True,
                  "figures fig2_resnet50_loss and fig2_resnet50_accuracy"),
 }
+
+# An outside reference at full budget, checked in the repository itself (README at commit 00166a38,
+# models/resnet.py): the CIFAR stem (3x3 conv, stride 1, no max pool), SGD at lr 0.1 / 0.01 / 0.001 over
+# epochs 0-150 / 150-250 / 250-350; one run each, no uncertainty stated.
+KUANGLIU_TOP1 = {"ResNet-18": 0.9302, "ResNet-50": 0.9362}
+KUANGLIU_SOURCE = "kuangliu/pytorch-cifar README (commit 00166a38; CIFAR stem, 350 epochs of SGD, one run each)"
+_REFERENCE = (f"{KUANGLIU_SOURCE}: ResNet18 {100 * KUANGLIU_TOP1['ResNet-18']:.2f} %, ResNet50 "
+              f"{100 * KUANGLIU_TOP1['ResNet-50']:.2f} % (ResNet-50 ahead by "
+              f"{100 * (KUANGLIU_TOP1['ResNet-50'] - KUANGLIU_TOP1['ResNet-18']):.2f} points)")
+_PAPER_GAP = (f"test top-1 {PAPER_TEST_TOP1['ResNet-18']} vs {PAPER_TEST_TOP1['ResNet-50']} "
+              f"({100 * (PAPER_TEST_TOP1['ResNet-18'] - PAPER_TEST_TOP1['ResNet-50']):+.2f} points), one run each, "
+              f"{PAPER_EPOCHS_TOTAL} epochs, {PAPER_TEST_IMAGES:,} test images")
+# The paper's claims, one ledger row each (helpers.studies.s01_depth.findings.claims_ledger). The
+# ordering is judged with the stem the paper describes; the CIFAR stem, the usual one at 32 px, is a
+# second row of ours.
+CLAIMS = (
+    Claim("depth_imagenet_stem", "ResNet-18 beats ResNet-50 on CIFAR-10 (with the ImageNet stem the paper describes)",
+          "Abstract; Section 4", _PAPER_GAP, _REFERENCE),
+    Claim("depth_cifar_stem", "ResNet-18 beats ResNet-50 on CIFAR-10, tried with the CIFAR stem (3x3 conv, stride 1, "
+          "no max pool; not the paper's stem)", "Abstract; Section 4 (our second row)", _PAPER_GAP, _REFERENCE),
+    *(Claim(f"{MODELS[model]}_test_top1", f"{model} reaches test accuracy {value} after {PAPER_EPOCHS_TOTAL} epochs",
+            "Abstract; Section 4",
+            f"{value} (one run; ± {100 * binomial_se(value, PAPER_TEST_IMAGES):.2f} points, the binomial SE of "
+            f"{PAPER_TEST_IMAGES:,} test images)",
+            f"{KUANGLIU_SOURCE}: {100 * KUANGLIU_TOP1[model]:.2f} %") for model, value in PAPER_TEST_TOP1.items()),
+    Claim("overfitting", "ResNet-50 is more prone to overfitting (the paper's explanation of its lower accuracy)",
+          QUOTES["overfitting"][0], "Tables 1-2 (train accuracy at epoch 91) and the test accuracies"),
+    Claim("first_epoch_loss", "ResNet-50's training loss starts at 5.3736 (epoch 1) on the 10-class task",
+          QUOTES["first_loss"][0], "Table 2, epoch 1: loss 5.3736, accuracy 0.0989"),
+)

@@ -13,20 +13,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.studies.common.paper_tables import paper_vs_run
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome
+from helpers.statistics.paired import against_paper, decide
+from helpers.statistics.uncertainty import binomial_se
 from helpers.studies.common import summaries, verdicts
+from helpers.studies.common.claims import CONFOUNDED, NOT_DECIDED, UNSTABLE, compare_groups, recipe_differences
+from helpers.studies.common.paper_tables import paper_vs_run
 from helpers.studies.common.summaries import mean_history
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.studies.s01_depth.findings import (findings_table, first_epoch_table, overfitting_table,
+from helpers.studies.s01_depth.findings import (DEPTH_CLAIMS, PAPER_GAP, budget_shortfall, claim_by_key,
+                                                findings_table, first_epoch_table, ordering_row, overfitting_table,
                                                 paper_items_table)
-from helpers.studies.s01_depth.groups import groups_of, run_name
-from helpers.studies.s01_depth.paper import (MODELS, PAPER_EPOCHS, PAPER_STEM, PAPER_TEST_TOP1, PAPER_TRAIN_LOSS,
-                                             PAPER_TRAIN_TOP1, STEMS)
-from helpers.statistics.uncertainty import binomial_se, compare_sentence
+from helpers.studies.s01_depth.groups import groups_of, is_unstable, run_name
+from helpers.studies.s01_depth.paper import (MODELS, PAPER_EPOCHS, PAPER_STEM, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
+                                             PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS)
 
-VERDICT_WORDS = {"first": "above the paper", "second": "below the paper", "unclear": "within the noise of the paper"}
+ABOVE, BELOW, WITHIN = "above the paper", "below the paper", "within the noise of the paper"
 
 
 def epoch_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame:
@@ -60,7 +63,8 @@ def epoch_table(outcomes: Sequence[RunOutcome], model: str) -> pd.DataFrame:
 
 def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Final test top-1 per model and stem (mean over seeds, ± 1 SE) beside the paper's, the
-    difference in points and whether it is larger than the noise.
+    difference in points and the verdict against the paper (:func:`versus_paper`): given only at
+    the paper's budget and from runs that trained stably.
 
     The paper's numbers belong to its (ImageNet-stem) description; they are repeated on the
     CIFAR-stem rows as the reference to beat. A model and stem that did not run (the study run in
@@ -72,26 +76,36 @@ def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         if not runs:
             rows.append({"run": run_name(model, stem), "seeds": 0, "paper test top-1": paper,
                          "this run test top-1": np.nan, "this run ± 1 SE (points)": np.nan,
-                         "difference (points)": np.nan, "verdict": NOT_RUN})
+                         "difference (points)": np.nan, "training": NOT_RUN, "verdict": NOT_RUN})
             continue
         value = verdicts.measured(runs)
         rows.append({"run": run_name(model, stem), "seeds": len(runs), "paper test top-1": paper,
                      "this run test top-1": value.value, "this run ± 1 SE (points)": 100 * value.standard_error,
-                     "difference (points)": 100 * (value.value - paper),
-                     "verdict": VERDICT_WORDS[compare_sentence("this run", value, "the paper", paper)[0]]})
+                     "difference (points)": 100 * (value.value - paper), "training": _training(runs),
+                     "verdict": versus_paper(runs, paper)})
     return pd.DataFrame(rows)
 
 
-def ordering_verdict(first: Sequence[RunOutcome], second: Sequence[RunOutcome]) -> str:
-    """Whether ResNet-18 (``first``) vs ResNet-50 (``second``) agrees with the paper's ordering."""
-    verdict, _ = compare_sentence("ResNet-18", verdicts.measured(first), "ResNet-50", verdicts.measured(second))
-    return {"first": "agrees (ResNet-18 clearly ahead)", "second": "disagrees (ResNet-50 clearly ahead)",
-            "unclear": "cannot tell (within the noise)"}[verdict]
+def versus_paper(runs: Sequence[RunOutcome], paper: float) -> str:
+    """The verdict of ``runs``' final test top-1 against the paper's ``paper``: 'not decided: run
+    unstable'; 'not decided at this budget (...)' below the paper's budget (epochs, images, from
+    scratch); else above, below or within the noise of the paper (twice the combined standard
+    error, the paper's test set's included)."""
+    if is_unstable(runs):
+        return UNSTABLE
+    short = budget_shortfall(runs)
+    if short:
+        return f"{NOT_DECIDED} ({', '.join(short)})"
+    combined = against_paper(verdicts.measured(runs), paper, PAPER_TEST_IMAGES)
+    if not decide(combined.difference, combined.standard_error).decided:
+        return WITHIN
+    return ABOVE if combined.difference > 0 else BELOW
 
 
 def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Per stem: each model's test top-1, ResNet-50 minus ResNet-18 (points, ± 1 SE) beside the
-    paper's difference and whether this run agrees with its ordering, and each model's gap
+    """Per stem: each model's test top-1, ResNet-50 minus ResNet-18 (points, ± 1 SE, paired over
+    the test images where the runs stored their predictions) beside the paper's difference, the
+    ledger's verdict on the paper's ordering (none from an unstable run), and each model's gap
     between final train and test top-1 (points)."""
     groups = groups_of(outcomes)
     rows = []
@@ -102,22 +116,29 @@ def stem_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
             rows.append({"stem": stem, "the paper's ordering": f"{NOT_RUN} (needs both models)"})
             continue
         r18, r50 = groups["ResNet-18", stem], groups["ResNet-50", stem]
-        gap = verdicts.gap_headline("", None, r50, r18)
+        comparison = compare_groups(r50, r18)
         train = {model: summaries.mean_metric(groups[model, stem], "final_train_top1") for model in MODELS}
         test = {model: summaries.mean_metric(groups[model, stem], "test_top1") for model in MODELS}
         rows.append({
             "stem": stem,
             "ResNet-18 test top-1": test["ResNet-18"],
             "ResNet-50 test top-1": test["ResNet-50"],
-            "ResNet-50 - ResNet-18 (points)": 100 * gap["this_run"],
-            "± 1 SE (points)": 100 * gap["uncertainty"]["standard_error"],
-            "paper: ResNet-50 - ResNet-18 (points)":
-                100 * (PAPER_TEST_TOP1["ResNet-50"] - PAPER_TEST_TOP1["ResNet-18"]),
-            "the paper's ordering": ordering_verdict(r18, r50),
+            "ResNet-50 - ResNet-18 (points)": 100 * comparison.difference,
+            "± 1 SE (points)": 100 * comparison.standard_error,
+            "uncertainty": comparison.kind,
+            "paper: ResNet-50 - ResNet-18 (points)": -100 * PAPER_GAP,
+            "training": "; ".join(f"{model} {_training(groups[model, stem])}" for model in MODELS),
+            "the paper's ordering": ordering_row(claim_by_key(DEPTH_CLAIMS[stem]), groups, stem)["verdict"],
             "ResNet-18 train - test (points)": 100 * (train["ResNet-18"] - test["ResNet-18"]),
             "ResNet-50 train - test (points)": 100 * (train["ResNet-50"] - test["ResNet-50"]),
         })
     return pd.DataFrame(rows)
+
+
+def _training(runs: Sequence[RunOutcome]) -> str:
+    """'stable', or 'UNSTABLE: why' for the first unstable run of ``runs``."""
+    texts = [summaries.stability_text(run) for run in runs]
+    return next((text for text in texts if text != "stable"), "stable")
 
 
 def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
@@ -159,16 +180,40 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
 
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
-    """The key comparisons for the report index, each with its uncertainty and verdict: test
-    top-1 per model and stem, and ResNet-18 minus ResNet-50 per stem."""
+    """The key comparisons for the report index, each with its uncertainty and verdict: the final
+    epoch's test top-1 per model and stem (against the paper's only at its budget), and ResNet-18
+    minus ResNet-50 per stem (paired over the test images where the runs stored predictions). A
+    headline resting on an unstable run says 'not decided: run unstable'."""
     groups = groups_of(outcomes)
-    items = [verdicts.accuracy_headline(f"{model} test top-1 ({STEMS[stem]})",
-                                        PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None, runs)
-             for (model, stem), runs in groups.items()]
-    paper_gap = round(PAPER_TEST_TOP1["ResNet-18"] - PAPER_TEST_TOP1["ResNet-50"], 4)
+    items = []
+    for (model, stem), runs in groups.items():
+        paper = PAPER_TEST_TOP1[model] if stem == PAPER_STEM else None
+        item = verdicts.accuracy_headline(f"{model} test top-1 ({STEMS[stem]})", paper, runs)
+        if paper is not None:
+            item["verdict"] = versus_paper(runs, paper)
+        elif is_unstable(runs):
+            item["verdict"] = UNSTABLE
+        items.append(item)
     for stem in STEMS:
         if all((model, stem) in groups for model in MODELS):
-            items.append(verdicts.gap_headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-                                               paper_gap if stem == PAPER_STEM else None,
-                                               groups["ResNet-18", stem], groups["ResNet-50", stem]))
+            items.append(_gap_headline(stem, groups["ResNet-18", stem], groups["ResNet-50", stem]))
     return items
+
+
+def _gap_headline(stem: str, r18: Sequence[RunOutcome], r50: Sequence[RunOutcome]) -> dict:
+    comparison = compare_groups(r18, r50)
+    if is_unstable([*r18, *r50]):
+        verdict = UNSTABLE
+    elif recipe_differences(r18, r50):
+        verdict = CONFOUNDED
+    elif decide(comparison.difference, comparison.standard_error).decided:
+        verdict = "clearly positive" if comparison.difference > 0 else "clearly negative"
+    else:
+        verdict = "within the noise"
+    kind = "paired_se" if comparison.kind.startswith("paired") else "difference_se"
+    return {"label": f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
+            "paper": round(PAPER_GAP, 4) if stem == PAPER_STEM else None, "this_run": comparison.difference,
+            "unit": "fraction", "difference": True,
+            "uncertainty": {"value": comparison.standard_error, "kind": kind, "n": comparison.seeds,
+                            "standard_error": comparison.standard_error},
+            "verdict": verdict}

@@ -10,41 +10,45 @@ test 93.02 % / 92.73 %, train 97.98 % / 98.22 %.
 Two phases, because the second depends on the first: the tuning phase (:func:`tuning_plan`)
 trains ResNetLarge on a train / validation split for every (learning rate, momentum) pair, and
 :func:`tuned_values` picks the pair with the best validation top-1; :func:`plan` then trains both
-models on the full training set, ResNetLarge with ``parameters.tuned``. The tables, figures,
-headlines and conclusion take the outcomes of both phases (their labels say which).
+models on the full training set, ResNetLarge with ``parameters.tuned``, and the ablations that put
+the paper's comparisons on one recipe (ResNetLarge with ResNet18's recipe, without augmentation,
+with the concatenation turned the other way). The report opens with :func:`answer` and the claims
+ledger (:func:`claims_ledger`, one row per claim of :data:`CLAIMS`), then the evidence.
 
-Every comparison carries its uncertainty and a computed verdict (:mod:`helpers.studies.common.verdicts`).
 The modules:
 
-- ``paper``: the paper's models, numbers, quotes and figures, with where in the paper each comes from;
-- ``phases``: which outcomes are grid runs and which final runs (by model);
+- ``paper``: the paper's models, numbers, quotes, figures and claims, with where each comes from;
+- ``phases``: which outcomes are grid runs, final runs and ablations, and their data per phase;
 - ``grid``: the tuning phase (the grid over ResNetLarge's lr x momentum, Figure 7);
 - ``layers``: Figures 2 and 3, each model's layer table beside the paper's;
-- ``recipe``: profiles -> planned runs (:func:`tuning_plan`, :func:`tuned_values`, :func:`plan`)
-  and :func:`settings`;
-- ``findings``: the paper against its own numbers (two test accuracies per model; the plateau
-  after epoch 40) and its items reproduced or not;
+- ``recipe``: profiles -> planned runs (:func:`tuning_plan`, :func:`tuned_values`, :func:`plan`),
+  the plan banner and :func:`settings`;
+- ``findings``: the claims ledger, the paper against its own numbers (two test accuracies per
+  model; the plateau after epoch 40) and its items reproduced or not;
 - ``tables``: the report's tables (:func:`tables`) and :func:`headlines`;
 - ``figures``: :func:`figures`;
-- ``conclusion``: :func:`conclusion`.
+- ``conclusion``: :func:`answer`, the report's opening.
 """
 
 from helpers.studies.common.verdicts import headline_table
 from helpers.studies.registry import study_of_package
-from helpers.studies.s05_small_resnets.conclusion import conclusion
+from helpers.studies.s05_small_resnets.conclusion import answer
 from helpers.studies.s05_small_resnets.figures import figures
-from helpers.studies.s05_small_resnets.findings import contradictions_markdown
+from helpers.studies.s05_small_resnets.findings import claims_ledger, contradictions_markdown
 from helpers.studies.s05_small_resnets.grid import grid_table
 from helpers.studies.s05_small_resnets.layers import layer_check, layer_tables, layer_text, layer_totals
-from helpers.studies.s05_small_resnets.paper import PAPER_PARAMS
-from helpers.studies.s05_small_resnets.phases import groups_of
-from helpers.studies.s05_small_resnets.recipe import FALLBACK_GRID_POINT, plan, settings, tuned_values, tuning_plan
-from helpers.studies.s05_small_resnets.tables import accuracy_table, headlines, parameter_table, table1, tables
+from helpers.studies.s05_small_resnets.paper import CLAIMS, PAPER_PARAMS
+from helpers.studies.s05_small_resnets.phases import ablations_of, data_banners, groups_of, tagged_data_notes
+from helpers.studies.s05_small_resnets.recipe import (FALLBACK_GRID_POINT, plan, plan_banner, settings, tuned_values,
+                                                      tuning_plan)
+from helpers.studies.s05_small_resnets.tables import (accuracy_table, epoch_note, headlines, parameter_table, table1,
+                                                      tables)
 
 STUDY = study_of_package(__name__)
 STUDY_ID, TITLE = STUDY.id, STUDY.title
 
-__all__ = ["FALLBACK_GRID_POINT", "PAPER_PARAMS", "STUDY", "STUDY_ID", "TITLE", "accuracy_table", "conclusion",
-           "contradictions_markdown", "figures", "grid_table", "groups_of", "headline_table", "headlines",
-           "layer_check", "layer_tables", "layer_text", "layer_totals", "parameter_table", "plan", "settings",
-           "table1", "tables", "tuned_values", "tuning_plan"]
+__all__ = ["CLAIMS", "FALLBACK_GRID_POINT", "PAPER_PARAMS", "STUDY", "STUDY_ID", "TITLE", "ablations_of",
+           "accuracy_table", "answer", "claims_ledger", "contradictions_markdown", "data_banners", "epoch_note",
+           "figures", "grid_table", "groups_of", "headline_table", "headlines", "layer_check", "layer_tables",
+           "layer_text", "layer_totals", "parameter_table", "plan", "plan_banner", "settings", "table1", "tables",
+           "tagged_data_notes", "tuned_values", "tuning_plan"]

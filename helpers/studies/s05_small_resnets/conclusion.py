@@ -1,57 +1,49 @@
-"""Study 5's conclusion: what this run says about the paper's results, written from the numbers
-themselves (each model against Table 1, the two models against each other, the grid's choice,
-chance) with the caveats of this run's scale."""
+"""Study 5's answer, the report's opening (it replaces the old trailing conclusion): a lead
+sentence computed from the runs (each model's final-epoch test top-1 against Table 1, the models
+on one recipe, the parameter counts), the verdict counts of the claims ledger and the scope the
+answer rests on (:func:`helpers.studies.common.claims.answer_markdown`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies.common import summaries, verdicts
+from helpers.studies.common import verdicts
+from helpers.studies.common.claims import answer_markdown
 from helpers.studies.common.parameters import StudyParameters
-from helpers.studies.s05_small_resnets.findings import paper_table1_gap
-from helpers.studies.s05_small_resnets.grid import grid_choice_sentence
-from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_EPOCHS, PAPER_PARAMS, PAPER_TEST_TOP1, \
-    PAPER_TRAIN_TOP1
-from helpers.studies.s05_small_resnets.phases import grid_runs, groups_of
-from helpers.studies.s05_small_resnets.tables import measured_train
-from helpers.statistics.uncertainty import is_clear
+from helpers.studies.common.summaries import data_kind
+from helpers.studies.s05_small_resnets.findings import budget_shortfalls, claims_ledger
+from helpers.studies.s05_small_resnets.paper import CLAIMS, PAPER_EPOCHS, PAPER_TEST_TOP1
+from helpers.studies.s05_small_resnets.phases import groups_of
 
 
-def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """What this run says about the paper's results, as markdown, from the numbers themselves:
-    each model against Table 1, the two models against each other (agrees, disagrees or cannot
-    tell: a difference counts only beyond 2 standard errors), the grid's choice, chance."""
+def answer(outcomes: Sequence[RunOutcome], parameters: StudyParameters,
+           ledger: Sequence[dict[str, str]] | None = None) -> str:
+    """The report's answer as markdown (about 100 words): the lead from the numbers, the verdict
+    counts of ``ledger`` (computed from ``outcomes`` when not given) and the scope."""
+    ledger = claims_ledger(outcomes) if ledger is None else ledger
+    verdict_of = {claim.key: row["verdict"] for claim, row in zip(CLAIMS, ledger)}  # the ledger is in CLAIMS order
     groups = groups_of(outcomes)
-    lines = []
-    for model, runs in groups.items():
-        params = runs[0].metrics["params"]
-        match = "matching" if params == PAPER_PARAMS[model] else "unlike"
-        train = measured_train(runs)
-        lines.append(f"- **{model}** ({params:,} parameters, {match} the paper's {PAPER_PARAMS[model]:,}): "
-                     + verdicts.versus_paper_sentence("Test top-1", runs, PAPER_TEST_TOP1[model])
-                     + f" Train top-1 {100 * train.value:.1f} ± {100 * train.standard_error:.1f} % "
-                     f"(paper {100 * PAPER_TRAIN_TOP1[model]:.2f} %).")
-    if all(model in groups for model in MODELS):
-        paper_gap, paper_error = paper_table1_gap()
-        lines.append("- **ResNet18 vs ResNetLarge**: " + verdicts.versus_sentence(
-            "ResNet18", groups["ResNet18"], "ResNetLarge", groups["ResNetLarge"], claim_winner="ResNet18")
-            + f" Table 1's own gap ({100 * paper_gap:+.2f} ± {100 * paper_error:.2f} points) is "
-            + ("clear" if is_clear(paper_gap, paper_error) else "within its own noise")
-            + ", and the paper's Kaggle scores rank the models the other way (see 'The paper against its own numbers').")
-    if grid_runs(outcomes):
-        lines.append(f"- **Grid search**: {grid_choice_sentence(outcomes)} The paper shows its grid (Figure 7) but "
-                     "not the values it chose.")
-    for model, runs in groups.items():
-        warning = verdicts.chance_sentence(runs, len(runs[0].metrics["classes"]))
-        if warning:
-            lines.append(f"- {model}: {warning}.")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    caveats = [f"{seeds} seed(s) per model: each uncertainty is the binomial standard error of the "
-               f"{outcomes[-1].metrics['num_test']:,} test images; seed-to-seed spread is not measured" if seeds < 2
-               else f"means over {seeds} seeds ± their sd"] if outcomes else []
-    epochs = {model: runs[0].metrics["epochs"] for model, runs in groups.items()}
-    if any(epochs[model] != PAPER_EPOCHS[model] for model in epochs):
-        caveats.append("epochs " + ", ".join(f"{m} {e} (paper {PAPER_EPOCHS[m]})" for m, e in epochs.items()))
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile,
-                                         claim="the paper's claims")
+    if not groups:
+        return answer_markdown("No final run was trained, so no accuracy claim is tested.", ledger,
+                               scope=f"profile {parameters.profile}.")
+    measured = {model: verdicts.measured(runs) for model, runs in groups.items()}
+    accuracies = ", ".join(f"{model} {100 * value.value:.2f} ± {100 * value.standard_error:.2f} %"
+                           for model, value in measured.items())
+    papers = " and ".join(f"{100 * PAPER_TEST_TOP1[model]:.2f} %" for model in groups)
+    lead = (f"Final-epoch test top-1: {accuracies} (Table 1: {papers}). "
+            f"Both models build to the paper's parameter counts, under 5 M ({verdict_of.get('params_under_5m')}). ")
+    short = any(budget_shortfalls(model, runs) for model, runs in groups.items())
+    lead += ("Trained on less than the paper's budget, this run leaves the accuracy claims open; "
+             if short else "At the paper's budget, the accuracy claims are ")
+    if not short:
+        lead += f"{verdict_of.get('resnet18_accuracy')} (ResNet18) and {verdict_of.get('resnetlarge_accuracy')}; "
+    lead += f"ResNetLarge ahead of ResNet18 on one recipe: {verdict_of.get('ordering')}."
+    first = next(iter(groups.values()))[0].metrics
+    epochs = " / ".join(f"{runs[0].metrics['epochs']}" for runs in groups.values())
+    paper_epochs = " / ".join(str(PAPER_EPOCHS[model]) for model in groups)
+    seeds = max(len(runs) for runs in groups.values())
+    scope = (f"profile {parameters.profile}; {data_kind(sum(groups.values(), []))} data, {int(first['num_train']):,} "
+             f"training / {int(first['num_test']):,} test images; {epochs} epochs (paper {paper_epochs}); "
+             f"{seeds} seed(s).")
+    return answer_markdown(lead, ledger, scope=scope)

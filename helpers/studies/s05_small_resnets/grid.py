@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import run_id
 from helpers.studies.common import recipes
+from helpers.studies.common.claims import unstable_runs
 from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.s05_small_resnets.paper import MODELS
 from helpers.studies.s05_small_resnets.phases import grid_runs
@@ -78,6 +79,11 @@ def _by_point(outcomes: Sequence[RunOutcome]) -> dict[tuple[float, float], list[
     return points
 
 
+def grid_point_runs(outcomes: Sequence[RunOutcome], lr: float, momentum: float) -> list[RunOutcome]:
+    """The grid runs (seeds) of the point (``lr``, ``momentum``); empty when it was not run."""
+    return _by_point(outcomes).get((lr, momentum), [])
+
+
 def grid_measured(runs: Sequence[RunOutcome]) -> Measured:
     """A grid point's best validation top-1 over its runs (seeds), with its uncertainty."""
     return measure([run.metrics["best_val_top1"] for run in runs], int(runs[0].metrics.get("num_val") or 1))
@@ -102,9 +108,16 @@ def grid_choice_sentence(outcomes: Sequence[RunOutcome]) -> str:
 
 
 def best_grid_point(outcomes: Sequence[RunOutcome]) -> dict[str, float]:
-    """The grid's (lr, momentum) with the highest mean validation top-1 (first in grid order on ties)."""
+    """The grid's (lr, momentum) with the highest mean validation top-1 (first in grid order on ties),
+    among the points whose runs trained stably (:func:`helpers.studies.common.claims.unstable_runs`:
+    a run that learned and then diverged may still hold the best validation epoch), all points when
+    none did."""
     table = grid_table(outcomes)
     if table.empty:
         raise ValueError("no grid outcomes: run the tuning phase (study5.tuning_plan) first")
+    stable = [not unstable_runs(grid_point_runs(outcomes, row["learning rate"], row["momentum"]))
+              for _, row in table.iterrows()]
+    if any(stable):
+        table = table[stable]
     best = table.loc[table["validation top-1"].idxmax()]
     return {"lr": float(best["learning rate"]), "momentum": float(best["momentum"])}

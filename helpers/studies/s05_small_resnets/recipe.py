@@ -3,39 +3,57 @@ first. The tuning phase (:func:`tuning_plan`, built in :mod:`helpers.studies.s05
 trains ResNetLarge on a train / validation split for every (learning rate, momentum) pair, and
 :func:`tuned_values` picks the pair with the best validation top-1; :func:`plan` then trains both
 models on the full training set, ResNet18 with AdamW and ResNetLarge with SGD at
-``parameters.tuned``. :func:`settings` shows every setting with its source (the paper or chosen).
+``parameters.tuned``, and the ablations (:func:`ablation_plan`) that put the paper's comparisons on
+an equal recipe. :func:`settings` shows every setting with its source (the paper or chosen).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import html
 from collections.abc import Sequence
 
 import pandas as pd
 
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies import run_id
-from helpers.studies.common import recipes, summaries
+from helpers.studies.common import recipes, recording, summaries
 from helpers.studies.common.parameters import CHOSEN, PAPER, StudyParameters
+from helpers.studies.common.selection import matching_runs
 from helpers.studies.s05_small_resnets.grid import (PROFILE_GRID_DATA, PROFILE_GRIDS, best_grid_point, grid_plan,
                                                     grid_table, grid_val_fraction)
 from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_BATCH_SIZE, PAPER_EPOCHS
+from helpers.studies.s05_small_resnets.phases import ABLATION, FINAL
 
 # The paper's augmentation, concatenated with the original images (strengths chosen).
 AUGMENTATION = dict(augmentation="study5", crop_padding=4, concat_original=True)
 FALLBACK_GRID_POINT = {"lr": 0.05, "momentum": 0.9}  # only when plan() runs without the tuning phase
+# The ablations (labels["variant"]) and their run-id words.
+EQUAL_RECIPE, NO_AUGMENTATION = "ResNetLarge with ResNet18's recipe", "ResNetLarge without augmentation"
+CONCAT_ON, CONCAT_OFF = "ResNetLarge with the originals concatenated", "ResNetLarge without the originals concatenated"
+# What each ablation tests (a profile picks by this) and the words of its run id.
+ABLATION_KINDS = {EQUAL_RECIPE: "recipe", NO_AUGMENTATION: "augmentation", CONCAT_ON: "concatenation",
+                  CONCAT_OFF: "concatenation"}
+ABLATION_RUN_WORDS = {EQUAL_RECIPE: "resnet18_recipe", NO_AUGMENTATION: "no_augmentation",
+                      CONCAT_ON: "concat_originals", CONCAT_OFF: "no_concat"}
+# Which ablations each profile trains. The cpu profile leaves out the concatenation's: there it
+# would concatenate, doubling that run's epochs (about an hour per seed on 2 cores); its ledger row
+# then says it was not run.
+PROFILE_ABLATIONS = {"smoke": ("recipe", "augmentation", "concatenation"), "cpu": ("recipe", "augmentation"),
+                     "quick": ("recipe", "augmentation", "concatenation"),
+                     "paper": ("recipe", "augmentation", "concatenation")}
 STATED = ("epochs", "batch_size", "optimizer", "augmentation", "concat_original")
 # Smoke: every embedded image (1,600 train, augmented; 400 test), 2 epochs so the curves are lines,
 # label smoothing, one-cycle for both models, and without the paper's concatenation of the original
 # images, which doubles each epoch: measured (2 cores, bf16), ResNet18 31.5 % / ResNetLarge 36.3 %
-# test top-1 in 17 / 10 s of training, against 38.5 % / 44.7 % in 36 / 21 s with it. Quick: fewer epochs at a larger batch (fewer, bigger steps on a GPU).
-# cpu: the real CIFAR-10 within an hour of a 2-core CPU (bf16 where it has it). Both models cost about
-# 1.5 GFLOP per training image, a third of a CIFAR-stem ResNet-18 (measured there: 140-160 images/s),
-# so about 10 epochs of 25,000 images each fit beside a reduced grid. Without the concatenation of the
-# originals, which would double each epoch's cost: at a fixed budget, twice the epochs instead.
+# test top-1 in 17 / 10 s of training, against 38.5 % / 44.7 % in 36 / 21 s with it.
+# Quick: fewer epochs at a larger batch (fewer, bigger steps on a GPU).
+# cpu: the real CIFAR-10 on a 2-core CPU (bf16 where it has it), 10 epochs of the 25,000 images on disk
+# per run: measured, 2,637 s (ResNet18) and 1,735 s (ResNetLarge) per run, 130-140 s per grid point, so
+# about 1.7 hours per seed for the grid and both models, and about 1 hour more per seed for the two
+# ablations. Without the concatenation of the originals, which would double each epoch's cost.
 CPU = dict(epochs=10, batch_size=128, label_smoothing=0.1, concat_original=False)
-CPU_REASON = ("cpu profile: 10 epochs of each model and the reduced grid fit an hour on a 2-core CPU; concatenating "
-              "the originals would double each epoch's cost")
 RECIPES = {
     "ResNet18": recipes.Recipe(
         paper=dict(epochs=PAPER_EPOCHS["ResNet18"], batch_size=PAPER_BATCH_SIZE, optimizer="adamw", lr=0.001,
@@ -74,7 +92,8 @@ def tuned_values(outcomes: Sequence[RunOutcome]) -> dict[str, float]:
 
 def plan(parameters: StudyParameters) -> list[RunSpec]:
     """Per seed: ResNet18 (AdamW) and ResNetLarge (SGD with ``parameters.tuned``'s lr and momentum,
-    from :func:`tuned_values`) on the full training set, tested on the test set."""
+    from :func:`tuned_values`) on the full training set, tested on the test set; then the profile's
+    ablations (:func:`ablation_plan`)."""
     choice = dict(parameters.tuned or FALLBACK_GRID_POINT)
     source = "grid search" if parameters.tuned else "fallback (no grid search run)"
     specs = []
@@ -85,9 +104,64 @@ def plan(parameters: StudyParameters) -> list[RunSpec]:
                 run_id=run_id(registry_name, seed=seed), model=registry_name, dataset="cifar10",
                 config=recipes.train_config(RECIPES[model], parameters, seed=seed, changes=changes),
                 dataset_options=RECIPES[model].dataset_options(parameters.profile),
-                labels={"model": model, "phase": "final", "seed": seed,
+                labels={"model": model, "phase": FINAL, "seed": seed,
                         **({"lr source": source} if model == "ResNetLarge" else {})}))
-    return specs
+    return [*specs, *ablation_plan(parameters)]
+
+
+def concat_variant(parameters: StudyParameters) -> str:
+    """The name of the concatenation ablation: the final runs' choice turned the other way."""
+    concatenated = recipes.train_config(RECIPES["ResNetLarge"], parameters, seed=0).concat_original
+    return CONCAT_OFF if concatenated else CONCAT_ON
+
+
+def ablation_plan(parameters: StudyParameters) -> list[RunSpec]:
+    """Per seed, the profile's ablations (:data:`PROFILE_ABLATIONS`), each ResNetLarge changed in one
+    respect from a final run, so that a claim comparing two configurations compares them on one
+    recipe (:func:`helpers.studies.common.claims.comparison_row` checks it):
+
+    - :data:`EQUAL_RECIPE`: ResNetLarge trained exactly as the final ResNet18 (the paper trains the
+      two models differently; this pair tells the architectures apart);
+    - :data:`NO_AUGMENTATION`: the final ResNetLarge on the plain images, without the augmentation
+      and without the concatenation of the originals;
+    - :data:`CONCAT_ON` or :data:`CONCAT_OFF`: the concatenation of the originals turned the other
+      way from the final runs.
+
+    ResNetLarge rather than ResNet18, because it trains about a third faster (cpu profile, 10 epochs:
+    1,735 s against 2,637 s)."""
+    choice = dict(parameters.tuned or FALLBACK_GRID_POINT)
+    tuned = {"lr": choice["lr"], "momentum": choice["momentum"]}
+    concatenated = recipes.train_config(RECIPES["ResNetLarge"], parameters, seed=0).concat_original
+    variants = {
+        EQUAL_RECIPE: (RECIPES["ResNet18"], {}),
+        NO_AUGMENTATION: (RECIPES["ResNetLarge"], {**tuned, "augmentation": "none", "concat_original": False}),
+        concat_variant(parameters): (RECIPES["ResNetLarge"], {**tuned, "concat_original": not concatenated}),
+    }
+    wanted = [name for name in variants if ABLATION_KINDS[name] in PROFILE_ABLATIONS[parameters.profile]]
+    return [RunSpec(run_id=run_id(MODELS["ResNetLarge"], ABLATION_RUN_WORDS[name], seed=seed),
+                    model=MODELS["ResNetLarge"], dataset="cifar10",
+                    config=recipes.train_config(variants[name][0], parameters, seed=seed, changes=variants[name][1]),
+                    dataset_options=RECIPES["ResNetLarge"].dataset_options(parameters.profile),
+                    labels={"model": "ResNetLarge", "phase": ABLATION, "variant": name, "seed": seed})
+            for seed in parameters.seeds for name in wanted]
+
+
+def plan_banner(parameters: StudyParameters) -> str:
+    """The banner before any run (:func:`recording.plan_banner` over every run of both phases), with
+    a per-class subset that only the grid runs use said of the grid runs alone, not of every run."""
+    subset_keys = ("train_per_class", "test_per_class")
+    grid = tuning_plan(parameters)
+    whole = [dataclasses.replace(spec, dataset_options={key: value for key, value in spec.dataset_options.items()
+                                                        if key not in subset_keys}) for spec in grid]
+    banner = recording.plan_banner([*whole, *plan(parameters)], parameters)
+    subset = recipes.describe_subset(PROFILE_GRID_DATA[parameters.profile])
+    if not subset or not matching_runs(grid, parameters.runs):
+        return banner
+    source = "the embedded samples" if parameters.samples else "the data on disk"
+    return banner + (f'<div style="background:#fff3cd;border:1px solid #d6b656;{recording.BANNER_STYLE}"><b>Grid runs '
+                     f"only</b> (the tuning phase): a class-balanced subset of {html.escape(source)}, {subset}, "
+                     f"{grid_val_fraction(parameters):.0%} of it held out to validate. The final runs and the "
+                     f"ablations train on every training image of {html.escape(source)}.</div>")
 
 
 def settings(parameters: StudyParameters) -> pd.DataFrame:
@@ -132,6 +206,9 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
          f"{PAPER} (lr x momentum; values: {CHOSEN})"),
         ("grid runs", f"{min(grid['epochs'], large.epochs)} epoch(s) each, validation = "
          f"{grid_val_fraction(parameters):.0%} of the training images (stratified)", CHOSEN),
+        ("ablations (ResNetLarge)", "; ".join(spec.labels["variant"] for spec in ablation_plan(parameters)
+                                               if spec.config.seed == parameters.seeds[0]) or "none",
+         f"{CHOSEN} (the paper has none: they put its comparisons on an equal recipe)"),
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{small.device} / {small.precision}", "this machine"),
     ])
