@@ -17,6 +17,7 @@ import pandas as pd
 
 from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_differences
 from helpers.data.options import DataOptions
+from helpers.device import resolve_device
 from helpers.errors import InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
 from helpers.runs.identity import PINNED_KEY
@@ -130,6 +131,16 @@ def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
                       predictions=load_predictions(folder), pinned=pinned)
 
 
+def _same_device(folder: Path, wanted: str) -> bool:
+    """Whether the finished run in ``folder`` trained on the device ``wanted`` resolves to here
+    (its metrics record the device it used: 'cpu', 'cuda', 'cuda:0', 'mps')."""
+    try:
+        used = str(read_json(folder / "metrics.json").get("device", ""))
+        return used.split(":")[0] == resolve_device(wanted).type
+    except (OSError, ValueError, AttributeError, InvalidConfigError):
+        return False
+
+
 def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
     """How the finished run in ``folder`` was specified differently from ``spec`` (one line), or
     None when it is the same run as far as its spec goes (result-neutral fields aside)."""
@@ -145,6 +156,8 @@ def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
 def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:
     differences = {name: values for name, values in nested_differences(recorded, wanted).items()
                    if name.removeprefix("config.") not in RESULT_NEUTRAL_FIELDS}
+    if "config.device" in differences and _same_device(folder, wanted["config"]["device"]):
+        del differences["config.device"]  # 'auto' that became the CPU is the run 'cpu' asks for
     if differences:
         listed = "; ".join(f"{name}: {old!r} there, {new!r} now" for name, (old, new) in differences.items())
         raise InvalidConfigError(

@@ -97,3 +97,12 @@ def test_instability_flags_divergence_non_finite_loss_and_collapse(frame, expect
     assert (reason is None) if expected is None else (expected in reason)
     # The loss limit is ten times ln(classes): 23.0 for 10 classes, so 22 is within it.
     assert instability(history(train_loss=[1.0], test_loss=[22.0], test_top1=[0.5]), 10) is None
+
+
+def test_a_run_asked_for_on_auto_is_the_run_made_on_the_device_auto_resolves_to(tmp_path):
+    import dataclasses
+
+    run_all([spec("a")], tmp_path)  # device "cpu"
+    on_auto = dataclasses.replace(spec("a"), config=spec("a").config.replace(device="auto"))
+    [outcome] = run_all([on_auto], tmp_path)  # loaded, not refused: auto is the CPU here
+    assert outcome.metrics["device"] == "cpu"
