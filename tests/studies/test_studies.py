@@ -141,10 +141,13 @@ def test_smoke_plan_has_unique_readable_run_ids_one_per_seed(study_id, tmp_path)
 @study_ids
 def test_run_ids_do_not_depend_on_the_profile(study_id, tmp_path):
     module = STUDIES[study_id]
-    # The same runs at every profile (study 4's pretrained comparison is planned where weights are given).
+    # The same runs at quick and paper, and smoke checks every one of them (study 4's pretrained
+    # comparison is planned where weights are given). Smoke may plan more: study 2's equal-recipe runs
+    # exist where the networks' own recipes differ, at smoke and cpu but not at quick and paper.
     run_ids = {profile: [spec.run_id for spec in module.plan(parameters(tmp_path, profile, pretrained="imagenet"))]
                for profile in PROFILES}
-    assert run_ids["smoke"] == run_ids["quick"] == run_ids["paper"]
+    assert run_ids["quick"] == run_ids["paper"]
+    assert set(run_ids["quick"]) <= set(run_ids["smoke"])
 
 
 @study_ids

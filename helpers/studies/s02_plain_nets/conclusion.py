@@ -1,63 +1,69 @@
-"""What study 2's runs say about the paper's claim (the ResNet beats LeNet and AlexNet on both
-datasets), as markdown: the rankings, the claim's comparisons and the caveats."""
+"""What study 2's runs say about the paper's claims, as the report's opening answer (markdown):
+a lead sentence computed from the four equal-recipe comparisons, the verdict counts of the claims
+ledger, and the scope the answer rests on (data, epochs, seeds)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies.common import summaries, verdicts
+from helpers.studies.common import claims, summaries
+from helpers.studies.common.claims import CONTRADICTED, SUPPORTED, VERDICTS, compare_groups
 from helpers.studies.common.parameters import StudyParameters
-from helpers.studies.common.ranking import gaps_sentence, ranking_line
-from helpers.studies.s02_plain_nets.findings import at_chance, claim_verdicts
-from helpers.studies.s02_plain_nets.metric import BEST_TEST, grouped_runs
-from helpers.studies.s02_plain_nets.recipe import DATASETS, MODELS, RECIPE, images_text
+from helpers.studies.s02_plain_nets.findings import claims_ledger, comparison_claim, verdict_of
+from helpers.studies.s02_plain_nets.metric import FINAL_TEST, equal_recipe_runs, grouped_runs, own_recipe_runs
+from helpers.studies.s02_plain_nets.paper import COMPARED_DATASETS, RIVALS
+
+
+def answer(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
+    """The report's answer (about 120 words at most): where the ResNet is ahead, behind or not
+    told apart from each rival trained with the same recipe, at the final epoch, with the
+    differences and their uncertainty; the ledger's verdict counts; the scope."""
+    ledger = claims_ledger(outcomes)
+    return claims.answer_markdown(lead(outcomes, ledger), ledger, scope=scope(outcomes, parameters))
 
 
 def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """What this run says about the paper's claim (the ResNet beats LeNet and AlexNet on both
-    datasets), as markdown: per dataset the ranking with the pairs it separates, and each of the
-    claim's comparisons as agree / disagree / cannot tell, computed from the noise."""
+    """What the runs say about the paper's claims: the report's answer (:func:`answer`)."""
+    return answer(outcomes, parameters)
+
+
+def lead(outcomes: Sequence[RunOutcome], ledger: Sequence[dict[str, str]]) -> str:
+    """One sentence from the four comparisons of Table 1: the rivals the ResNet is ahead of, those it
+    is behind, and the others under their verdict, each with the final-epoch difference."""
     groups = grouped_runs(outcomes)
-    lines = []
-    for dataset in DATASETS:
-        by_model = {model: groups[dataset, model] for model in MODELS if (dataset, model) in groups}
-        if not by_model:
-            continue
-        lines.append(f"- **{dataset}** (highest test top-1 during training): {ranking_line(by_model, key=BEST_TEST)}. "
-                     f"{gaps_sentence(by_model, key=BEST_TEST)}")
-        chance = {model: at_chance(runs) for model, runs in by_model.items()}
-        lines += [f"  - {model}: {warning}." for model, warning in chance.items() if warning]
-        for other in ("LeNet", "AlexNet"):
-            if "ResNet" not in by_model or other not in by_model:
-                continue
-            if chance["ResNet"] or chance[other]:
-                lines.append(f"  - ResNet against {other}: not compared, since "
-                             f"{'the ResNet' if chance['ResNet'] else other} learned nothing above chance here.")
+    by_verdict: dict[str, list[str]] = {}
+    for dataset in COMPARED_DATASETS:
+        resnet = own_recipe_runs(groups, dataset, "ResNet")
+        for other in RIVALS:
+            verdict = verdict_of(ledger, comparison_claim(dataset, other))
+            rival = equal_recipe_runs(groups, dataset, other)
+            if resnet and rival:
+                gap = compare_groups(resnet, rival, FINAL_TEST)
+                numbers = f"{100 * gap.difference:+.2f} ± {100 * gap.standard_error:.2f} points"
             else:
-                lines.append("  - " + verdicts.versus_sentence("ResNet", by_model["ResNet"], other, by_model[other],
-                                                               claim_winner="ResNet", key=BEST_TEST))
-    claims = claim_verdicts(outcomes)
-    counts = {word: sum(verdict == word for verdict in claims.values())
-              for word in ("agrees", "disagrees", "cannot tell")}
-    lines += ["", f"The paper's claim (the ResNet ahead of LeNet and of AlexNet on both datasets), comparison by "
-                  f"comparison: this run agrees on {counts['agrees']}, disagrees on {counts['disagrees']} and cannot "
-                  f"tell on {counts['cannot tell']} of {len(claims)}."]
+                numbers = "not run"
+            by_verdict.setdefault(verdict, []).append(f"{other} on {dataset} ({numbers})")
+    wording = {SUPPORTED: "the ResNet is ahead of {}", CONTRADICTED: "the ResNet is behind {}"}
+    parts = [wording.get(verdict, verdict + " for {}").format(_listed(items)) for verdict, items in
+             sorted(by_verdict.items(), key=lambda item: VERDICTS.index(item[0]))]
+    return "With each rival trained on the ResNet's recipe and read at the final epoch: " + "; ".join(parts) + "."
+
+
+def scope(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
+    """What the answer rests on: the profile and its data, the ResNet's epochs, the seeds."""
+    groups = grouped_runs(outcomes)
+    epochs = ", ".join(f"{dataset} {int(runs[0].metrics['epochs'])}" for (dataset, model, _), runs in groups.items()
+                       if model == "ResNet")
     seeds = max((len(runs) for runs in groups.values()), default=0)
-    caveats = [f"{seeds} seed(s) per run: the ± is the binomial standard error of the test set"
-               if seeds < 2 else f"means over {seeds} seeds (± the seed sd)",
-               "the highest test accuracy over the epochs is selected on the test set itself (the paper's metric), "
-               "so it is optimistic"]
-    epochs = {(outcome.spec.labels["dataset"], outcome.spec.labels["model"]): int(outcome.metrics["epochs"])
-              for outcome in outcomes}
-    for dataset in DATASETS:
-        counts = {model: epochs[dataset, model] for model in MODELS if (dataset, model) in epochs}
-        if len(set(counts.values())) > 1:
-            caveats.append(f"on {dataset} the networks trained for different numbers of epochs ("
-                           + ", ".join(f"{model} {count}" for model, count in counts.items())
-                           + "; see the settings), so a gap between them includes that budget, not only the "
-                             "architecture")
+    text = (f"{parameters.profile} profile; epochs per pair (ResNet's recipe): {epochs or 'none run'}; "
+            f"{seeds} seed(s) per run.")
     if parameters.profile == "smoke":
-        caveats.append(f"the smoke profile trains on {images_text(parameters)}, at reduced size and for "
-                       f"{RECIPE.fields('smoke')['epochs']} epochs (see the settings)")
-    return summaries.conclusion_markdown(lines, caveats, outcomes=outcomes, profile=parameters.profile)
+        return text + " Trained on the embedded samples at 16x16 px: these numbers prove the pipeline, not the claims."
+    if summaries.is_reduced_data(summaries.data_notes(outcomes)):
+        return text + " Less data than the paper's (see the data banner)."
+    return text
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
