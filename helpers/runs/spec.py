@@ -142,24 +142,28 @@ def _same_device(folder: Path, wanted: str) -> bool:
 
 
 def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
-    """How the finished run in ``folder`` was specified differently from ``spec`` (one line), or
-    None when it is the same run as far as its spec goes (result-neutral fields aside)."""
+    """How the finished run in ``folder`` was specified differently from ``spec`` (one line:
+    ``config.lr: 0.05 there, 0.1 now``), or None when it is the same run as far as its spec goes
+    (result-neutral fields aside)."""
     try:
         recorded = read_json(Path(folder) / "spec.json")
         recorded.pop(PINNED_KEY, None)
-        _require_same_spec(Path(folder), recorded, spec.to_dict())
-    except (OSError, ValueError, AttributeError) as error:  # InvalidConfigError is a ValueError
-        return str(error)
-    return None
+        return _listed_differences(Path(folder), recorded, spec.to_dict())
+    except (OSError, ValueError, AttributeError) as error:
+        return f"its spec cannot be read ({error})"
 
 
-def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:
+def _listed_differences(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     differences = {name: values for name, values in nested_differences(recorded, wanted).items()
                    if name.removeprefix("config.") not in RESULT_NEUTRAL_FIELDS}
     if "config.device" in differences and _same_device(folder, wanted["config"]["device"]):
         del differences["config.device"]  # 'auto' that became the CPU is the run 'cpu' asks for
-    if differences:
-        listed = "; ".join(f"{name}: {old!r} there, {new!r} now" for name, (old, new) in differences.items())
+    return "; ".join(f"{name}: {old!r} there, {new!r} now" for name, (old, new) in differences.items()) or None
+
+
+def _require_same_spec(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> None:
+    listed = _listed_differences(folder, recorded, wanted)
+    if listed:
         raise InvalidConfigError(
             f"{folder} holds a finished run with different settings ({listed}); "
             "use another output folder or force a rerun"
