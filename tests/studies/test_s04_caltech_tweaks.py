@@ -22,10 +22,12 @@ from helpers.studies.s04_caltech_tweaks import findings, paper, pretrained
 from helpers.studies.s04_caltech_tweaks.recipe import MIXUP_ALPHA
 from helpers.studies.s04_caltech_tweaks.tables import (figure_list, refinement_effects, refinement_gains,
                                                        refinement_table, tweak_table)
+from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, LEDGER_COLUMNS, NOT_DECIDED, SUPPORTED, UNSTABLE,
+                                           VERDICTS, ledger_frame)
 from helpers.studies.common.display import show_table
 from helpers.studies.common.parameters import CHOSEN, PAPER, check_parameter_values
 from helpers.studies.common.selection import select_runs
-from helpers.statistics.uncertainty import Measured, measure
+from helpers.statistics.uncertainty import Measured
 
 from study_support import parameters
 
@@ -157,7 +159,9 @@ def outcomes(tmp_path):
 def test_table1_compares_models_with_zero_difference_for_the_papers_numbers(outcomes):
     table = tweak_table(outcomes)
     assert list(table.columns) == ["model", "metric", "paper accuracy", "this run accuracy",
-                                   "this run (%, ± uncertainty)", "difference (points)", "± 1 SE (points)", "verdict"]
+                                   "this run (%, ± uncertainty)", "difference (points)", "± 1 SE (points)",
+                                   "training", "verdict"]
+    assert set(table["training"]) == {"stable"}
     assert len(table) == 8
     row = table[(table["model"] == "Model-B") & (table["metric"] == "top-1")].iloc[0]
     assert row["paper accuracy"] == 0.79 and row["this run accuracy"] == pytest.approx(0.79)
@@ -257,8 +261,13 @@ def on_samples(outcomes):
 
 def test_figures_curves_bars_and_confusions(outcomes):
     figures = study4.figures(on_samples(outcomes))
+    curves = {f"table{number}_{kind}_curves" for number in (1, 2, 3) for kind in ("loss", "accuracy")}
     assert {"fig4_model_b_curves", "fig5_a_c_l_curves", "fig6_b_c_l_curves", "top1_top5_bars",
-            "confusion_best"} == set(figures)  # on the samples: the best run's matrix only
+            "confusion_best", *curves} == set(figures)  # on the samples: the best run's matrix only
+    loss = figures["table2_loss_curves"].axes[0]
+    assert "Table 2, Model-A" in loss.get_title() and "loss" in loss.get_title()
+    legend = [text.get_text() for text in loss.get_legend().get_texts()]
+    assert {"Model-A train", "Model-A test", "A+c+l+m train", "A+c+l+m test"} <= set(legend), legend
     legend = [text.get_text() for text in figures["fig4_model_b_curves"].axes[0].get_legend().get_texts()]
     assert legend == ["B train", "B val", "B (paper)"]
     assert "A+c+l" in figures["confusion_best"].axes[0].get_title()
@@ -266,7 +275,7 @@ def test_figures_curves_bars_and_confusions(outcomes):
     assert {f"confusion_{o.spec.run_id}" for o in outcomes[:3]} <= set(everything)
 
 
-# --- the conclusion: verdicts computed from made-up outcomes -------------------------------------------
+# --- the claims ledger and the answer: verdicts computed from made-up outcomes ----------------------------
 
 def made_up(tmp_path, top1_of, *, num_test, top5=0.5, classes=5, profile="paper"):
     """One seed of every run, top-1 ``top1_of(name)``, on ``num_test`` validation images."""
@@ -274,59 +283,196 @@ def made_up(tmp_path, top1_of, *, num_test, top5=0.5, classes=5, profile="paper"
             for spec in study4.plan(parameters(tmp_path, profile))]
 
 
-def test_conclusion_a_clear_win_agrees_with_the_paper(tmp_path):
-    text = study4.conclusion(made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000),
-                             parameters(tmp_path, "paper"))
-    assert "Model-B leads, clearly ahead of every other, which agrees with the paper." in text
-    assert "Model-B is clearly higher" in text and "which agrees with the paper (Model-B ahead)" in text
-    assert "Model-A+c+l" not in text and "best here A+c+l at 93.0 ± 0.3 (binomial SE, 10,000 images) %" in text
-    assert "A+c+l leads, clearly ahead of every other, which agrees with the paper." in text
-    assert "A+c +24.0 ± 0.6 (clear; paper +24, ImageNet +0.75)" in text
-    assert "16-24 points" in text and "pretrained weights" in text  # the paper against itself
-    assert "from-scratch runs cannot be compared with it" in text
-    assert "reduced data" not in text and "neither confirm nor contradict" not in text
-    assert "zero gamma" not in text  # the paper profile keeps torchvision's initialisation
+def ledger_by_key(outcomes):
+    rows = study4.claims_ledger(outcomes)
+    assert len(rows) == len(study4.CLAIMS)
+    return {claim.key: row for claim, row in zip(study4.CLAIMS, rows)}
 
 
-def test_conclusion_a_tie_within_the_noise_claims_nothing(tmp_path):
+def unstable_copy(outcome):
+    """``outcome`` as if its validation loss had blown up to 500 after epoch 1 (over 10 ln(classes))."""
+    history = outcome.history.copy()
+    history.loc[0, "test_loss"] = 500.0
+    return replace(outcome, history=history)
+
+
+def with_predictions(outcome, correct_first):
+    """``outcome`` with stored per-image predictions: its first ``correct_first`` of its validation
+    images right, the rest wrong (so two runs share the images they get right)."""
+    images = outcome.metrics["num_test"]
+    labels = np.arange(images, dtype=np.int16) % len(outcome.metrics["classes"])
+    predicted = np.where(np.arange(images) < correct_first, labels, (labels + 1) % len(outcome.metrics["classes"]))
+    return replace(outcome, predictions={"test_labels": labels, "test_predicted": predicted.astype(np.int16),
+                                         "test_top5": predicted.astype(np.int16)[:, None]},
+                   metrics={**outcome.metrics, "test_top1": correct_first / images})
+
+
+def test_the_ledger_has_one_row_per_claim_each_with_a_verdict_and_what_would_decide_it(outcomes, tmp_path):
+    rows = study4.claims_ledger(outcomes)
+    assert [row["claim"] for row in rows] == [claim.statement for claim in study4.CLAIMS]
+    assert len({claim.key for claim in study4.CLAIMS}) == len(study4.CLAIMS) == 16
+    for row in rows:
+        assert row["verdict"] in VERDICTS and row["what would decide it"].strip(), row
+        assert set(row) == set(LEDGER_COLUMNS)
+    frame = ledger_frame(rows)
+    assert list(frame.columns) == list(LEDGER_COLUMNS) and len(frame) == 16
+    json.dumps(rows)
+    rows = {claim.key: row for claim, row in zip(study4.CLAIMS, rows)}
+    # the paper's own numbers, two seeds +-1 point on 20 images: the seed spread is measured
+    assert rows["single_A_c"]["seeds"] == "2" and "A+c minus Model-A: +24.00" in rows["single_A_c"]["this run"]
+    assert rows["tweak_b_best"]["this run"].startswith("against the strongest other here: Model-B minus Model-A")
+    assert "Table 5" in rows["tweak_b_best"]["reference"] and "+0.75" in rows["single_A_c"]["reference"]
+    assert rows["same_baseline"]["seeds"] == "-"  # the paper against its reference: no run of ours
+    # on the embedded samples the answer's scope says so
+    assert "Caltech-101 (the embedded samples, not the full data: 100 train / 20 validation images at 64 px)" in \
+        study4.answer(on_samples(outcomes), parameters(tmp_path, "paper"))
+
+
+def test_ledger_a_clear_win_supports_the_papers_gains(tmp_path):
+    rows = ledger_by_key(made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000))
+    compared = {key: row for key, row in rows.items() if key in findings.COMPARED}
+    assert {key for key, row in compared.items() if row["verdict"] != SUPPORTED} == {"single_B_m"}
+    assert "a second seed would check it" in rows["single_A_c"]["what would decide it"]
+    assert rows["best_A"]["this run"].startswith("against the strongest other here: A+c+l minus A+c+m: +1.00")
+    # B+m minus B, one point on 10,000 images from one seed: within the noise, and what would tell it
+    row = rows["single_B_m"]
+    assert row["verdict"] == NOT_DECIDED and "B+m minus Model-B: -1.00 ± 0.58 points" in row["this run"]
+    assert "telling 1.00 points from noise needs a standard error under 0.50 (now 0.58)" in row["what would decide it"]
+    assert "at least two seeds" in row["what would decide it"]
+    assert rows["level"]["verdict"] == CONFOUNDED and "A+c+l 93.0 ± 0.3" in rows["level"]["this run"]
+    assert 'pretrained="imagenet"' in rows["level"]["what would decide it"]
+    assert rows["same_baseline"]["verdict"] == CONTRADICTED
+    assert "16-24 points" in rows["same_baseline"]["this run"] and "19 times" in rows["same_baseline"][
+        "what would decide it"]
+
+
+def test_ledger_a_reversal_contradicts_the_paper(tmp_path):
+    top1 = {"A": 0.30, "C": 0.50}  # every other run at 0.10, on 1,000 images
+    rows = ledger_by_key(made_up(tmp_path, lambda name: top1.get(name, 0.10), num_test=1000))
+    assert rows["tweak_b_best"]["verdict"] == CONTRADICTED
+    assert "Model-B minus Model-C: -40.00" in rows["tweak_b_best"]["this run"]  # the strongest other here
+    assert rows["tweak_a_second"]["verdict"] == CONTRADICTED
+    assert rows["single_A_c"]["verdict"] == CONTRADICTED and "-20.00" in rows["single_A_c"]["this run"]
+    assert rows["single_B_c"]["verdict"] == NOT_DECIDED  # 0.10 vs 0.10
+
+
+def test_ledger_a_tie_within_the_noise_decides_nothing(tmp_path):
     # A few points apart on 202 images (the smoke profile's validation set): all within the noise.
     top1 = {"A": 0.03, "B": 0.04, "C": 0.035, "D": 0.025}
-    text = study4.conclusion(made_up(tmp_path, lambda name: top1.get(name, 0.03), num_test=202, profile="smoke"),
-                             parameters(tmp_path))
-    assert "Model-B leads, but Model-C, Model-A, Model-D are within the noise of it" in text
-    assert "can neither confirm nor contradict that Model-B is best; a gap of 0.5 points (Model-B vs Model-C) " \
-           "would be clear with about 12,289 validation images per run, or more seeds." in text
-    assert "within the noise, so this run cannot tell them apart" in text  # B vs A
-    assert "can neither confirm nor contradict that A+c+l is best" in text
-    assert "agrees" not in text.replace("disagrees", "") and "disagrees with the paper" not in text
-    assert "reduced data" in text
-    assert "zero gamma: Models A and B start as the same network" in text  # the smoke profile's initialisation
+    outcomes = made_up(tmp_path, lambda name: top1.get(name, 0.03), num_test=202, profile="smoke")
+    rows = ledger_by_key(outcomes)
+    assert {row["verdict"] for key, row in rows.items() if key in findings.COMPARED} == {NOT_DECIDED}
+    assert rows["tweak_b_best"]["what would decide it"].endswith(
+        "and the paper's 10 epochs (this run: 2), since the ordering may change with training length")
+    text = study4.answer(outcomes, parameters(tmp_path))
+    assert "0 of the paper's 14 tweak, refinement and ranking claims held here and 0 were contradicted" in text
 
 
-def test_a_trailing_winner_within_the_noise_is_measured_against_the_leader():
-    measured = {name: measure([value], 202) for name, value in {"A": 0.03, "B": 0.035, "D": 0.06}.items()}
-    sentence = findings.leader_sentence("B", measured, "Model-{}".format)
-    assert sentence.startswith("Model-D leads, but Model-B, Model-A are within the noise of it")
-    assert "a gap of 2.5 points (Model-B vs Model-D) would be clear with about" in sentence
+def test_an_unstable_run_leaves_the_claims_resting_on_it_undecided(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000)
+    outcomes = [unstable_copy(o) if o.spec.run_id == "model_b_seed0" else o for o in outcomes]
+    rows = ledger_by_key(outcomes)
+    on_b = {"tweak_b_best", "single_B_c", "single_B_l", "single_B_m"}
+    for key in on_b:
+        assert rows[key]["verdict"] == UNSTABLE, key
+        assert "unstable: model_b_seed0 (its test loss after epoch 1 is 500" in rows[key]["this run"]
+        assert "a rerun that trains stably" in rows[key]["what would decide it"]
+    assert all(rows[key]["verdict"] != UNSTABLE for key in rows if key not in on_b)
+    assert rows["single_A_c"]["verdict"] == SUPPORTED
+    # tables and figures mark it, and give no verdict on it
+    table = tweak_table(outcomes).set_index(["model", "metric"])
+    assert table.loc[("Model-B", "top-1"), "training"].startswith("UNSTABLE: model_b_seed0: its test loss")
+    assert table.loc[("Model-B", "top-1"), "verdict"] == UNSTABLE
+    assert table.loc[("Model-A", "top-1"), "training"] == "stable"
+    gains = refinement_gains(outcomes).set_index(["model", "refinement"])
+    assert set(gains.loc["Model-B", "this run"]) == {UNSTABLE} and gains.loc[("Model-A", "c"), "this run"] != UNSTABLE
+    assert set(refinement_effects(outcomes).set_index("model").loc["Model-B", "this run"]) == {UNSTABLE}
+    figures = study4.figures(outcomes)
+    legend = [text.get_text() for text in figures["table1_loss_curves"].axes[0].get_legend().get_texts()]
+    assert any("Model-B (UNSTABLE)" in text for text in legend)
+    assert any("B (UNSTABLE)" in text for text in [
+        text.get_text() for text in figures["fig4_model_b_curves"].axes[0].get_legend().get_texts()])
+    assert study4.tables(outcomes)["runs"].set_index("run").loc["model_b_seed0", "training"].startswith("UNSTABLE")
 
 
-def test_conclusion_a_reversal_disagrees_with_the_paper(tmp_path):
-    top1 = {"A": 0.30, "C": 0.50}  # every other run at 0.10, on 1,000 images
-    text = study4.conclusion(made_up(tmp_path, lambda name: top1.get(name, 0.10), num_test=1000),
-                             parameters(tmp_path, "paper"))
-    assert "Model-C leads, clearly ahead of every other, which disagrees with the paper (Model-B best there)." in text
-    assert "Model-A is clearly higher" in text and "which disagrees with the paper (Model-B ahead there)" in text
-    assert "A+c -20.0 ± 1.7 (clear; paper +24, ImageNet +0.75)" in text
-    assert "B+c +0.0 ± 1.3 (within the noise; paper +11" in text
-    assert "1 seed(s) per run, so each number's uncertainty is the binomial noise of its validation images" in text
+def test_a_pair_trained_with_different_recipes_gets_no_verdict(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000)
+    changed = {"model_a_c_seed0": dict(lr=0.01), "model_b_c_l_seed0": dict(label_smoothing=0.2)}
+    outcomes = [replace(o, spec=replace(o.spec, config=replace(o.spec.config, **changed[o.spec.run_id])))
+                if o.spec.run_id in changed else o for o in outcomes]
+    rows = ledger_by_key(outcomes)
+    assert rows["single_A_c"]["verdict"] == CONFOUNDED
+    assert "trained differently: lr 0.01 vs 0.001" in rows["single_A_c"]["this run"]
+    assert "both sides trained with the same recipe" in rows["single_A_c"]["what would decide it"]
+    # label smoothing is what the stacked claim is about, so 0.2 vs 0 is allowed there ...
+    assert rows["stacked_B_l"]["verdict"] == SUPPORTED
+    # ... but not where the claim is about mixup alone
+    assert rows["stacked_B_m"]["verdict"] == CONFOUNDED and "label_smoothing 0.1 vs 0.2" in rows["stacked_B_m"][
+        "this run"]
+    assert rows["single_A_l"]["verdict"] == SUPPORTED  # A+l and A untouched
 
 
-def test_conclusion_names_runs_at_chance(tmp_path):
-    outcomes = made_up(tmp_path, lambda name: 0.01, num_test=202, top5=0.05, classes=101, profile="smoke")
-    text = study4.conclusion(outcomes, parameters(tmp_path))
+def test_paired_predictions_give_a_paired_uncertainty(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: 0.5, num_test=1000)
+    right = {"model_a_seed0": 500, "model_a_c_seed0": 540}  # A+c right on A's 500 and 40 more
+    outcomes = [with_predictions(o, right.get(o.spec.run_id, 500)) for o in outcomes]
+    row = ledger_by_key(outcomes)["single_A_c"]
+    assert "A+c minus Model-A: +4.00 ± 0.62 points (paired over 1,000 test images" in row["this run"]
+    assert row["verdict"] == SUPPORTED  # unpaired, 4 points on 1,000 images would be within the noise
+    gains = refinement_gains(outcomes).set_index(["model", "refinement"])
+    assert gains.loc[("Model-A", "c"), "uncertainty"].startswith("paired")
+    assert gains.loc[("Model-A", "c"), "this run"] == "clearly positive"
+
+
+def test_a_study_run_in_part_leaves_the_missing_claims_undecided(tmp_path):
+    outcomes = [o for o in made_up(tmp_path, lambda name: 0.5, num_test=100) if name_of(o.spec) in ("A", "A+c")]
+    rows = ledger_by_key(outcomes)
+    assert rows["tweak_b_best"]["verdict"] == NOT_DECIDED and "was not run" in rows["tweak_b_best"]["this run"]
+    assert rows["level"]["verdict"] == NOT_DECIDED and "not run" in rows["level"]["this run"]
+    assert rows["single_A_c"]["verdict"] == NOT_DECIDED and "A+c minus Model-A: +0.00" in rows["single_A_c"][
+        "this run"]
+    assert "None of the paper's runs finished here" in study4.answer([], parameters(tmp_path))
+
+
+def test_the_answer_is_short_computed_and_first_in_the_record(tmp_path):
+    outcomes = made_up(tmp_path, lambda name: PAPER_NUMBERS[name][0], num_test=10_000)
+    text = study4.answer(outcomes, parameters(tmp_path, "paper"))
+    assert text.startswith("**Answer.** Trained alike, 13 of the paper's 14 tweak, refinement and ranking claims "
+                           "held here and 0 were contradicted")
+    assert "The best run here, A+c+l, reached 93.0 % validation top-1 at its final epoch" in text
+    assert "under 1 point He et al. 2019 measured" in text  # the paper against its reference
+    assert "**Claims** (16): 13 supported, 1 contradicted, 1 not decided at this budget, 1 not decided: recipes " \
+           "differ." in text
+    assert "**Scope**: Caltech-101 (the full data on disk: 100 train / 10,000 validation images at 64 px), 2 " \
+           "epoch(s) (paper 10), 1 seed(s), validation top-1 at the final epoch" in text
+    assert len(text.split()) <= 130
+
+
+def test_the_discussion_keeps_the_pretrained_question_the_floor_and_the_caveats(tmp_path):
+    chance = made_up(tmp_path, lambda name: 0.01, num_test=202, top5=0.05, classes=101, profile="smoke")
+    text = study4.conclusion(chance, parameters(tmp_path))
     assert "**Top-5 against chance** (5/101 = 5.0 %): not clearly above chance in any run" in text
+    assert "zero gamma: Models A and B start as the same network" in text  # the smoke profile's initialisation
+    assert "1 seed(s) per run: the seed spread is not measured" in text and "reduced data" in text
     learned = made_up(tmp_path, lambda name: 0.05, num_test=202, top5=0.15, classes=101, profile="smoke")
     assert "clearly above chance in 18 of 18 runs" in study4.conclusion(learned, parameters(tmp_path))
+
+
+def test_the_notebook_opens_with_the_answer_then_the_claims_then_evidence_then_method():
+    notebook = nbformat.read(REPO / "notebooks" / "04_caltech101_tweaks.ipynb", as_version=4)
+    headings = [cell.source.splitlines()[0] for cell in notebook.cells if cell.cell_type == "markdown"]
+    order = [headings.index(heading) for heading in ("## Answer", "## Claims, one by one",
+                                                     "## Evidence: Table 1, model tweaks", "## Method and settings",
+                                                     "## Recorded results")]
+    assert order == sorted(order)
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "seeds = None  # type: Optional[list[int]] None: the profile's (smoke [0]; cpu, quick and paper [0, 1])" \
+        in source
+    assert "claims=ledger, answer=answer" in source and "study4.claims_ledger(outcomes)" in source
+    assert "study4.conclusion(" in source and "## Conclusion" not in headings
+    words = sum(len(cell.source.split()) for cell in notebook.cells[notebook.cells.index(next(
+        cell for cell in notebook.cells if cell.source.startswith("## Claims"))):] if cell.cell_type == "markdown")
+    assert words < 700  # prose after the ledger stays short (generated text adds the rest)
 
 
 def test_model_table_lists_four_resnet50s():
@@ -466,7 +612,11 @@ def test_comparison_with_imagenet_weights_says_the_paper_resembles_fine_tuning(t
             "torchvision's ImageNet weights ResNet50_Weights.IMAGENET1K_V1 (SHA-256 0676ba610000)): ") in text
     assert ("B+c+l fine-tuned 92.0 ± 0.7 (binomial SE, 1,740 images) %, from scratch 45.0 ± 1.2 (binomial SE, "
             "1,740 images) %, gap +47.0 ± 1.4 points (clear); the paper's 93 %: resembles fine-tuned") in text
-    assert "not ImageNet weights" not in text and "from-scratch runs cannot be compared with it" in text
+    assert "not ImageNet weights" not in text
+    level = ledger_by_key(outcomes)["level"]  # the twins place the paper's 0.93; the level itself stays undecided
+    assert level["verdict"] == CONFOUNDED
+    assert "Fine-tuned beside from-scratch twins (one recipe): B fine-tuned" in level["this run"]
+    assert "the paper's 93 %: resembles fine-tuned" in level["this run"]
     labels = [item["label"] for item in study4.headlines(outcomes)]
     assert labels[-3:] == ["B+c+l fine-tuned top-1 vs the paper's best",
                            "B+c+l from scratch (fine-tuning recipe) top-1 vs the paper's best",
@@ -477,6 +627,24 @@ def test_comparison_with_imagenet_weights_says_the_paper_resembles_fine_tuning(t
     record = pretrained.record(outcomes, parameters(tmp_path, "quick"))
     assert record["weights"] == "imagenet" and len(record["comparison"]) == 2
     json.dumps(record)
+
+
+def test_twins_trained_differently_or_unstable_get_no_verdict(tmp_path):
+    outcomes = comparison_outcomes(tmp_path, IMAGENET_RECORD)
+    outcomes = [replace(o, spec=replace(o.spec, config=replace(o.spec.config, lr=0.1)))
+                if o.spec.run_id == "model_b_c_l_scratch_seed0" else
+                unstable_copy(o) if o.spec.run_id == "model_b_pretrained_seed0" else o for o in outcomes]
+    table = study4.tables(outcomes)["pretrained_comparison"].set_index("run")
+    assert table.loc["B+c+l", "verdict"] == CONFOUNDED
+    assert table.loc["B+c+l", "the paper resembles"] == f"no verdict ({CONFOUNDED})"
+    assert table.loc["B", "verdict"] == UNSTABLE and table.loc["B", "uncertainty"].startswith("unpaired")
+    text = study4.conclusion(outcomes, parameters(tmp_path, "quick"))
+    assert f"gap +47.0 ± 1.4 points ({CONFOUNDED}); the paper's 93 %: {CONFOUNDED}" in text
+    assert study4.headlines(outcomes)[-1]["verdict"] == CONFOUNDED  # the twins' gap headline
+    assert "resembles" not in text
+    figures = study4.figures(outcomes)
+    legend = [text.get_text() for text in figures["pretrained_loss_curves"].axes[0].get_legend().get_texts()]
+    assert "B fine-tuned (UNSTABLE) test" in legend and "B+c+l from scratch train" in legend
 
 
 def test_weights_from_another_file_are_named_and_not_called_imagenet(tmp_path):
@@ -536,6 +704,8 @@ def test_notebook_at_smoke_fine_tunes_from_a_weights_file(tmp_path):
     assert source.startswith(f"weights from the file random_test_weights.pth (SHA-256 {loaded['sha256'][:12]}), "
                              "not torchvision's ImageNet weights")
     assert [row["run"] for row in metrics["pretrained"]["comparison"]] == ["B", "B+c+l"]
+    assert len(metrics["claims"]) == len(study4.CLAIMS) and metrics["answer"].startswith("**Answer.**")
+    assert {row["verdict"] for row in metrics["claims"]} <= set(VERDICTS)
     assert metrics["pretrained"]["comparison"][1]["verdict"] != "not run"
     text = "\n".join(str(output.get("data", {}).get("text/markdown", "")) + str(output.get("data", {}).get(
         "text/html", "")) for cell in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells

@@ -1,28 +1,58 @@
-"""Study 4's findings: what the runs say about each of the paper's claims, as the conclusion's
-sentences, computed with their uncertainty: the ranking of the tweaks and of the refinement
-combinations (naming which differences are within the noise), each single refinement's gain
-beside the paper's, the top-5 floor above chance, the best run beside the paper's best, and the
-caveats. A sentence says "agrees" or "disagrees" only when the difference is larger than
-:data:`helpers.statistics.uncertainty.CLEAR_MULTIPLE` standard errors (:data:`helpers.statistics.uncertainty.RULE`);
-otherwise it says this run cannot tell, and what would. Also the paper against its own numbers
-(:func:`contradiction_sentence`); the pretrained question's sentence is
+"""Study 4's findings: the claims ledger (:func:`claims_ledger`, one row per claim of
+:data:`~helpers.studies.s04_caltech_tweaks.paper.CLAIMS`), the paper against its own numbers
+(:func:`contradiction_sentence`), the top-5 floor above chance and the caveats of the discussion.
+
+Every comparison claim is decided on two groups of this run's runs trained with one recipe
+(:func:`helpers.studies.common.claims.comparison_row`): the tweaks (Models A-D differ in model
+options alone), each refinement alone against the plain model, each refinement added to the
+previous ones in He et al. 2019's order (c, then l, then m), and the paper's winners against the
+strongest rival here. Only the config fields a claim is about may differ
+(:data:`REFINEMENT_FIELDS`); any other difference, or an unstable run, gives no verdict. The
+numbers are validation top-1 at the final epoch (our "test" split is the paper's validation
+split). The pretrained question's sentence is
 :func:`helpers.studies.s04_caltech_tweaks.pretrained.conclusion_line`."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies.common import summaries, verdicts
-from helpers.studies.s04_caltech_tweaks.paper import (BAG_OF_TRICKS_GAINS, BAG_OF_TRICKS_SOURCE, PAPER_BEST_TOP1,
-                                                      PAPER_EPOCHS, PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS,
-                                                      REFINEMENTS, SINGLE_REFINEMENTS, paper_single_gains, run_name)
-from helpers.studies.s04_caltech_tweaks.tables import groups_by_run, measured_by_run, refinement_gains
-from helpers.statistics.uncertainty import (CLEAR_MULTIPLE, RULE, Measured, binomial_se, compare_sentence, difference_se,
-                                 format_measured, images_needed, is_clear)
+from helpers.studies.common import claims, verdicts
+from helpers.studies.common.claims import Claim
+from helpers.studies.s04_caltech_tweaks import pretrained
+from helpers.studies.s04_caltech_tweaks.paper import (BAG_OF_TRICKS_GAINS, BAG_OF_TRICKS_SOURCE, CLAIMS, PAPER_EPOCHS,
+                                                      PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
+                                                      SINGLE_REFINEMENTS, display_name, paper_single_gains,
+                                                      paper_top1, run_name)
+from helpers.studies.s04_caltech_tweaks.recipe import REFINEMENT_CHANGES
+from helpers.studies.s04_caltech_tweaks.tables import groups_by_run, measured_by_run
+from helpers.statistics.uncertainty import format_measured, is_clear
 
 TOP5 = 5  # top-5 chance is 5 / classes
+# The config fields each refinement changes: the only recipe differences its claims allow.
+REFINEMENT_FIELDS = {refinement: tuple(REFINEMENT_CHANGES[refinement]) for refinement in SINGLE_REFINEMENTS}
+ALL_REFINEMENT_FIELDS = tuple(field for fields in REFINEMENT_FIELDS.values() for field in fields)
+# A single refinement's gain on Model-A this many times He et al.'s largest is not the refinement's.
+IMPLAUSIBLE_RATIO = 10
+
+
+def _compared() -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Claim key -> (the run the paper puts ahead or behind, the runs it is compared with, the
+    config fields that may differ). With several runs to compare with, the strongest of them here
+    is the rival (a claim that a run is best holds only if it beats the strongest other)."""
+    compared = {"tweak_b_best": ("B", ("A", "C", "D"), ()), "tweak_a_second": ("A", ("C", "D"), ())}
+    for model in REFINED_MODELS:
+        for refinement in SINGLE_REFINEMENTS:
+            compared[f"single_{model}_{refinement}"] = (run_name(model, refinement), (model,),
+                                                       REFINEMENT_FIELDS[refinement])
+        compared[f"stacked_{model}_l"] = (run_name(model, "c+l"), (run_name(model, "c"),), REFINEMENT_FIELDS["l"])
+        compared[f"stacked_{model}_m"] = (run_name(model, "c+l+m"), (run_name(model, "c+l"),), REFINEMENT_FIELDS["m"])
+        others = tuple(run_name(model, r) for r in REFINEMENTS if r != "c+l")
+        compared[f"best_{model}"] = (run_name(model, "c+l"), others, ALL_REFINEMENT_FIELDS)
+    return compared
+
+
+COMPARED = _compared()
 
 
 def contradiction_sentence() -> str:
@@ -42,98 +72,77 @@ def contradiction_sentence() -> str:
             "or data) or to pretrained weights, not to the refinements themselves.")
 
 
-def within_noise_of_best(measured: Mapping[str, Measured]) -> tuple[str, list[str]]:
-    """The name with the highest value, and the others whose gap to it is not clear (highest first)."""
-    best = max(measured, key=lambda name: measured[name].value)
-    ties = [name for name, value in measured.items() if name != best
-            and not is_clear(measured[best].value - value.value, difference_se(measured[best], value))]
-    return best, sorted(ties, key=lambda name: -measured[name].value)
+def claims_ledger(outcomes: Sequence[RunOutcome]) -> list[dict[str, str]]:
+    """One row per claim of :data:`CLAIMS`, in order (:mod:`helpers.studies.common.claims`): the
+    comparisons from the paper's runs (the pretrained comparison's runs are left out), the 0.93
+    level beside the pretrained twins, and the paper against its reference."""
+    groups = groups_by_run(outcomes)
+    rows = []
+    for claim in CLAIMS:
+        if claim.key in COMPARED:
+            rows.append(comparison_claim_row(claim, groups))
+        elif claim.key == "level":
+            rows.append(level_row(claim, outcomes))
+        elif claim.key == "same_baseline":
+            rows.append(baseline_row(claim))
+        else:
+            raise ValueError(f"claim {claim.key!r} has no rule in the ledger")
+    return rows
 
 
-def _ranking(measured: Mapping[str, Measured], label: Callable[[str], str]) -> str:
-    ordered = sorted(measured, key=lambda name: -measured[name].value)
-    return "; ".join(f"{label(name)} {format_measured(measured[name])}" for name in ordered)
+def comparison_claim_row(claim: Claim, groups: dict[str, list[RunOutcome]]) -> dict[str, str]:
+    """The ledger row of a comparison claim (:data:`COMPARED`): the paper's run against the run it
+    is compared with, or against the strongest of several here, paired on the validation images."""
+    first, candidates, allowed = COMPARED[claim.key]
+    present = [name for name in candidates if name in groups]
+    rival = (max(present, key=lambda name: verdicts.measured(groups[name]).value) if present
+             else max(candidates, key=paper_top1))
+    paper_effect = paper_top1(first) - max(paper_top1(name) for name in candidates)
+    row = claims.comparison_row(
+        claim, display_name(first), groups.get(first, []), display_name(rival), groups.get(rival, []),
+        expected="positive" if paper_effect > 0 else "negative", paper_effect=paper_effect,
+        paper_epochs=PAPER_EPOCHS, allowed_differences=allowed)
+    if len(candidates) > 1 and present and first in groups:
+        row["this run"] = "against the strongest other here: " + row["this run"]
+    return row
 
 
-def leader_sentence(claimed: str, measured: Mapping[str, Measured], label: Callable[[str], str]) -> str:
-    """Who leads here, which others are within the noise of the leader, and whether that agrees
-    with the paper's winner ``claimed``, disagrees, or cannot be told (and what would tell)."""
-    best, ties = within_noise_of_best(measured)
-    named = ", ".join(map(label, ties))
-    if not ties:
-        lead = f"{label(best)} leads, clearly ahead of every other"
-        if claimed == best:
-            return f"{lead}, which agrees with the paper."
-        return f"{lead}, which disagrees with the paper ({label(claimed)} best there)."
-    lead = f"{label(best)} leads, but {named} {'is' if len(ties) == 1 else 'are'} within the noise of it ({RULE})"
-    if claimed != best and claimed not in ties:
-        return (f"{lead}; {label(best)} is clearly ahead of {label(claimed)}, which disagrees with the paper "
-                f"({label(claimed)} best there).")
-    rivals = [name for name in [best, *ties] if name != claimed]
-    # The gap that would settle it: to the leader when the paper's winner trails, else to its closest rival.
-    closest = best if claimed != best else min(rivals, key=lambda name: measured[best].value - measured[name].value)
-    gap = measured[closest].value - measured[claimed].value
-    reference = measured[claimed]
-    needed = images_needed(reference.value, gap, current=reference.test_images or reference.n)
-    more = (f"; a gap of {100 * abs(gap):.1f} points ({label(claimed)} vs {label(closest)}) would be clear with "
-            f"about {needed:,} validation images per run, or more seeds") if needed else ""
-    return f"{lead}, so this run can neither confirm nor contradict that {label(claimed)} is best{more}."
+def level_row(claim: Claim, outcomes: Sequence[RunOutcome]) -> dict[str, str]:
+    """The 0.93 level: this run's c+l runs and, when they ran, the fine-tuned and from-scratch
+    twins that place the paper's value. No run here shares the paper's recipe (its
+    initialisation, image size and optimiser are not stated), so no verdict: recipes differ."""
+    groups = groups_by_run(outcomes)
+    names = [run_name(model, "c+l") for model in REFINED_MODELS if run_name(model, "c+l") in groups]
+    if not names:
+        return claims.untestable_row(claim, "A+c+l and B+c+l were not run at this profile",
+                                     verdict=claims.NOT_DECIDED)
+    runs = [run for name in names for run in groups[name]]
+    shown = "; ".join(f"{name} {format_measured(verdicts.measured(groups[name]))} %" for name in names)
+    finding = f"from scratch, this profile's recipe, final epoch: {shown}"
+    unstable = claims.unstable_runs(runs)
+    if unstable:
+        finding += "; unstable: " + "; ".join(f"{run} ({why})" for run, why in unstable.items())
+    placed = pretrained.placements(outcomes)
+    if placed:
+        finding += ". Fine-tuned beside from-scratch twins (one recipe): " + "; ".join(placed)
+    decide = ("the paper's unstated initialisation (ImageNet weights or none), image size and optimiser: no run "
+              "here shares its recipe" + ("" if placed else "; with pretrained=\"imagenet\", fine-tuned and "
+                                          "from-scratch twins place its 0.93 between the two"))
+    seeds = min(len(groups[name]) for name in names)
+    row = claims.paper_only_row(claim, finding, claims.UNSTABLE if unstable else claims.CONFOUNDED, decide)
+    return {**row, "seeds": str(seeds)}
 
 
-def tweak_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
-    """The ranking of Models A-D, which gaps are within the noise, and Model-B vs Model-A."""
-    groups, measured = groups_by_run(outcomes), measured_by_run(outcomes)
-    tweaks = {name: measured[name] for name in PAPER_TWEAKS if name in measured}
-    if not tweaks:
-        return []
-    label = "Model-{}".format
-    verdict = leader_sentence("B", tweaks, label) if "B" in tweaks else ""
-    lines = [f"- **Tweaks (Table 1)**, validation top-1 %: {_ranking(tweaks, label)}. {verdict} "
-             f"(The paper: Model-B best at {100 * PAPER_TWEAKS['B'][0]:.0f} %.)"]
-    if "A" in groups and "B" in groups:
-        paper_gap = 100 * (PAPER_TWEAKS["B"][0] - PAPER_TWEAKS["A"][0])
-        lines.append(f"- Model-B vs Model-A (paper: {paper_gap:+.0f} points): " + verdicts.versus_sentence(
-            "Model-B", groups["B"], "Model-A", groups["A"], claim_winner="Model-B"))
-    return lines
-
-
-def refinement_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
-    """Per model: the best refinement combination, the combinations within the noise of it, and
-    the paper's claim (c+l best)."""
-    measured = measured_by_run(outcomes)
-    lines = []
-    for model in REFINED_MODELS:
-        refined = {r: measured[run_name(model, r)] for r in REFINEMENTS if run_name(model, r) in measured}
-        if not refined:
-            continue
-
-        def label(name: str, model: str = model) -> str:
-            return run_name(model, name)
-
-        best = max(refined, key=lambda name: refined[name].value)
-        verdict = leader_sentence("c+l", refined, label) if "c+l" in refined else ""
-        lines.append(f"- **Refinements on Model-{model}** (Table {2 if model == 'A' else 3}): best here {label(best)} "
-                     f"at {format_measured(refined[best])} %. {verdict} (The paper: {label('c+l')} best at "
-                     f"{100 * PAPER_REFINED[model]['c+l'][0]:.0f} %.)")
-    return lines
-
-
-def gain_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
-    """Each single refinement's top-1 gain over the plain model here, beside the paper's and He et
-    al. 2019's, and whether this run's gain is clear (the rows of :func:`refinement_gains`)."""
-    parts = []
-    for row in refinement_gains(outcomes).to_dict("records"):
-        gain, error = row["this run gain (points)"], row["± 1 SE (points)"]
-        if math.isnan(gain):  # the plain or the refined run did not run
-            continue
-        sign = "clear" if is_clear(gain, error) else "within the noise"
-        parts.append(f"{row['model'].removeprefix('Model-')}+{row['refinement']} {gain:+.1f} ± {error:.1f} ({sign}; "
-                     f"paper {row['paper gain (points)']:+.0f}, ImageNet "
-                     f"{row['Bag of Tricks gain on ImageNet (points)']:+.2f})")
-    if not parts:
-        return []
-    return ["- **Single refinements, top-1 gain over the plain model in points** (this run ± 1 SE): "
-            + "; ".join(parts) + "."]
+def baseline_row(claim: Claim) -> dict[str, str]:
+    """The paper against its reference [2]: a single refinement's gain on Model-A in Table 2 minus
+    Table 1 far beyond what He et al. 2019 measured says Table 1 trained differently
+    (contradicted when the smallest is :data:`IMPLAUSIBLE_RATIO` times their largest)."""
+    ratio = min(paper_single_gains("A").values()) / max(BAG_OF_TRICKS_GAINS.values())
+    verdict = claims.CONTRADICTED if ratio >= IMPLAUSIBLE_RATIO else claims.NOT_DECIDED
+    decide = (f"decided by the paper's own numbers against its reference [2]: its smallest single gain on Model-A is "
+              f"{ratio:.0f} times He et al.'s largest; the paper's per-table recipe or training logs would show what "
+              "Table 1 did differently, and the equal-recipe rows above measure the gains under one recipe")
+    return claims.paper_only_row(claim, contradiction_sentence(), verdict, decide)
 
 
 def floor_line(outcomes: Sequence[RunOutcome]) -> str | None:
@@ -143,6 +152,8 @@ def floor_line(outcomes: Sequence[RunOutcome]) -> str | None:
     classes = len(outcomes[0].metrics["classes"])
     chance = min(1.0, TOP5 / classes)
     top5 = measured_by_run(outcomes, "test_top5")
+    if not top5:
+        return None
     clear = [name for name, value in top5.items()
              if value.value > chance and is_clear(value.value - chance, value.standard_error)]
     best = max(top5, key=lambda name: top5[name].value)
@@ -152,38 +163,12 @@ def floor_line(outcomes: Sequence[RunOutcome]) -> str | None:
             f"{format_measured(top5[best])} %.")
 
 
-def best_run_line(outcomes: Sequence[RunOutcome]) -> str | None:
-    """The best run here beside the paper's best (93 %), and why from-scratch runs cannot match it."""
-    measured = measured_by_run(outcomes)
-    if not measured:
-        return None
-    best = max(measured, key=lambda name: measured[name].value)
-    _, sentence = compare_sentence(f"{best} here", measured[best], "the paper's best", PAPER_BEST_TOP1,
-                                   evaluated_on="validation")  # the paper's validation split is our 'test' split
-    return (f"- **Best run here**: {best} at {format_measured(measured[best])} % top-1, against the paper's best "
-            f"(c+l) at {100 * PAPER_BEST_TOP1:.0f} %. {sentence} The runs of Tables 1-3 train from scratch; the paper "
-            "does not say whether it did, and 93 % after 10 epochs is typical of ImageNet-pretrained ResNet-50s "
-            "fine-tuned on Caltech-101, so from-scratch runs cannot be compared with it (the pretrained comparison "
-            "below sets it between fine-tuned and from-scratch runs).")
-
-
-def noise_points(outcomes: Sequence[RunOutcome]) -> float:
-    """The smallest top-1 gap between two single runs that counts (2 standard errors of the
-    difference at the runs' mean accuracy and validation-set size), in points."""
-    accuracy = summaries.mean_metric(outcomes, "test_top1")
-    images = int(outcomes[0].metrics.get("num_test") or 1)
-    return 100 * CLEAR_MULTIPLE * 2 ** 0.5 * binomial_se(accuracy, images)
-
-
 def caveat_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
-    """What limits this run's verdicts: its seeds and their noise, zero gamma (Models A and B
-    start as one network), and epochs other than the paper's."""
+    """What limits this run's verdicts: its seeds, zero gamma (Models A and B start as one
+    network), and epochs other than the paper's."""
     seeds = max((len(runs) for runs in groups_by_run(outcomes).values()), default=0)
-    caveats = [f"{seeds} seed(s) per run, so each number's uncertainty is "
-               + ("the binomial noise of its validation images" if seeds == 1 else "the sd over seeds")
-               + (f": top-1 gaps under about {noise_points(outcomes):.1f} points between two runs are within the "
-                  f"noise (2 standard errors of a difference on {outcomes[0].metrics.get('num_test')} images)"
-                  if outcomes and seeds == 1 else "")]
+    caveats = [f"{seeds} seed(s) per run" + (": the seed spread is not measured, so each gap's uncertainty is "
+                                             "that of the validation images alone" if seeds == 1 else "")]
     if any(outcome.spec.model_options.get("zero_init_residual") for outcome in outcomes):
         caveats.append("zero gamma: Models A and B start as the same network (their tweak acts inside the residual "
                        "branches, which start at zero, and the same seed gives the same weights), so after a few "

@@ -8,17 +8,17 @@ The paper does not say whether its ResNet-50s started from ImageNet weights. Whe
 scratch (``B+scratch``, ``B+c+l+scratch``) with the same recipe, epochs and data: a twin differs in
 its starting weights alone. Each of the paper's two values (Model-B 0.79, B+c+l 0.93) is then placed
 between the two, and a verdict says which it resembles only where the differences exceed the noise
-(:data:`helpers.statistics.uncertainty.RULE`).
+(:data:`helpers.statistics.uncertainty.RULE`). The twins' gap is paired on the same validation
+images (:func:`twin_comparison`); twins that trained differently, or an unstable twin, get no
+verdict.
 
 Model-B is torchvision's ResNet-50 (stride on the 3x3 conv) and receives every tensor but the
 101-class head; Models A and D would too, while Model-C's deep stem would be newly initialised
 (:mod:`helpers.models.pretrained`), which is why the comparison uses Model-B.
 
 Which weights a fine-tuned run started from is read back from its ``metrics["weights"]``: only
-files whose SHA-256 is that of torchvision's published ImageNet files are called ImageNet weights
-(:func:`~helpers.models.pretrained.published_weights`); any other file is "weights from the file
-<name>", shown with its name and SHA-256 prefix, so a test's random weights read as what the test
-named them.
+torchvision's published ImageNet files (by SHA-256, :func:`~helpers.models.pretrained.published_weights`)
+are called ImageNet weights; any other file is named with its SHA-256 prefix.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ import pandas as pd
 
 from helpers.models.pretrained import IMAGENET, published_weights
 from helpers.runs import RunOutcome, RunSpec
-from helpers.studies.common import start_weights, summaries, verdicts
-from helpers.studies.common.parameters import CHOSEN, StudyParameters
+from helpers.studies.common import claims, start_weights, summaries, verdicts
+from helpers.studies.common.claims import GroupComparison
+from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.s04_caltech_tweaks.paper import PAPER_REFINED, PAPER_TWEAKS, run_name
 from helpers.statistics.uncertainty import RULE, Measured, difference_se, format_measured, is_clear
 
@@ -116,6 +117,12 @@ def _groups(outcomes: Sequence[RunOutcome]) -> dict[tuple[str, str], list[RunOut
                                     lambda outcome: (comparison_name(outcome.spec), outcome.spec.labels[START]))
 
 
+def twin_groups(outcomes: Sequence[RunOutcome]) -> dict[str, list[RunOutcome]]:
+    """The comparison's runs by display name ('B+c+l fine-tuned', 'B+c+l from scratch'), seeds
+    together, for the curves."""
+    return {f"{name} {START_WORDS[start]}": runs for (name, start), runs in _groups(outcomes).items()}
+
+
 def resemblance(paper: float, fine_tuned: Measured, scratch: Measured) -> tuple[str | None, str]:
     """Which of the two the paper's value resembles (``"fine-tuned"``, ``"from scratch"``, or None
     when this run cannot tell) and that word with its reason, from the values and their standard
@@ -144,10 +151,28 @@ def resemblance(paper: float, fine_tuned: Measured, scratch: Measured) -> tuple[
     return None, "cannot tell (between the two runs, not clearly nearer either)"
 
 
+def twin_comparison(fine: Sequence[RunOutcome], scratch: Sequence[RunOutcome]) -> tuple[GroupComparison, str]:
+    """Fine-tuned minus from scratch on the same validation images (paired seed by seed where the
+    runs stored predictions, :func:`~helpers.studies.common.claims.compare_groups`), and its
+    verdict: 'not decided: run unstable' when a run diverged or collapsed, 'not decided: recipes
+    differ' when the twins trained differently (they must differ in their starting weights alone,
+    a model option, which is never compared), else 'clearly positive', 'clearly negative' or
+    'within the noise'."""
+    comparison = claims.compare_groups(fine, scratch)
+    if claims.unstable_runs([*fine, *scratch]):
+        return comparison, claims.UNSTABLE
+    if claims.recipe_differences(fine, scratch):
+        return comparison, claims.CONFOUNDED
+    if not is_clear(comparison.difference, comparison.standard_error):
+        return comparison, "within the noise"
+    return comparison, "clearly positive" if comparison.difference > 0 else "clearly negative"
+
+
 def comparison_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Per compared run (B, B+c+l): the paper's top-1, fine-tuned and from scratch (mean over seeds
-    with its uncertainty), their gap in points with its standard error and verdict, and which of
-    the two the paper's value resembles. Rows not run show 'not run'."""
+    with its uncertainty), their gap in points with its standard error (:func:`twin_comparison`)
+    and verdict, and which of the two the paper's value resembles (none when the twins are
+    unstable or trained differently). Rows not run show 'not run'."""
     groups = _groups(outcomes)
     rows = []
     for model, refinements in COMPARED:
@@ -156,18 +181,18 @@ def comparison_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         fine_value = verdicts.measured(fine) if fine else None
         scratch_value = verdicts.measured(scratch) if scratch else None
         both = fine_value is not None and scratch_value is not None
-        gap = 100 * (fine_value.value - scratch_value.value) if both else np.nan
-        error = 100 * difference_se(fine_value, scratch_value) if both else np.nan
-        verdict = (("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error)
-                   else "within the noise") if both else verdicts.NOT_RUN
+        comparison, verdict = twin_comparison(fine, scratch) if both else (None, verdicts.NOT_RUN)
+        judged = both and verdict not in (claims.UNSTABLE, claims.CONFOUNDED)
         rows.append({"run": name, "paper accuracy": PAPER_TOP1[name],
                      "fine-tuned accuracy": fine_value.value if fine_value else np.nan,
                      "fine-tuned (%, ± uncertainty)": format_measured(fine_value, digits=2),
                      "from scratch accuracy": scratch_value.value if scratch_value else np.nan,
                      "from scratch (%, ± uncertainty)": format_measured(scratch_value, digits=2),
-                     "fine-tuned minus from scratch (points)": gap, "± 1 SE (points)": error, "verdict": verdict,
-                     "the paper resembles": resemblance(PAPER_TOP1[name], fine_value, scratch_value)[1]
-                     if both else verdicts.NOT_RUN})
+                     "fine-tuned minus from scratch (points)": 100 * comparison.difference if both else np.nan,
+                     "± 1 SE (points)": 100 * comparison.standard_error if both else np.nan,
+                     "uncertainty": comparison.kind if both else verdicts.NOT_RUN, "verdict": verdict,
+                     "the paper resembles": (resemblance(PAPER_TOP1[name], fine_value, scratch_value)[1] if judged
+                                             else f"no verdict ({verdict})" if both else verdicts.NOT_RUN)})
     return pd.DataFrame(rows)
 
 
@@ -209,8 +234,9 @@ def notes(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
             "would be newly initialised. The from-scratch twins train with the same recipe, epochs and data.")
 
 
-def conclusion_line(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
-    """The conclusion's sentence on the pretrained question, computed from the comparison runs."""
+def placements(outcomes: Sequence[RunOutcome]) -> list[str]:
+    """Per compared run that ran with both twins: fine-tuned and from scratch, their gap
+    (:func:`twin_comparison`) and which the paper's value resembles, as one sentence part."""
     groups = _groups(outcomes)
     parts = []
     for model, refinements in COMPARED:
@@ -219,12 +245,19 @@ def conclusion_line(outcomes: Sequence[RunOutcome], parameters: StudyParameters)
         if not fine or not scratch:
             continue
         fine_value, scratch_value = verdicts.measured(fine), verdicts.measured(scratch)
-        gap, error = fine_value.value - scratch_value.value, difference_se(fine_value, scratch_value)
-        word, reason = resemblance(PAPER_TOP1[name], fine_value, scratch_value)
+        comparison, verdict = twin_comparison(fine, scratch)
+        judged = verdict not in (claims.UNSTABLE, claims.CONFOUNDED)
+        word, reason = resemblance(PAPER_TOP1[name], fine_value, scratch_value) if judged else (None, verdict)
         parts.append(f"{name} fine-tuned {format_measured(fine_value)} %, from scratch {format_measured(scratch_value)}"
-                     f" %, gap {100 * gap:+.1f} ± {100 * error:.1f} points "
-                     f"({'clear' if is_clear(gap, error) else 'within the noise'}); the paper's "
+                     f" %, gap {100 * comparison.difference:+.1f} ± {100 * comparison.standard_error:.1f} points "
+                     f"({'clear' if verdict.startswith('clearly') else verdict}); the paper's "
                      f"{100 * PAPER_TOP1[name]:.0f} %: {'resembles ' if word else ''}{reason}")
+    return parts
+
+
+def conclusion_line(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
+    """The discussion's sentence on the pretrained question, computed from the comparison runs."""
+    parts = placements(outcomes)
     if not parts:
         if weights_for(parameters) is None:
             return f"- **Pretrained or not**: {missing_sentence(parameters)}."
@@ -239,15 +272,19 @@ def conclusion_line(outcomes: Sequence[RunOutcome], parameters: StudyParameters)
 
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
-    """B+c+l fine-tuned and from scratch against the paper's best, and their gap (when both ran)."""
+    """B+c+l fine-tuned and from scratch against the paper's best, and their gap (when both ran;
+    its verdict is :func:`twin_comparison`'s when the twins are unstable or trained differently)."""
     groups = _groups(outcomes)
     fine, scratch = groups.get(("B+c+l", PRETRAINED)), groups.get(("B+c+l", SCRATCH))
     if not fine or not scratch:
         return []
+    gap = verdicts.gap_headline("B+c+l fine-tuned minus from scratch top-1", None, fine, scratch)
+    _, verdict = twin_comparison(fine, scratch)
+    if verdict in (claims.UNSTABLE, claims.CONFOUNDED):
+        gap["verdict"] = verdict
     return [verdicts.accuracy_headline("B+c+l fine-tuned top-1 vs the paper's best", PAPER_TOP1["B+c+l"], fine),
             verdicts.accuracy_headline("B+c+l from scratch (fine-tuning recipe) top-1 vs the paper's best",
-                                       PAPER_TOP1["B+c+l"], scratch),
-            verdicts.gap_headline("B+c+l fine-tuned minus from scratch top-1", None, fine, scratch)]
+                                       PAPER_TOP1["B+c+l"], scratch), gap]
 
 
 def record(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> dict[str, Any]:
@@ -261,30 +298,3 @@ def record(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> dict[
             "comparison": None if table is None else [
                 {key: (None if isinstance(value, float) and math.isnan(value) else value)
                  for key, value in row.items()} for row in table.to_dict("records")]}
-
-
-def settings_rows(parameters: StudyParameters, *, image_size: int, epochs: int) -> list[tuple[str, str, str]]:
-    """The settings rows on pretrained weights: where runs start from, and the comparison's recipe."""
-    weights = weights_for(parameters)
-    chosen_by = ("notebook parameter pretrained" if parameters.pretrained is not None
-                 else f"{parameters.profile} profile")
-    if weights is None:
-        reason = (f"{CHOSEN}: from scratch. The paper's 0.93 top-1 after 10 epochs is in the range of "
-                  "ImageNet-pretrained, fine-tuned ResNet-50s, not of from-scratch training, so expect far lower "
-                  "numbers here")
-        if parameters.profile in ("smoke", "cpu") and parameters.pretrained is None:
-            reason += f" ({chosen_by}: no download)"
-        return [("pretrained weights", "none: every run trains from scratch; the pretrained comparison (B and B+c+l "
-                 "fine-tuned beside from-scratch twins) needs pretrained=\"imagenet\" or a file path", reason)]
-    value = (f"Tables 1-3: none (from scratch). Pretrained comparison: Model-B and B+c+l fine-tuned from "
-             f"{weights_words(weights)}, beside from-scratch twins; Model-B (torchvision's layout) receives every "
-             "tensor but the 101-class head (Models A and D would too; Model-C's deep stem would be newly initialised)")
-    source = (f"{CHOSEN} ({chosen_by}): the paper does not say whether it fine-tuned; its 0.93 after 10 epochs is "
-              "in the range of fine-tuned ResNet-50s, so both are run")
-    recipe = (f"both twins: SGD (Nesterov, momentum 0.9), lr 0.01 for every layer, weight decay 1e-4, 1 epoch of "
-              f"linear warm-up; B then constant, B+c+l cosine decay to 0 and label smoothing 0.1; {epochs} epochs, "
-              f"batch as above, images at {image_size} px normalised with ImageNet's mean and std")
-    why = (f"{CHOSEN}: a usual full fine-tuning recipe; no lower learning rate for the backbone (the trainer has no "
-           f"per-layer learning rates); the ImageNet weights were trained at 224 px, so at {image_size} px they start "
-           "at another scale")
-    return [("pretrained weights", value, source), ("pretrained comparison recipe", recipe, why)]

@@ -6,8 +6,10 @@ every run (with its confusion matrix as a table), the best run, and the headline
 Accuracy columns are fractions (named "... accuracy"), gaps are points (named "... (points)"):
 :func:`helpers.studies.common.display.show_table` shows them as "82.94 %" and "+1.25". One seed carries
 the binomial standard error of the validation images, several seeds their sd (n); a gap carries
-the standard error of the difference, and a verdict says whether it is larger than the noise
-(:data:`helpers.statistics.uncertainty.RULE`)."""
+the standard error of the difference (a single refinement's gain: paired on the same validation
+images, :func:`helpers.studies.common.claims.compare_groups`), and a verdict says whether it is
+larger than the noise (:data:`helpers.statistics.uncertainty.RULE`). A row resting on an unstable
+run (:mod:`helpers.runs.stability`) says so in its "training" column and gets no verdict."""
 
 from __future__ import annotations
 
@@ -19,14 +21,14 @@ import pandas as pd
 
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome
-from helpers.studies.common import summaries, verdicts
+from helpers.studies.common import claims, summaries, verdicts
 from helpers.studies.common.verdicts import NOT_RUN
 from helpers.studies.s04_caltech_tweaks import pretrained
 from helpers.studies.s04_caltech_tweaks.paper import (BAG_OF_TRICKS_GAINS, PAPER_BEST_TOP1, PAPER_FIGURES,
                                                       PAPER_REFINED, PAPER_TWEAKS, REFINED_MODELS, REFINEMENTS,
                                                       SINGLE_REFINEMENTS, paper_single_gains, run_name)
 from helpers.studies.s04_caltech_tweaks.recipe import MODEL_DESCRIPTIONS, MODELS
-from helpers.statistics.uncertainty import Measured, difference_se, format_measured, is_clear
+from helpers.statistics.uncertainty import Measured, format_measured, is_clear
 
 METRICS = (("top-1", "test_top1", 0), ("top-5", "test_top5", 1))  # (name, metrics key, index in the paper's pair)
 
@@ -51,6 +53,12 @@ def gap_verdict(gap: float, error: float) -> str:
     return ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) else "within the noise"
 
 
+def training_text(runs: Sequence[RunOutcome]) -> str:
+    """'stable', or 'UNSTABLE: <run>: why; ...' naming each unstable run among ``runs`` (seeds)."""
+    unstable = claims.unstable_runs(runs)
+    return "stable" if not unstable else "UNSTABLE: " + "; ".join(f"{run}: {why}" for run, why in unstable.items())
+
+
 def _versus_paper(value: Measured, paper: float) -> str:
     difference = value.value - paper
     if not is_clear(difference, value.standard_error):
@@ -68,12 +76,15 @@ def _compare(paper: dict[str, tuple[float, float]], groups: dict[str, list[RunOu
         value = verdicts.measured(runs, key) if runs else None
         paper_value = paper[row][index]
         difference = 100 * (value.value - paper_value) if value else np.nan
+        training = training_text(runs) if runs else NOT_RUN
+        verdict = (NOT_RUN if not value else claims.UNSTABLE if training != "stable"
+                   else _versus_paper(value, paper_value))
         rows.append({label: row, "metric": metric, "paper accuracy": paper_value,
                      "this run accuracy": value.value if value else np.nan,
                      "this run (%, ± uncertainty)": format_measured(value, digits=2),
                      "difference (points)": difference,
                      "± 1 SE (points)": 100 * value.standard_error if value else np.nan,
-                     "verdict": _versus_paper(value, paper_value) if value else NOT_RUN})
+                     "training": training, "verdict": verdict})
     return pd.DataFrame(rows)
 
 
@@ -93,17 +104,18 @@ def refinement_effects(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Per model (A, B) and refinement (c, l, m): mean top-1 of the runs with it minus the mean of
     those without it (the plain model counts as 'without'), in points, here (with the standard
     error of that difference) and in the paper."""
-    measured = measured_by_run(outcomes)
+    groups, measured = groups_by_run(outcomes), measured_by_run(outcomes)
     rows = []
     for model in REFINED_MODELS:
         paper = {"none": PAPER_TWEAKS[model][0], **{r: v[0] for r, v in PAPER_REFINED[model].items()}}
         run = {r: measured[run_name(model, r)] for r in paper if run_name(model, r) in measured}
+        stable = not claims.unstable_runs([o for r in run for o in groups[run_name(model, r)]])
         for refinement in SINGLE_REFINEMENTS:
             effect, error = _effect(run, refinement)
             rows.append({"model": f"Model-{model}", "refinement": refinement,
                          "paper effect (points)": _effect(paper, refinement)[0],
                          "this run effect (points)": effect, "± 1 SE (points)": error,
-                         "this run": gap_verdict(effect, error)})
+                         "this run": gap_verdict(effect, error) if stable or math.isnan(effect) else claims.UNSTABLE})
     return pd.DataFrame(rows)
 
 
@@ -127,20 +139,24 @@ def _effect(top1_by_refinements: dict[str, float | Measured], refinement: str) -
 def refinement_gains(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Each single refinement (c, l, m) on Model-A and Model-B minus the plain model, top-1 in
     points: the paper's (Tables 2-3 minus Table 1), He et al. 2019's on ImageNet, and this run's
-    with the standard error of the difference and its verdict."""
-    measured = measured_by_run(outcomes)
+    with the standard error of the difference (paired on the validation images where the runs
+    stored predictions) and its verdict ('not decided: run unstable' on an unstable run)."""
+    groups = groups_by_run(outcomes)
     rows = []
     for model in REFINED_MODELS:
         paper = paper_single_gains(model)
         for refinement in SINGLE_REFINEMENTS:
-            plain, refined = measured.get(model), measured.get(run_name(model, refinement))
-            gain = 100 * (refined.value - plain.value) if plain and refined else np.nan
-            error = 100 * difference_se(plain, refined) if plain and refined else np.nan
+            plain, refined = groups.get(model), groups.get(run_name(model, refinement))
+            comparison = claims.compare_groups(refined, plain) if plain and refined else None
+            gain = 100 * comparison.difference if comparison else np.nan
+            error = 100 * comparison.standard_error if comparison else np.nan
+            unstable = comparison is not None and claims.unstable_runs([*plain, *refined])
             rows.append({"model": f"Model-{model}", "refinement": refinement,
                          "paper gain (points)": paper[refinement],
                          "Bag of Tricks gain on ImageNet (points)": BAG_OF_TRICKS_GAINS[refinement],
                          "this run gain (points)": gain, "± 1 SE (points)": error,
-                         "this run": gap_verdict(gain, error)})
+                         "uncertainty": comparison.kind if comparison else NOT_RUN,
+                         "this run": claims.UNSTABLE if unstable else gap_verdict(gain, error)})
     return pd.DataFrame(rows)
 
 
