@@ -80,3 +80,12 @@ def test_uncertainty_counts_the_images_of_the_split_it_was_measured_on():
     assert [verdicts.measured([run], key).n for key in ("test_top1", "best_val_top1", "final_train_top1")] == \
         [10_000, 100, 40_000]
     assert verdicts.measured([run], "best_val_top1").standard_error == pytest.approx(0.05)
+
+
+def test_a_gap_resting_on_an_unstable_run_has_no_verdict():
+    clear = verdicts.gap_headline("18 minus 50", None, runs(0.83), runs(0.25))
+    assert clear["verdict"] == "clearly positive"
+    diverged = runs(0.25)
+    diverged[0].history = pd.DataFrame({"epoch": [1, 2], "train_loss": [3.6, 2.0], "test_loss": [487.0, 2.0],
+                                        "test_top1": [0.1, 0.25]})
+    assert verdicts.gap_headline("18 minus 50", None, runs(0.83), diverged)["verdict"] == "not decided: run unstable"

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.runs import RunOutcome
+from helpers.studies.common.claims import UNSTABLE, unstable_runs
 from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
@@ -49,13 +50,16 @@ def accuracy_headline(label: str, paper: float | None, runs: Sequence[RunOutcome
 def gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome], second: Sequence[RunOutcome],
                  key: str = "test_top1") -> dict[str, Any]:
     """A headline whose value is a gap between two accuracies (``first`` minus ``second``), with
-    the standard error of the difference, and whether its sign is clear."""
+    the standard error of the difference, and whether its sign is clear ("not decided: run
+    unstable" when a run of either side is unstable)."""
     a, b = measured(first, key), measured(second, key)
     gap, error = a.value - b.value, difference_se(a, b)
     record = {"label": label, "paper": paper_gap, "this_run": gap, "unit": "fraction", "difference": True,
               "uncertainty": {"value": error, "kind": "difference_se", "n": min(a.n, b.n), "standard_error": error}}
     record["verdict"] = ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) \
         else "within the noise"
+    if unstable_runs([*first, *second]):
+        record["verdict"] = UNSTABLE  # no verdict from a run that diverged or collapsed
     return record
 
 
