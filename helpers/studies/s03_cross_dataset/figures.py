@@ -1,6 +1,7 @@
-"""Study 3's figures: Table 1 as bars, parameter counts, cost per run, curves per dataset, and a
-test confusion matrix per run, with the best run's of each dataset picked out (the paper's own
-figures are illustrations, not results)."""
+"""Study 3's figures: Table 1 as bars, parameter counts, cost per run, loss and accuracy curves per
+dataset (train, validation and test per epoch, mean over seeds, an unstable model labelled), and a
+test confusion matrix per run, with the best model's of each dataset picked out (its first seed).
+The paper's own figures are illustrations, not results."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from matplotlib.figure import Figure
 
 from helpers import plots
 from helpers.runs import RunOutcome
+from helpers.studies.common import summaries
 from helpers.studies.common.summaries import data_kind, dataset_label
 from helpers.studies.s03_cross_dataset.paper import DATASETS, MODELS, PAPER_PARAMS, PAPER_TEST_TOP1
-
-CURVE_TITLES = {"top1": "top-1 accuracy", "loss": "cross-entropy loss"}
 
 
 def params_by_model(outcomes: Sequence[RunOutcome]) -> dict[str, int]:
@@ -26,7 +26,8 @@ def params_by_model(outcomes: Sequence[RunOutcome]) -> dict[str, int]:
 
 
 def summary_figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
-    """Table 1 as bars (paper marks), parameter counts, cost per run, and per-dataset curves."""
+    """Table 1 as bars (paper marks, mean over seeds), parameter counts, cost per run, and the loss
+    and accuracy curves of each dataset trained (``<dataset>_loss_curves``, ``<dataset>_accuracy_curves``)."""
     bars = _bar_frame(outcomes)
     params = params_by_model(outcomes)
     params_frame = pd.DataFrame([{"model": m, "count": "this run (10 classes)",
@@ -45,13 +46,19 @@ def summary_figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
                                               title="Training throughput"),
     }
     for label, dataset in DATASETS.items():
-        histories = _histories(outcomes, label)
-        shown = dataset_label(label, outcomes)
-        for metric in ("top1", "loss") if histories else ():
-            result[f"curves_{metric}_{dataset}"] = _show_points(plots.plot_curves(
-                histories, metric, splits=("train", "val"),
-                title=f"{shown}: {CURVE_TITLES[metric]} per epoch (train solid, validation dashed)"))
+        groups = {model: [o for o in outcomes if o.spec.labels["dataset"] == label and o.spec.labels["model"] == model]
+                  for model in MODELS}
+        groups = {model: runs for model, runs in groups.items() if runs}
+        if groups:
+            result.update(summaries.curves_figures(groups, prefix=f"{dataset}_",
+                                                   title=f"{dataset_label(label, outcomes)}:"))
     return result
+
+
+def curve_figures(figures: dict[str, Figure]) -> list[Figure]:
+    """From :func:`figures`, the loss then the accuracy curves of each dataset trained, in dataset order."""
+    return [figures[f"{dataset}_{kind}_curves"] for dataset in DATASETS.values() for kind in ("loss", "accuracy")
+            if f"{dataset}_{kind}_curves" in figures]
 
 
 def confusion_figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
@@ -78,11 +85,16 @@ def figures(outcomes: Sequence[RunOutcome]) -> dict[str, Figure]:
 
 
 def best_runs(outcomes: Sequence[RunOutcome]) -> list[RunOutcome]:
-    """The run with the highest test top-1 on each dataset, in dataset order."""
+    """On each dataset, in dataset order, the first seed's run of the model with the highest mean
+    test top-1 over seeds."""
     best = []
     for label in DATASETS:
-        runs = [o for o in outcomes if o.spec.labels["dataset"] == label]
-        best += [max(runs, key=lambda o: o.metrics["test_top1"])] if runs else []
+        groups = {model: [o for o in outcomes if o.spec.labels["dataset"] == label and o.spec.labels["model"] == model]
+                  for model in MODELS}
+        groups = {model: runs for model, runs in groups.items() if runs}
+        if groups:
+            model = max(groups, key=lambda name: sum(o.metrics["test_top1"] for o in groups[name]) / len(groups[name]))
+            best.append(min(groups[model], key=lambda o: o.spec.config.seed))
     return best
 
 
@@ -93,14 +105,6 @@ def best_confusions(confusions: dict[str, Figure], outcomes: Sequence[RunOutcome
     return [confusions[name] for name in names if name in confusions]
 
 
-def _show_points(figure: Figure) -> Figure:
-    """Mark every point, so that one-epoch runs still show up as curves of a single point."""
-    for line in figure.axes[0].lines:
-        if line.get_marker() in (None, "None", ""):
-            line.set_marker(".")
-    return figure
-
-
 def _bar_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     return pd.DataFrame([{"dataset": dataset_label(o.spec.labels["dataset"], outcomes),
                           "model": o.spec.labels["model"],
@@ -108,10 +112,3 @@ def _bar_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                           "paper (%)": PAPER_TEST_TOP1[o.spec.labels["dataset"]][o.spec.labels["model"]] * 100,
                           "wall seconds": o.metrics["wall_seconds"],
                           "train images/s": o.metrics["train_images_per_second"]} for o in outcomes])
-
-
-def _histories(outcomes: Sequence[RunOutcome], label: str) -> dict[str, pd.DataFrame]:
-    chosen = [o for o in outcomes if o.spec.labels["dataset"] == label]
-    several_seeds = len({o.spec.config.seed for o in chosen}) > 1
-    return {o.spec.labels["model"] + (f" seed {o.spec.config.seed}" if several_seeds else ""): o.history
-            for o in chosen}

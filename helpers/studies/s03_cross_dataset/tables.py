@@ -1,8 +1,9 @@
-"""Study 3's tables: Table 1 beside the paper's with this run's uncertainty (:func:`table1`, and
-one row per cell: :func:`accuracy_table`), the five models as built here, the ranking of the five
-models with the pairs it separates (:mod:`helpers.studies.common.ranking`), ResNet-18's three
-sources, the planned and finished runs, and the headlines. The paper's unchecked and
-self-contradictory claims, computed: :mod:`helpers.studies.s03_cross_dataset.findings`.
+"""Study 3's tables: the claims ledger, Table 1 beside the paper's with this run's uncertainty
+(:func:`table1`, and one row per cell: :func:`accuracy_table`; a dataset with no runs is left out,
+and :func:`absent_note` says why), the five models as built here, the ranking of the five models
+with the pairs it separates, ResNet-18's three sources, the planned and finished runs, and the
+headlines. The claims and the paper's self-contradictions, computed:
+:mod:`helpers.studies.s03_cross_dataset.findings`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from torch import nn
 
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
+from helpers.statistics.paired import decide
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.common.ranking import ranked, ranking_line
+from helpers.studies.common.claims import (CONFOUNDED, UNSTABLE, compare_groups, ledger_frame, recipe_differences,
+                                           unstable_runs)
+from helpers.studies.common.ranking import ranking_line
 from helpers.studies.common.summaries import data_kind, dataset_label
 from helpers.studies.common.verdicts import NOT_RUN
+from helpers.studies.s03_cross_dataset.advantage import advantage_table, paper_gap
 from helpers.studies.s03_cross_dataset.figures import params_by_model
-from helpers.studies.s03_cross_dataset.findings import (SYNTHETIC, advantage_table, figures_not_reproduced, findings,
-                                                        pair_counts, resnets_above_plain)
-from helpers.studies.s03_cross_dataset.paper import (DATASETS, MODELS, PAPER_ABSTRACT_RESNET18, PAPER_LAYERS,
-                                                     PAPER_PARAMS, PAPER_TEST_TOP1, PAPER_TEXT_RESNET18,
-                                                     PLAIN_NETWORKS, RESNETS)
+from helpers.studies.s03_cross_dataset.findings import claims_ledger, figures_not_reproduced, findings, pair_counts
+from helpers.studies.s03_cross_dataset.groups import SYNTHETIC, dataset_runs, model_groups
+from helpers.studies.s03_cross_dataset.paper import (ADVANTAGE_PAIR, DATASETS, MODELS, PAPER_ABSTRACT_RESNET18,
+                                                     PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_TOP1, PAPER_TEXT_RESNET18)
 from helpers.statistics.uncertainty import compare_sentence
 
 
@@ -48,12 +52,6 @@ def model_summary(num_classes: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def model_groups(outcomes: Sequence[RunOutcome], dataset: str) -> dict[str, list[RunOutcome]]:
-    """The runs on ``dataset`` (display name) by model, in the paper's model order, seeds together."""
-    return {model: [o for o in outcomes if o.spec.labels["dataset"] == dataset and o.spec.labels["model"] == model]
-            for model in MODELS}
-
-
 def run_grid(outcomes: Sequence[RunOutcome], metric: str = "test_top1") -> pd.DataFrame:
     """``metric`` per dataset (rows) and model (columns), the mean over seeds; NaN where not run."""
     frame = pd.DataFrame([{"dataset": o.spec.labels["dataset"], "model": o.spec.labels["model"],
@@ -62,22 +60,31 @@ def run_grid(outcomes: Sequence[RunOutcome], metric: str = "test_top1") -> pd.Da
     return grid.reindex(index=list(DATASETS), columns=list(MODELS))
 
 
-def accuracy_table(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Table 1 one row per cell: the paper's test top-1, this run's with its standard error, the
-    difference in points, whether it is larger than the noise, and the kind of data behind it; a
-    dataset of ``unavailable`` (:func:`helpers.studies.s03_cross_dataset.data.unavailable_datasets`)
-    says why it has no runs."""
+def trained_datasets(outcomes: Sequence[RunOutcome]) -> list[str]:
+    """The datasets (display names) this run trained on, in the paper's order."""
+    return [dataset for dataset in DATASETS if dataset_runs(outcomes, dataset)]
+
+
+def absent_note(outcomes: Sequence[RunOutcome], unavailable: Mapping[str, str] | None = None) -> str:
+    """One line per dataset of the paper that has no runs here, saying why it is absent from the
+    tables ('' when every dataset was trained)."""
     unavailable = unavailable or {}
+    return "\n".join(f"*{dataset} is absent from these tables*: {unavailable.get(dataset, NOT_RUN)}."
+                     for dataset in DATASETS if dataset not in trained_datasets(outcomes))
+
+
+def accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Table 1 one row per cell of a dataset trained here: the paper's test top-1, this run's with
+    its standard error, the difference in points, whether it is larger than the noise, and the
+    kind of data behind it (a model not run shows 'not run')."""
     rows = []
-    for dataset in DATASETS:
+    for dataset in trained_datasets(outcomes):
         groups = model_groups(outcomes, dataset)
-        trained = [o for runs in groups.values() for o in runs]
-        kind = data_kind(trained) if trained else ("not available" if dataset in unavailable else NOT_RUN)
+        kind = data_kind(dataset_runs(outcomes, dataset))
         for model, runs in groups.items():
             paper = PAPER_TEST_TOP1[dataset][model]
             row = {"dataset": dataset, "model": model, "paper top-1": paper, "this run top-1": np.nan,
-                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan,
-                   "verdict": unavailable.get(dataset, NOT_RUN),
+                   "this run ± 1 SE (points)": np.nan, "difference (points)": np.nan, "verdict": NOT_RUN,
                    "this run's data": kind}
             if runs:
                 value = verdicts.measured(runs)
@@ -88,28 +95,32 @@ def accuracy_table(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, 
                             {"first": "above the paper", "second": "below the paper",
                              "unclear": "within the noise"}[verdict]})
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["dataset", "model", "paper top-1", "this run top-1", "this run ± 1 SE (points)",
+                                       "difference (points)", "verdict", "this run's data"])
 
 
 def table1(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """The paper's Table 1 as printed, with this run's row (± 1 SE) under each of the paper's (text)."""
+    """The paper's Table 1 as printed, with this run's row (± 1 SE) under each of the paper's (text)
+    for the datasets trained here (the paper's rows of the others stay)."""
     layers = model_summary().set_index("model")["weight layers"]
     params = params_by_model(outcomes)
     accuracy = accuracy_table(outcomes)
     rows = {("# layers", "paper"): {m: str(PAPER_LAYERS[m]) for m in MODELS},
             ("# layers", "this implementation"): {m: str(layers[m]) for m in MODELS},
             ("# params", "paper"): {m: f"{PAPER_PARAMS[m] / 1e6:.0f}M" for m in MODELS},
-            ("# params", "this run (10 classes)"): {m: f"{params[m] / 1e6:.1f}M" if m in params else ""
+            ("# params", "this run (10 classes)"): {m: f"{params[m] / 1e6:.1f}M" if m in params else NOT_RUN
                                                     for m in MODELS}}
     for label in DATASETS:
+        rows[(label, "paper")] = {m: f"{100 * PAPER_TEST_TOP1[label][m]:.1f}" for m in MODELS}
+        if label not in trained_datasets(outcomes):
+            continue
         cells = accuracy[accuracy["dataset"] == label].set_index("model")
-        rows[(label, "paper")] = {m: f"{100 * cells.at[m, 'paper top-1']:.1f}" for m in MODELS}
         synthetic = " (synthetic)" if dataset_label(label, outcomes) != label else ""
         rows[(label, f"this run ± 1 SE{synthetic}")] = {
-            m: "" if pd.isna(cells.at[m, "this run top-1"]) else
+            m: NOT_RUN if pd.isna(cells.at[m, "this run top-1"]) else
             f"{100 * cells.at[m, 'this run top-1']:.1f} ± {cells.at[m, 'this run ± 1 SE (points)']:.1f}"
             for m in MODELS}
-        rows[(label, "difference (points)")] = {m: "" if pd.isna(cells.at[m, "difference (points)"]) else
+        rows[(label, "difference (points)")] = {m: NOT_RUN if pd.isna(cells.at[m, "difference (points)"]) else
                                                  f"{cells.at[m, 'difference (points)']:+.1f}" for m in MODELS}
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index = pd.MultiIndex.from_tuples(table.index, names=["row", "source"])
@@ -124,7 +135,6 @@ def resnet18_sources(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         rows.append({"dataset": label, "Table 1 top-1": PAPER_TEST_TOP1[label]["ResNet-18"],
                      "abstract top-1": PAPER_ABSTRACT_RESNET18[label],
                      "Section 4.2 text top-1": PAPER_TEXT_RESNET18.get(label, np.nan),
-                     "this run top-1": verdicts.measured(runs).value if runs else np.nan,
                      "this run (%, ± 1 SE)": verdicts.spread_text(runs) if runs else NOT_RUN,
                      "this run's data": data_kind(runs) if runs else NOT_RUN})
     return pd.DataFrame(rows)
@@ -132,38 +142,41 @@ def resnet18_sources(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 
 def ranking_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     """Per dataset: the paper's order of the five models and this run's (">": separated by more than
-    the noise, "≈": not), how many model pairs this run orders clearly as the paper, clearly the
-    other way, or not at all, and the paper's central claim (every ResNet above AlexNet and VGG19)."""
+    two unpaired standard errors, "≈": not), and how many model pairs this run orders clearly as
+    the paper (paired on the same test images), clearly the other way, within the noise, or does
+    not compare (an unstable run, or a different recipe)."""
     rows = []
-    for label in DATASETS:
+    for label in trained_datasets(outcomes):
         groups = {model: runs for model, runs in model_groups(outcomes, label).items() if runs}
-        if not groups:
-            continue
         paper = PAPER_TEST_TOP1[label]
         counts = pair_counts(paper, groups)
         rows.append({"dataset": dataset_label(label, outcomes),
-                     "this run's data": data_kind([o for runs in groups.values() for o in runs]),
+                     "this run's data": data_kind(dataset_runs(outcomes, label)),
                      "paper order": " > ".join(sorted(paper, key=paper.get, reverse=True)),
                      "this run order": ranking_line(groups).split(" % (")[0],
                      "pairs clearly as in the paper": counts["as the paper"],
                      "pairs clearly reversed": counts["reversed"], "pairs within the noise": counts["within the noise"],
-                     "every ResNet above AlexNet and VGG19": resnets_above_plain(groups, RESNETS, PLAIN_NETWORKS)})
+                     "pairs not compared (unstable or recipes differ)": counts["not compared"]})
     return pd.DataFrame(rows)
 
 
 def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """Every run (:func:`summaries.runs_table`) with its test top-1 ± its binomial standard error."""
+    """Every run (:func:`summaries.runs_table`, with its training stability) with its test top-1 ±
+    its binomial standard error, and the final epoch's test top-1 beside it."""
     return summaries.runs_table(outcomes).assign(
-        **{"test top-1 (%, ± 1 SE)": [verdicts.spread_text([outcome]) for outcome in outcomes]})
+        **{"test top-1 (%, ± 1 SE)": [verdicts.spread_text([outcome]) for outcome in outcomes],
+           "final-epoch test top-1": [float(outcome.history["test_top1"].iloc[-1]) if "test_top1" in outcome.history
+                                      else np.nan for outcome in outcomes]})
 
 
 def tables(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by the file name it is saved under (the runs, the models as
-    built here, Table 1 and its long form, the ranking, the widening advantage, the paper's
-    contradictions, ResNet-18's three sources, the figures not reproduced, every run);
+    """Every table of the report, by the file name it is saved under (the claims ledger, the runs,
+    the models as built here, Table 1 and its long form, the ranking, the widening advantage, the
+    paper's contradictions, ResNet-18's three sources, the figures not reproduced, every run);
     ``unavailable``: :func:`helpers.studies.s03_cross_dataset.data.unavailable_datasets`."""
-    return {"plan": plan_table([outcome.spec for outcome in outcomes]), "models": model_summary(),
-            "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes, unavailable=unavailable),
+    return {"claims": ledger_frame(claims_ledger(outcomes, unavailable=unavailable)),
+            "plan": plan_table([outcome.spec for outcome in outcomes]), "models": model_summary(),
+            "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes),
             "ranking": ranking_table(outcomes), "advantage": advantage_table(outcomes),
             "paper_contradictions": findings(), "resnet18_sources": resnet18_sources(outcomes),
             "figures_not_reproduced": figures_not_reproduced(), "runs": runs_table(outcomes)}
@@ -171,24 +184,30 @@ def tables(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | N
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:
     """ResNet-18's test top-1 on each dataset beside Table 1's (with uncertainty and verdict), and
-    the best ResNet's lead over the better plain network per dataset; a synthetic stand-in is
-    labelled and not set beside the paper."""
+    ResNet-18's lead over VGG19 per dataset, paired on the same test images (no verdict from an
+    unstable run or a different recipe); a synthetic stand-in is labelled and not set beside the paper."""
     items = []
-    for label in DATASETS:
+    first_name, second_name = ADVANTAGE_PAIR
+    for label in trained_datasets(outcomes):
         groups = model_groups(outcomes, label)
-        synthetic = data_kind([o for runs in groups.values() for o in runs]) == SYNTHETIC
+        synthetic = data_kind(dataset_runs(outcomes, label)) == SYNTHETIC
         shown = dataset_label(label, outcomes)
         if groups["ResNet-18"]:
             items.append(verdicts.accuracy_headline(f"ResNet-18 test top-1, {shown}",
                                                     None if synthetic else PAPER_TEST_TOP1[label]["ResNet-18"],
                                                     groups["ResNet-18"]))
-        resnet = next((name for name, _ in ranked({m: groups[m] for m in RESNETS})), None)
-        plain = next((name for name, _ in ranked({m: groups[m] for m in PLAIN_NETWORKS})), None)
-        if resnet and plain:
-            paper = PAPER_TEST_TOP1[label]
-            gap = max(paper[m] for m in RESNETS) - max(paper[m] for m in PLAIN_NETWORKS)
-            items.append(verdicts.gap_headline(f"best ResNet minus best of AlexNet/VGG19, {shown}",
-                                               None if synthetic else gap, groups[resnet], groups[plain]))
+        first, second = groups[first_name], groups[second_name]
+        if first and second:
+            comparison = compare_groups(first, second)
+            decided = decide(comparison.difference, comparison.standard_error).decided
+            verdict = (UNSTABLE if unstable_runs([*first, *second]) else CONFOUNDED if recipe_differences(first, second)
+                       else ("clearly positive" if comparison.difference > 0 else "clearly negative") if decided
+                       else "within the noise")
+            items.append({"label": f"{first_name} minus {second_name}, {shown}", "paper": None if synthetic else
+                          paper_gap(label), "this_run": comparison.difference, "unit": "fraction", "difference": True,
+                          "uncertainty": {"value": comparison.standard_error, "kind": comparison.kind,
+                                          "n": comparison.seeds, "standard_error": comparison.standard_error},
+                          "verdict": verdict})
     return items
 
 
