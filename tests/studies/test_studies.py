@@ -14,6 +14,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+
+from helpers.studies.ledger import LEDGER_COLUMNS, VERDICTS
 from matplotlib.figure import Figure
 
 from helpers.config import TrainConfig
@@ -35,7 +37,8 @@ STUDY_MODULES = ("paper", "recipe", "tables", "figures", "findings", "conclusion
 STUDIES_DIR = Path(registry.__file__).parent
 REPO = STUDIES_DIR.parents[1]
 SHAPE = {"plan": ["parameters"], "settings": ["parameters"], "tables": ["outcomes"], "figures": ["outcomes"],
-         "headlines": ["outcomes"], "conclusion": ["outcomes", "parameters"]}
+         "headlines": ["outcomes"], "conclusion": ["outcomes", "parameters"], "claims_ledger": ["outcomes"],
+         "answer": ["outcomes", "parameters"]}
 TUNING_PHASE = {"tuning_plan": ["parameters"], "tuned_values": ["outcomes"]}
 HEADLINE_KEYS = {"label", "paper", "this_run", "unit", "difference"}
 FILE_NAME = re.compile(r"^[a-z0-9_]+$")  # tables/<name>.csv, figures/<name>.png
@@ -198,13 +201,24 @@ def test_tables_figures_headlines_and_conclusion_from_hand_made_outcomes(study_i
     figures = module.figures(outcomes)
     assert figures and all(FILE_NAME.match(name) and isinstance(figure, Figure) for name, figure in figures.items())
     headlines = module.headlines(outcomes)
-    assert headlines and all(HEADLINE_KEYS <= set(item) <= HEADLINE_KEYS | {"uncertainty", "verdict"}
+    # A headline may carry the notes about the data it rests on (results.csv shows those).
+    assert headlines and all(HEADLINE_KEYS <= set(item) <= HEADLINE_KEYS | {"uncertainty", "verdict", "data_notes"}
                              for item in headlines)
     # Every compared number carries its uncertainty (issue 12): in the headline's unit, with kind and n.
     assert all({"value", "kind", "n"} <= set(item["uncertainty"]) for item in headlines), headlines
     json.dumps(headlines)
     text = module.conclusion(outcomes, study_parameters)
     assert isinstance(text, str) and ("pipeline" in text or "reduced data" in text)  # smoke: what it proves
+    # The claims ledger (issue 29): one row per claim of the paper, each with a verdict of the common
+    # vocabulary and what would decide it; the answer that opens the report stays short.
+    ledger = module.claims_ledger(outcomes)
+    assert [row["claim"] for row in ledger] == [claim.statement for claim in module.CLAIMS]
+    assert all(set(row) == set(LEDGER_COLUMNS) and row["verdict"] in VERDICTS and row["what would decide it"]
+               for row in ledger), ledger
+    assert len({claim.key for claim in module.CLAIMS}) == len(module.CLAIMS)
+    json.dumps(ledger)
+    answer = module.answer(outcomes, study_parameters)
+    assert answer.startswith("**Answer.**") and len(answer.split()) <= 140, answer
 
 
 # --- run ids ------------------------------------------------------------------------------------------
