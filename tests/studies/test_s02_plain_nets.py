@@ -354,13 +354,20 @@ def test_the_answer_is_short_and_computed(tmp_path):
     runs = grid({"MNIST": {"ResNet": 0.99, "LeNet": 0.90, "AlexNet": 0.989},
                  "CIFAR-10": {"ResNet": 0.86, "LeNet": 0.63, "AlexNet": 0.70}}, num_test=10_000)
     text = study2.answer(runs, parameters(tmp_path, "quick"))
-    assert text.startswith("**Answer.** With each rival trained on the ResNet's recipe")
+    assert text.startswith("**Answer.** Each rival against the ResNet on the ResNet's recipe")
     assert "the ResNet is ahead of LeNet on MNIST (+8.55 ± 0.42 points)" in text  # unpaired: no stored predictions
     assert "; not decided at this budget for AlexNet on MNIST (+0.10 ± 0.34 points)." in text
     assert "quick profile" in text and "1 seed(s)" in text and "**Claims** (9)" in text
     assert len(text.split()) <= 130
     smoke = study2.conclusion(runs, parameters(tmp_path))
     assert "prove the pipeline" in smoke
+    # Where only the rivals' own recipes ran (a cpu report re-rendered before its equal-recipe runs
+    # trained), the answer says why there is no verdict instead of naming a recipe they did not train on.
+    own = [run for run in runs if run.spec.labels.get("recipe") != "ResNet's recipe"]
+    differing = [dataclasses.replace(run, spec=dataclasses.replace(run.spec, config=run.spec.config.replace(lr=0.5)))
+                 if run.spec.model != "resnet18" else run for run in own]
+    text = study2.answer(differing, parameters(tmp_path, "quick"))
+    assert "no verdict for LeNet on MNIST" in text and "only the rival's own recipe ran" in text
 
 
 def test_illustrations_are_listed_as_not_reproduced():

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import claims, summaries
-from helpers.studies.common.claims import CONTRADICTED, SUPPORTED, VERDICTS, compare_groups
+from helpers.studies.common.claims import CONFOUNDED, CONTRADICTED, SUPPORTED, VERDICTS, compare_groups
 from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.s02_plain_nets.findings import claims_ledger, comparison_claim, verdict_of
 from helpers.studies.s02_plain_nets.metric import FINAL_TEST, equal_recipe_runs, grouped_runs, own_recipe_runs
@@ -44,10 +44,11 @@ def lead(outcomes: Sequence[RunOutcome], ledger: Sequence[dict[str, str]]) -> st
             else:
                 numbers = "not run"
             by_verdict.setdefault(verdict, []).append(f"{other} on {dataset} ({numbers})")
-    wording = {SUPPORTED: "the ResNet is ahead of {}", CONTRADICTED: "the ResNet is behind {}"}
+    wording = {SUPPORTED: "the ResNet is ahead of {}", CONTRADICTED: "the ResNet is behind {}",
+               CONFOUNDED: "no verdict for {}: only the rival's own recipe ran, not the ResNet's"}
     parts = [wording.get(verdict, verdict + " for {}").format(_listed(items)) for verdict, items in
              sorted(by_verdict.items(), key=lambda item: VERDICTS.index(item[0]))]
-    return "With each rival trained on the ResNet's recipe and read at the final epoch: " + "; ".join(parts) + "."
+    return "Each rival against the ResNet on the ResNet's recipe, at the final epoch: " + "; ".join(parts) + "."
 
 
 def scope(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
