@@ -14,7 +14,7 @@ import pytest
 
 from helpers.runs import RunOutcome, run_all
 from helpers.studies import s05_small_resnets as study5
-from helpers.studies.s05_small_resnets import findings, layers
+from helpers.studies.s05_small_resnets import contradictions, layers
 from helpers.studies.s05_small_resnets import grid as tuning
 from helpers.studies.s05_small_resnets.recipe import CONCAT_OFF, CONCAT_ON, EQUAL_RECIPE, NO_AUGMENTATION
 from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, SUPPORTED, UNSTABLE, VERDICTS,
@@ -102,6 +102,9 @@ def test_each_ablation_differs_from_its_base_in_the_claims_field_only(tmp_path, 
         assert toggled.config.concat_original is not concatenated
         assert differences(toggled, final["ResNetLarge"]) == [f"concat_original {not concatenated!r} vs "
                                                                f"{concatenated!r}"]
+    if profile == "smoke":  # smoke also plans the GPU profiles' concatenation ablation: there it is the final run
+        assert set(ablations) == {EQUAL_RECIPE, NO_AUGMENTATION, CONCAT_ON, CONCAT_OFF}
+        assert differences(ablations[CONCAT_OFF], final["ResNetLarge"]) == []
     assert len({s.run_id for s in specs}) == len(specs)
 
 
@@ -117,8 +120,10 @@ def test_settings_label_every_source(tmp_path):
     assert smoke.loc["loss", "value"] == "cross-entropy, label smoothing 0.1 (both models)"
     assert smoke.loc["images used", "value"].endswith("every image they hold (grid runs: 40 train / 5 test images "
                                                       "per class)")
-    assert smoke.loc["ablations (ResNetLarge)", "value"] == ("ResNetLarge with ResNet18's recipe; ResNetLarge without "
-                                                            "augmentation; ResNetLarge with the originals concatenated")
+    assert smoke.loc["ablations (ResNetLarge)", "value"] == (
+        "ResNetLarge with ResNet18's recipe; ResNetLarge without augmentation; ResNetLarge with the originals "
+        "concatenated; ResNetLarge without the originals concatenated (trains as the final ResNetLarge here; planned "
+        "so that this profile checks every run the GPU profiles plan)")
 
 
 def test_the_plan_banner_says_the_subset_of_the_grid_runs_alone(tmp_path):
@@ -305,12 +310,12 @@ def test_the_plateau_after_epoch_40_is_checked_only_on_long_runs(final_specs, ou
     rising = np.linspace(0.3, 0.9, 120)
     long = [fake_outcome(final_specs[0], 0.92, 0.98, epochs=80, num_test=10_000, history=flat),
             fake_outcome(final_specs[1], 0.9, 0.98, epochs=120, num_test=10_000, history=rising)]
-    rows = {row["model"]: row for row in findings.plateau_rows(study5.groups_of(long))}
+    rows = {row["model"]: row for row in contradictions.plateau_rows(study5.groups_of(long))}
     assert rows["ResNet18"]["gain after epoch 40 (points)"] == pytest.approx(2.0)
     assert rows["ResNet18"]["share of the gain after epoch 1"] == pytest.approx(0.02 / 0.62)
     assert rows["ResNetLarge"]["share of the gain after epoch 1"] > 0.6
     assert "Borne out for one model only" in study5.contradictions_markdown(long)
-    items = findings.paper_items_table().set_index("item")
+    items = contradictions.paper_items_table().set_index("item")
     assert items.loc["Figure 1", "in this report"] == "not reproduced" and "illustration" in items.loc[
         "Figure 1", "where / why"]
     assert (items.drop("Figure 1")["in this report"] == "reproduced").all()
@@ -447,6 +452,23 @@ def test_the_answer_is_short_and_computed(all_specs, tmp_path):
     assert len(text.split()) <= 130
     short = study5.answer(runs[:2], parameters(tmp_path))  # finals only, on 50,000 images but at 80/120 epochs
     assert "ResNetLarge ahead of ResNet18 on one recipe: not decided at this budget" in short
+
+
+def test_the_conclusion_gives_every_claims_verdict_and_the_caveats(all_specs, outcomes, tmp_path):
+    accuracies = {"ResNet18": 0.90, "ResNetLarge": 0.95, EQUAL_RECIPE: 0.95, NO_AUGMENTATION: 0.85, CONCAT_OFF: 0.95}
+    runs = paper_budget_outcomes(all_specs, accuracies)
+    text = study5.conclusion(runs, parameters(tmp_path, "paper"))
+    ledger = study5.claims_ledger(runs)
+    assert text.count("\n- **") == len(ledger) == 9
+    for row in ledger:
+        assert f": **{row['verdict']}**." in text
+    assert "**ResNetLarge ahead of ResNet18**: ResNetLarge (ResNet18's recipe) minus ResNet18: +5.00" in text
+    assert "**Table 1 against the Kaggle scores**: the paper's own numbers, no run of ours" in text
+    assert "had less than the paper's" not in text  # at the paper's budget
+    smoke = study5.conclusion(outcomes, parameters(tmp_path))
+    assert "ResNet18 had less than the paper's 80 epochs (this run: 2)" in smoke and "prove the pipeline" in smoke
+    part = study5.conclusion(runs[:1], parameters(tmp_path, "paper", runs="resnet18_*"))
+    assert "only the runs matching resnet18_* trained" in part and "**ResNetLarge's 92.73 % (Table 1)**" in part
 
 
 # --- one real run ----------------------------------------------------------------------------------

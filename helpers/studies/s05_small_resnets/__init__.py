@@ -13,7 +13,8 @@ trains ResNetLarge on a train / validation split for every (learning rate, momen
 models on the full training set, ResNetLarge with ``parameters.tuned``, and the ablations that put
 the paper's comparisons on one recipe (ResNetLarge with ResNet18's recipe, without augmentation,
 with the concatenation turned the other way). The report opens with :func:`answer` and the claims
-ledger (:func:`claims_ledger`, one row per claim of :data:`CLAIMS`), then the evidence.
+ledger (:func:`claims_ledger`, one row per claim of :data:`CLAIMS`), then the evidence;
+:func:`conclusion` gives each claim's verdict with the numbers and the caveats of this run's scale.
 
 The modules:
 
@@ -23,18 +24,20 @@ The modules:
 - ``layers``: Figures 2 and 3, each model's layer table beside the paper's;
 - ``recipe``: profiles -> planned runs (:func:`tuning_plan`, :func:`tuned_values`, :func:`plan`),
   the plan banner and :func:`settings`;
-- ``findings``: the claims ledger, the paper against its own numbers (two test accuracies per
-  model; the plateau after epoch 40) and its items reproduced or not;
+- ``findings``: the claims ledger, one row per claim;
+- ``contradictions``: the paper against its own numbers (two test accuracies per model; the
+  plateau after epoch 40) and its items reproduced or not;
 - ``tables``: the report's tables (:func:`tables`) and :func:`headlines`;
 - ``figures``: :func:`figures`;
-- ``conclusion``: :func:`answer`, the report's opening.
+- ``conclusion``: :func:`answer`, the report's opening, and :func:`conclusion`, claim by claim.
 """
 
 from helpers.studies.common.verdicts import headline_table
 from helpers.studies.registry import study_of_package
-from helpers.studies.s05_small_resnets.conclusion import answer
+from helpers.studies.s05_small_resnets.conclusion import answer, conclusion
+from helpers.studies.s05_small_resnets.contradictions import contradictions_markdown
 from helpers.studies.s05_small_resnets.figures import figures
-from helpers.studies.s05_small_resnets.findings import claims_ledger, contradictions_markdown
+from helpers.studies.s05_small_resnets.findings import claims_ledger
 from helpers.studies.s05_small_resnets.grid import grid_table
 from helpers.studies.s05_small_resnets.layers import layer_check, layer_tables, layer_text, layer_totals
 from helpers.studies.s05_small_resnets.paper import CLAIMS, PAPER_PARAMS
@@ -48,7 +51,7 @@ STUDY = study_of_package(__name__)
 STUDY_ID, TITLE = STUDY.id, STUDY.title
 
 __all__ = ["CLAIMS", "FALLBACK_GRID_POINT", "PAPER_PARAMS", "STUDY", "STUDY_ID", "TITLE", "ablations_of",
-           "accuracy_table", "answer", "claims_ledger", "contradictions_markdown", "data_banners", "epoch_note",
-           "figures", "grid_table", "groups_of", "headline_table", "headlines", "layer_check", "layer_tables",
-           "layer_text", "layer_totals", "parameter_table", "plan", "plan_banner", "settings", "table1", "tables",
-           "tagged_data_notes", "tuned_values", "tuning_plan"]
+           "accuracy_table", "answer", "claims_ledger", "conclusion", "contradictions_markdown", "data_banners",
+           "epoch_note", "figures", "grid_table", "groups_of", "headline_table", "headlines", "layer_check",
+           "layer_tables", "layer_text", "layer_totals", "parameter_table", "plan", "plan_banner", "settings", "table1",
+           "tables", "tagged_data_notes", "tuned_values", "tuning_plan"]

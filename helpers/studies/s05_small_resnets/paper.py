@@ -28,7 +28,8 @@ PAPER_TEST_IMAGES = 10_000
 # "after 40 epochs, very slight improvement in accuracy is taking place" (Results, on Figures 6 and 9).
 PAPER_PLATEAU_EPOCH = 40
 
-# What the text says, verbatim, where its own numbers bear on it (see :mod:`helpers.studies.s05_small_resnets.findings`).
+# What the text says, verbatim, where its own numbers bear on it
+# (see :mod:`helpers.studies.s05_small_resnets.contradictions`).
 QUOTES = {
     "kaggle": ("Results", "The ResNetLarge model with 4.9 million parameters performs slightly better with an accuracy "
                "of 81.3% on Kaggle. Our ResNet18 model has an accuracy of 81.2 on Kaggle"),

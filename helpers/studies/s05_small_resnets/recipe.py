@@ -32,15 +32,20 @@ FALLBACK_GRID_POINT = {"lr": 0.05, "momentum": 0.9}  # only when plan() runs wit
 # The ablations (labels["variant"]) and their run-id words.
 EQUAL_RECIPE, NO_AUGMENTATION = "ResNetLarge with ResNet18's recipe", "ResNetLarge without augmentation"
 CONCAT_ON, CONCAT_OFF = "ResNetLarge with the originals concatenated", "ResNetLarge without the originals concatenated"
-# What each ablation tests (a profile picks by this) and the words of its run id.
-ABLATION_KINDS = {EQUAL_RECIPE: "recipe", NO_AUGMENTATION: "augmentation", CONCAT_ON: "concatenation",
-                  CONCAT_OFF: "concatenation"}
+# The words of each ablation's run id.
 ABLATION_RUN_WORDS = {EQUAL_RECIPE: "resnet18_recipe", NO_AUGMENTATION: "no_augmentation",
                       CONCAT_ON: "concat_originals", CONCAT_OFF: "no_concat"}
-# Which ablations each profile trains. The cpu profile leaves out the concatenation's: there it
-# would concatenate, doubling that run's epochs (about an hour per seed on 2 cores); its ledger row
-# then says it was not run.
-PROFILE_ABLATIONS = {"smoke": ("recipe", "augmentation", "concatenation"), "cpu": ("recipe", "augmentation"),
+# Which ablations each profile trains, by what they test: "recipe" (:data:`EQUAL_RECIPE`),
+# "augmentation" (:data:`NO_AUGMENTATION`), "concatenation" (the final runs' concatenation turned the
+# other way: :data:`CONCAT_OFF` where they concatenate, as at quick and paper, else :data:`CONCAT_ON`)
+# and "no concatenation" (:data:`CONCAT_OFF` whatever the final runs do). Smoke does not concatenate,
+# so its "concatenation" is CONCAT_ON; it plans CONCAT_OFF as well, because smoke checks every run the
+# GPU profiles plan (there CONCAT_OFF trains as its final ResNetLarge does; the ledger's
+# concatenation row compares the final runs with CONCAT_ON). The cpu profile leaves out the
+# concatenation's: there it would concatenate, doubling that run's epochs (about an hour per seed on
+# 2 cores); its ledger row then says it was not run.
+PROFILE_ABLATIONS = {"smoke": ("recipe", "augmentation", "concatenation", "no concatenation"),
+                     "cpu": ("recipe", "augmentation"),
                      "quick": ("recipe", "augmentation", "concatenation"),
                      "paper": ("recipe", "augmentation", "concatenation")}
 STATED = ("epochs", "batch_size", "optimizer", "augmentation", "concat_original")
@@ -115,6 +120,13 @@ def concat_variant(parameters: StudyParameters) -> str:
     return CONCAT_OFF if concatenated else CONCAT_ON
 
 
+def ablation_names(parameters: StudyParameters) -> list[str]:
+    """The profile's ablations (:data:`PROFILE_ABLATIONS`) by name, in plan order, each once."""
+    by_kind = {"recipe": EQUAL_RECIPE, "augmentation": NO_AUGMENTATION, "concatenation": concat_variant(parameters),
+               "no concatenation": CONCAT_OFF}
+    return list(dict.fromkeys(by_kind[kind] for kind in PROFILE_ABLATIONS[parameters.profile]))
+
+
 def ablation_plan(parameters: StudyParameters) -> list[RunSpec]:
     """Per seed, the profile's ablations (:data:`PROFILE_ABLATIONS`), each ResNetLarge changed in one
     respect from a final run, so that a claim comparing two configurations compares them on one
@@ -125,19 +137,19 @@ def ablation_plan(parameters: StudyParameters) -> list[RunSpec]:
     - :data:`NO_AUGMENTATION`: the final ResNetLarge on the plain images, without the augmentation
       and without the concatenation of the originals;
     - :data:`CONCAT_ON` or :data:`CONCAT_OFF`: the concatenation of the originals turned the other
-      way from the final runs.
+      way from the final runs (smoke plans :data:`CONCAT_OFF` too: see :data:`PROFILE_ABLATIONS`).
 
     ResNetLarge rather than ResNet18, because it trains about a third faster (cpu profile, 10 epochs:
     1,735 s against 2,637 s)."""
     choice = dict(parameters.tuned or FALLBACK_GRID_POINT)
     tuned = {"lr": choice["lr"], "momentum": choice["momentum"]}
-    concatenated = recipes.train_config(RECIPES["ResNetLarge"], parameters, seed=0).concat_original
     variants = {
         EQUAL_RECIPE: (RECIPES["ResNet18"], {}),
         NO_AUGMENTATION: (RECIPES["ResNetLarge"], {**tuned, "augmentation": "none", "concat_original": False}),
-        concat_variant(parameters): (RECIPES["ResNetLarge"], {**tuned, "concat_original": not concatenated}),
+        CONCAT_ON: (RECIPES["ResNetLarge"], {**tuned, "concat_original": True}),
+        CONCAT_OFF: (RECIPES["ResNetLarge"], {**tuned, "concat_original": False}),
     }
-    wanted = [name for name in variants if ABLATION_KINDS[name] in PROFILE_ABLATIONS[parameters.profile]]
+    wanted = ablation_names(parameters)
     return [RunSpec(run_id=run_id(MODELS["ResNetLarge"], ABLATION_RUN_WORDS[name], seed=seed),
                     model=MODELS["ResNetLarge"], dataset="cifar10",
                     config=recipes.train_config(variants[name][0], parameters, seed=seed, changes=variants[name][1]),
@@ -206,8 +218,8 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
          f"{PAPER} (lr x momentum; values: {CHOSEN})"),
         ("grid runs", f"{min(grid['epochs'], large.epochs)} epoch(s) each, validation = "
          f"{grid_val_fraction(parameters):.0%} of the training images (stratified)", CHOSEN),
-        ("ablations (ResNetLarge)", "; ".join(spec.labels["variant"] for spec in ablation_plan(parameters)
-                                               if spec.config.seed == parameters.seeds[0]) or "none",
+        ("ablations (ResNetLarge)", "; ".join(_ablation_text(name, large.concat_original)
+                                               for name in ablation_names(parameters)) or "none",
          f"{CHOSEN} (the paper has none: they put its comparisons on an equal recipe)"),
         ("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
         ("device / precision", f"{small.device} / {small.precision}", "this machine"),
@@ -220,3 +232,11 @@ def _loss_text(smoothing: dict[str, float]) -> str:
         value = next(iter(smoothing.values()))
         return "cross-entropy" + (f", label smoothing {value} (both models)" if value else "")
     return "cross-entropy, label smoothing " + ", ".join(f"{value} ({model})" for model, value in smoothing.items())
+
+
+def _ablation_text(name: str, concatenated: bool) -> str:
+    """An ablation's name, with why it is planned where it trains as the final ResNetLarge does."""
+    if name == CONCAT_OFF and not concatenated:
+        return f"{name} (trains as the final ResNetLarge here; planned so that this profile checks every run " \
+               "the GPU profiles plan)"
+    return name

@@ -18,8 +18,8 @@ from helpers.studies.common import summaries, verdicts
 from helpers.studies.common.claims import (CONFOUNDED, NOT_DECIDED, UNSTABLE, compare_groups, ledger_frame,
                                            recipe_differences, unstable_runs)
 from helpers.studies.common.verdicts import NOT_RUN
-from helpers.studies.s05_small_resnets.findings import (budget_shortfalls, claims_ledger, findings_table,
-                                                        ordering_pairs, paper_items_table, plateau_rows)
+from helpers.studies.s05_small_resnets.contradictions import findings_table, paper_items_table, plateau_rows
+from helpers.studies.s05_small_resnets.findings import budget_shortfalls, claims_ledger, ordering_pairs
 from helpers.studies.s05_small_resnets.grid import grid_measured, grid_table
 from helpers.studies.s05_small_resnets.layers import layer_check, layer_tables
 from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_EPOCHS, PAPER_OPTIMIZERS, PAPER_PARAMS, \
