@@ -105,7 +105,8 @@ def run_all(
     from ``output_dir/earlier-runs/<run_id>`` (:data:`EARLIER_RUNS`, where the batch runner puts
     the finished runs of a study's earlier attempts) when its identity matches
     (:mod:`helpers.runs.identity`: the spec, the data digest, the training-semantics version); it is
-    copied into ``runs/`` and a line says so. One that does not match is trained afresh. Datasets are loaded once and
+    copied into ``runs/``, and one line at the end lists those reused. One that does not match is
+    trained afresh, and a line says why. Datasets are loaded once and
     shared by the runs that use the same dataset options; a line says where each was read. With
     ``samples`` the embedded samples are read instead of the full datasets (the smoke profile).
     With ``synthetic_stand_in`` a dataset that is not there is replaced by synthetic data of its
@@ -130,11 +131,12 @@ def run_all(
             print(describe_origin(datasets[key]), flush=True)
         return datasets[key]
 
-    outcomes = []
+    outcomes, reused = [], []
     for spec in specs:
         folder = runs_dir / spec.run_id
-        if not force and not is_finished(folder):
-            _take_earlier_run(spec, Path(output_dir) / EARLIER_RUNS / spec.run_id, folder, data_for)
+        if not force and not is_finished(folder) and _take_earlier_run(
+                spec, Path(output_dir) / EARLIER_RUNS / spec.run_id, folder, data_for):
+            reused.append(spec.run_id)
         if is_finished(folder) and not force:
             outcomes.append(load_run(folder, spec))
             continue
@@ -143,12 +145,15 @@ def run_all(
                                                       download=download, samples=samples, force=force))
             continue
         outcomes.append(execute_run(spec, data_for(spec), folder, force=force))
+    if reused:
+        print(f"reused {len(reused)} finished run(s) of an earlier attempt (same spec, data and training semantics): "
+              + ", ".join(reused), flush=True)
     return outcomes
 
 
 def _take_earlier_run(spec: RunSpec, earlier: Path, folder: Path, data_for) -> bool:
     """Copy the finished run in ``earlier`` into ``folder`` when it is the run ``spec`` asks for
-    (same spec, data digest and training semantics); print why it is or is not taken."""
+    (same spec, data digest and training semantics) and return True; else print why not."""
     if not is_finished(earlier):
         return False
     reason = spec_differences(earlier, spec)
@@ -162,8 +167,6 @@ def _take_earlier_run(spec: RunSpec, earlier: Path, folder: Path, data_for) -> b
     if folder.exists():
         shutil.rmtree(folder)  # an unfinished attempt of the same run: the finished one replaces it
     shutil.copytree(earlier, folder)
-    print(f"{spec.run_id}: reused the finished run of an earlier attempt (same spec, data and training semantics)",
-          flush=True)
     return True
 
 

@@ -253,7 +253,7 @@ def test_a_report_only_edit_reruns_the_notebook_but_retrains_nothing(tmp_path):
     code, terminal = _batch(*common)
     assert code == 0 and "unchanged since" not in terminal  # a new fingerprint: the notebook ran again
     log = (published / "run.log").read_text()
-    assert "tiny: reused the finished run of an earlier attempt" in log
+    assert "reused 1 finished run(s) of an earlier attempt (same spec, data and training semantics): tiny" in log
     assert json.loads((published / "metrics.json").read_text())["trained"] == trained  # the same run, not retrained
     assert not (published / "earlier-runs").exists()  # what an attempt did not use is not published
 

@@ -65,7 +65,7 @@ def test_an_earlier_attempts_run_is_reused_only_when_its_identity_matches(tmp_pa
     write_json(later / EARLIER_RUNS / "b" / "spec.json", recorded)
     outcomes = run_all([spec("a"), spec("b", seed=1), spec("c", epochs=2)], later)
     output = capsys.readouterr().out
-    assert "a: reused the finished run of an earlier attempt" in output
+    assert "reused 1 finished run(s) of an earlier attempt (same spec, data and training semantics): a\n" in output
     assert "b: an earlier finished run is not reused (it was trained under training semantics" in output
     assert outcomes[0].metrics["wall_seconds"] == trained.metrics["wall_seconds"]  # the same run, not a new one
     assert (later / "runs" / "a" / "metrics.json").is_file() and (later / EARLIER_RUNS / "a").is_dir()
