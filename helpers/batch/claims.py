@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +39,12 @@ def claims_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def answer_html(answer: str) -> str:
+    """A study's answer (markdown: paragraphs and **bold**) as HTML, escaped."""
+    paragraphs = [html.escape(part.strip()) for part in answer.split("\n\n") if part.strip()]
+    return "".join("<p>" + re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", part) + "</p>" for part in paragraphs)
+
+
 def verdict_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     """'3 supported, 1 contradicted, 5 not decided at this budget' (most frequent first)."""
     counts = Counter(str(row.get("verdict")) for row in rows)
@@ -62,7 +69,7 @@ def claims_page_html(results: Sequence[StudyResult], *, profile: str, date: str)
                    if result.reduced_data else "")
         sections.append(f"<h2>{e(result.study)} {e(result.title or '')}</h2>"
                         f'<p class="meta">{e(verdict_summary(result.claims))}{report}</p>{reduced}'
-                        f"<p>{e(result.answer)}</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+                        f"{answer_html(result.answer)}<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     body = "\n".join(sections) or "<p>No study recorded a claims ledger.</p>"
     every = [row for result in results for row in result.claims]
     return f"""<!DOCTYPE html>

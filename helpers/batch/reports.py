@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers.batch.claims import claims_csv, claims_page_html, claims_rows, verdict_summary
+from helpers.batch.claims import answer_html, claims_csv, claims_page_html, claims_rows, verdict_summary
 from helpers.batch.records import StudyResult
 from helpers.batch.results import difference_points, results_csv, results_rows, results_table_html
 from helpers.io import write_atomic
@@ -169,7 +169,7 @@ def _study_card(result: StudyResult) -> str:
                    "Less data than the paper used (see the notes): compare with the paper's numbers with that in mind.")
         parts.append(f'<div class="note"><b>{warning}</b>{f"<ul>{notes}</ul>" if notes else ""}</div>')
     if result.answer:
-        parts.append(f'<p class="answer">{e(result.answer)}</p>')
+        parts.append(f'<div class="answer">{answer_html(result.answer)}</div>')
     if result.claims:
         parts.append(f'<p class="meta">Claims: {e(verdict_summary(result.claims))} '
                      f'(<a href="claims.html">ledger</a>)</p>')

@@ -441,7 +441,8 @@ def test_claims_csv_and_page_gather_every_studys_ledger_and_the_index_links_them
               {"claim": "C", "where": "text", "paper": "-", "this run": "n/a", "seeds": "-", "reference": "-",
                "verdict": "not decided at this budget", "what would decide it": "about 40,000 test images per model"}]
     results = [StudyResult(study="01", notebook="01.ipynb", status="ok", wall_seconds=1.0, report="01/report.html",
-                           title="Study 1", answer="A beats B here.", claims=ledger, profile="cpu",
+                           title="Study 1", answer="**Answer.** A beats B here.\n\n**Claims** (2)", claims=ledger,
+                           profile="cpu",
                            reduced_data=True, data_notes=["subset"]),
                StudyResult(study="02", notebook="02.ipynb", status="failed", wall_seconds=1.0)]
     rows = claims_rows(results)
@@ -453,7 +454,8 @@ def test_claims_csv_and_page_gather_every_studys_ledger_and_the_index_links_them
     write_profile_pages(tmp_path, results, profile="cpu", date="d", device="cpu")
     assert {path.name for path in tmp_path.iterdir()} == {"index.html", "results.csv", "claims.csv", "claims.html"}
     index = (tmp_path / "index.html").read_text()
-    assert 'href="claims.html"' in index and "A beats B here." in index and "(2 claims:" in index
+    assert 'href="claims.html"' in index and "<p><b>Answer.</b> A beats B here.</p>" in index and "(2 claims:" in index
+    assert "<p><b>Answer.</b> A beats B here.</p><p><b>Claims</b> (2)</p>" in page and "**" not in page
     assert len((tmp_path / "claims.csv").read_text().splitlines()) == 3
 
 
