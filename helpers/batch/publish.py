@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.batch.claims import verdict_summary
 from helpers.batch.options import IN_PART_SUFFIX
 from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
@@ -180,10 +181,11 @@ def write_index(folder: Path, *, profile: str) -> None:
 
 
 def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
-    """The README's results: a table of the published studies (profile, the time of their runs
-    (:func:`runs_seconds`), machine, commit), then every headline of each, the paper's value, this run's with its uncertainty, the
+    """The README's results: a table of the published studies (profile, and whether run in part;
+    their claims' verdicts, linking the claims page; the time of their runs (:func:`runs_seconds`),
+    machine, commit), then every headline of each, the paper's value, this run's with its uncertainty, the
     difference and the verdict, linking each study's report."""
-    studies = ["| study | profile | time of its runs | made on | commit |", "|---|---|---|---|---|"]
+    studies = ["| study | profile | claims | time of its runs | made on | commit |", "|---|---|---|---|---|---|"]
     lines = ["| study | profile | headline | paper | this run | difference | verdict |", "|---|---|---|---|---|---|---|"]
     for profile in PROFILES:
         folder = reports / profile
@@ -194,7 +196,9 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
             made = _read_provenance(folder / result.study)
             machine = made.get("machine") or {}
             seconds = runs_seconds(folder / result.study) or result.wall_seconds
-            studies.append(f"| {link} | {profile} | {format_seconds(seconds)} | {machine.get('cpu')}, "
+            scope = f"{profile}, run in part" if result.run_patterns else profile
+            claims = f"[{verdict_summary(result.claims)}]({link_prefix}/{profile}/claims.html)" if result.claims else "–"
+            studies.append(f"| {link} | {scope} | {claims} | {format_seconds(seconds)} | {machine.get('cpu')}, "
                            f"{machine.get('cores')} cores, {', '.join(made.get('devices') or [])} | "
                            f"`{str(made.get('commit') or 'unknown')[:10]}` |")
             for item in result.headline:

@@ -103,7 +103,7 @@ def test_republishing_replaces_a_study_and_keeps_the_others(tmp_path):
     assert "[02](reports/cpu/02/report.html) | cpu | ResNet-18 test top-1 | 82.94% | 70.00% ± 0.40 | -12.94 pts" in table
     assert "[05](reports/cpu/05/report.html)" in table
     # the runs' time, not the last attempt's 61 s (which may only have loaded runs finished before)
-    assert "| [05](reports/cpu/05/report.html) | cpu | 50 min 00 s | " in table
+    assert "| [05](reports/cpu/05/report.html) | cpu | – | 50 min 00 s | " in table  # no ledger recorded
 
 
 def test_a_study_run_in_part_is_published_only_when_asked_and_says_so(tmp_path):
@@ -118,6 +118,7 @@ def test_a_study_run_in_part_is_published_only_when_asked_and_says_so(tmp_path):
     assert publish_profile(outputs, reports, profile="cpu", project_root=root, in_part=True) == ["01"]
     assert (reports / "cpu" / "01" / "report.html").is_file()
     assert "Run in part" in (reports / "cpu" / "index.html").read_text()
+    assert "| [01](reports/cpu/01/report.html) | cpu, run in part | – |" in results_markdown(reports)
 
 
 def test_sanitize_keeps_other_paths_and_numbers():
