@@ -83,7 +83,7 @@ def train(
     run_identity_ = run_identity(config.to_dict(), identity if identity is not None else run_labels)
     record = _RunRecord.resume(engine, checkpoint_path, run_identity_)
 
-    test_logits = None
+    test_logits = val_logits = None
     last_saved = time.perf_counter()
     for epoch in range(len(record.history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
@@ -93,7 +93,7 @@ def train(
         train_seconds = time.perf_counter() - epoch_start
         row = {"epoch": epoch, "train_loss": train_loss, "train_top1": train_top1,
                "lr": engine.optimizer.param_groups[0]["lr"]}
-        test_logits = _evaluate_epoch(engine, data, record, row)
+        test_logits, val_logits = _evaluate_epoch(engine, data, record, row)
         row["seconds"] = time.perf_counter() - epoch_start
         row["images_per_second"] = images_seen / train_seconds
         record.add_epoch(row, train_seconds=train_seconds, images_seen=images_seen)
@@ -113,9 +113,11 @@ def train(
     if test_logits is None or restored or config.tta_flip:  # else the last epoch's are final
         test_logits = _logits(engine, data.x_test, tta_flip=config.tta_flip)
     metrics = _final_metrics(engine, data, record, test_logits, run_labels=run_labels)
-    # One more pass over the (small) validation split, for its per-image predictions; not part of
-    # training, and scored as the history's val_top1 is (no flip averaging).
-    val_logits = _logits(engine, data.x_val) if data.x_val is not None else None
+    # The validation split's per-image predictions, scored as the history's val_top1 (no flip
+    # averaging): the last epoch's, unless restore_best changed the weights (or a resumed run
+    # finished every epoch before).
+    if data.x_val is not None and (val_logits is None or restored):
+        val_logits = _logits(engine, data.x_val)
     return TrainResult(history=pd.DataFrame(record.history), metrics=metrics, model=model, test_logits=test_logits,
                        val_logits=val_logits)
 
@@ -213,18 +215,22 @@ def _train_epoch(engine: TrainingEngine, epoch: int, progress: EpochProgress, *,
     return train_loss, train_top1, images_seen
 
 
-def _evaluate_epoch(engine: TrainingEngine, data: ImageDataset, record: _RunRecord, row: dict[str, Any]) -> torch.Tensor:
+def _evaluate_epoch(engine: TrainingEngine, data: ImageDataset, record: _RunRecord,
+                    row: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Add the validation (if any) and test scores to ``row``; keep the best validation epoch's
-    weights when ``restore_best`` asks for them. Returns the test logits."""
+    weights when ``restore_best`` asks for them. Returns the test and validation logits (None
+    without a validation split)."""
+    val_logits = None
     if data.x_val is not None:
-        row.update(_scores(_logits(engine, data.x_val), data.y_val, prefix="val"))
+        val_logits = _logits(engine, data.x_val)
+        row.update(_scores(val_logits, data.y_val, prefix="val"))
         if row["val_top1"] > record.best_val_top1:
             record.best_val_top1 = row["val_top1"]
             if engine.config.restore_best:
                 record.best_state = copy.deepcopy(engine.model.state_dict())
     test_logits = _logits(engine, data.x_test)
     row.update(_scores(test_logits, data.y_test, prefix="test"))
-    return test_logits
+    return test_logits, val_logits
 
 
 def _final_metrics(engine: TrainingEngine, data: ImageDataset, record: _RunRecord, test_logits: torch.Tensor, *,

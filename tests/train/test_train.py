@@ -105,7 +105,9 @@ def test_restore_best_tests_the_best_validation_epoch_and_evaluates_it_once(synt
     assert result.metrics["test_top1"] == history["test_top1"].iloc[best]
     assert result.metrics["test_loss"] == pytest.approx(history["test_loss"].iloc[best], rel=1e-5)
     retested = best != len(history) - 1  # only then do the final weights differ from the last epoch's
-    assert len(evaluated) == 2 * epochs + retested  # validation and test each epoch
+    # validation and test each epoch; both again for restored weights (the validation split's
+    # per-image predictions are the final weights')
+    assert len(evaluated) == 2 * epochs + 2 * retested
 
 
 def test_concat_original_doubles_the_epoch(synthetic_data):
