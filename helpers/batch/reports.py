@@ -115,8 +115,9 @@ def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str,
 <code>claims.csv</code>): every claim of every paper with the paper's evidence, this run's with its
 uncertainty and seeds, the verdict and what would decide it{_claims_count(results)}.</p>
 <p class="meta">Every number this run reports carries its uncertainty: with one seed, the binomial
-standard error of the test set (n images); with several seeds, the standard deviation over seeds.
-Verdicts follow one rule: {e(RULE)}.</p>
+standard error of the test set (n images); with several seeds, the standard deviation over seeds. The
+claims compare two models on the same test images (paired, where the runs stored their predictions).
+Verdicts follow one rule: {e(RULE)}; none is drawn from an unstable run or from two recipes.</p>
 {results_table_html(results_rows(results))}
 {cards}
 </body>
