@@ -40,3 +40,9 @@ def instability(history: pd.DataFrame, num_classes: int) -> str | None:
             return (f"its test top-1 reached {100 * best:.1f} % and fell back to {100 * final:.1f} % (chance "
                     f"{100 * chance:.1f} %)")
     return None
+
+
+def run_instability(history: pd.DataFrame, metrics: dict) -> str | None:
+    """:func:`instability` of a finished run from its history and metrics (the class count from
+    ``metrics["classes"]``; 10 when a run did not record its classes)."""
+    return instability(history, len(metrics.get("classes") or []) or 10)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.runs.predictions import correct
-from helpers.runs.stability import instability
+from helpers.runs.stability import run_instability
 from helpers.studies.ledger import (CONFOUNDED, CONTRADICTED, LEDGER_COLUMNS, NOT_DECIDED, NOT_TESTABLE, SUPPORTED,
                                    UNSTABLE, VERDICTS)
 from helpers.statistics.paired import SEED_SPREAD, CombinedDifference, decide, over_seeds, paired_difference
@@ -100,7 +100,7 @@ def unstable_runs(runs: Iterable[RunOutcome]) -> dict[str, str]:
     """Run id -> why it is unstable (:func:`helpers.runs.stability.instability`), for the unstable ones."""
     found = {}
     for run in runs:
-        reason = instability(run.history, len(run.metrics.get("classes") or []) or 10)
+        reason = run_instability(run.history, run.metrics)
         if reason:
             found[run.spec.run_id] = reason
     return found

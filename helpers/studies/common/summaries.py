@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from helpers.plots import plot_confusion_matrix, plot_curves, plot_grouped_bars
 from helpers.runs import RunOutcome
 from helpers.runs.identity import describe_pins
-from helpers.runs.stability import instability
+from helpers.runs.stability import run_instability
 
 def settings_table(rows: Sequence[tuple[str, Any, str]]) -> pd.DataFrame:
     """The settings of a profile with their source: ``(setting, value, source)`` rows.
@@ -52,7 +52,7 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 def stability_text(outcome: RunOutcome) -> str:
     """'stable', or 'UNSTABLE: why' (:func:`helpers.runs.stability.instability`): no verdict is
     drawn from an unstable run."""
-    reason = instability(outcome.history, len(outcome.metrics.get("classes") or []) or 10)
+    reason = run_instability(outcome.history, outcome.metrics)
     return f"UNSTABLE: {reason}" if reason else "stable"
 
 
