@@ -26,6 +26,7 @@ from helpers.studies.registry import STUDIES
 PROJECT_NOTEBOOKS = PROJECT_ROOT / "notebooks"
 RUNNER_PARAMETERS = ("profile", "output_dir", "data_dir", "device")  # set by options, not by -p
 IN_PART_SUFFIX = "-in-part"  # <profile><suffix>: the folder of studies run in part (the runs parameter)
+RUNS_SUFFIX = "-runs"  # <profile><suffix>/<study>: where python -m helpers.batch.train_runs trains
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_.+\.ipynb$")
 
 

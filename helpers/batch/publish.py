@@ -37,7 +37,7 @@ from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
 from helpers.batch.results import difference_points
-from helpers.batch.state import RECORD_NAME, STAGING_SUFFIX, published_results
+from helpers.batch.state import NEW_RUNS, RECORD_NAME, STAGING_SUFFIX, published_results
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
 from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import read_json, write_atomic, write_json
@@ -126,6 +126,7 @@ def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Patter
         for name in RUN_FILES:
             if (run / name).is_file():
                 _copy(run / name, staging / "runs" / run.name / name, rewrites)
+    _keep_unshown_new_runs(target / NEW_RUNS, staging)
     made = study_provenance(read_json(source / "metrics.json"), read_json(source / RECORD_NAME),
                                   published=published, note=note)
     made = {**made, "data_notes": [sanitize_text(note, rewrites) for note in made["data_notes"]]}
@@ -142,6 +143,48 @@ def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Patter
     os.replace(staging, target)
     shutil.rmtree(aside, ignore_errors=True)
     return target
+
+
+def _keep_unshown_new_runs(new_runs: Path, staging: Path) -> None:
+    """Carry the published study's ``new-runs`` into ``staging``, except those its new report shows
+    (the same ``metrics.json`` now under ``runs/``): a run trained for a later report is never lost."""
+    for run in sorted(new_runs.iterdir()) if new_runs.is_dir() else []:
+        shown = staging / "runs" / run.name / "metrics.json"
+        if not (shown.is_file() and _same_text(shown, run / "metrics.json")):
+            shutil.copytree(run, staging / NEW_RUNS / run.name)
+
+
+def publish_run(run: Path, published_study: Path,
+                rewrites: Sequence[tuple[re.Pattern[str], str]]) -> Path | None:
+    """Copy the finished run folder ``run`` (its :data:`RUN_FILES`, paths rewritten) into
+    ``published_study/new-runs/<run id>``, replacing that folder only when the copy is complete;
+    return it, or None when the same run (the same ``metrics.json``) is already published there
+    or under ``runs/``."""
+    metrics = sanitize_text((run / "metrics.json").read_text(encoding="utf-8"), rewrites)
+    for place in ("runs", NEW_RUNS):
+        existing = published_study / place / run.name / "metrics.json"
+        if existing.is_file() and existing.read_text(encoding="utf-8") == metrics:
+            return None
+    target = published_study / NEW_RUNS / run.name
+    staging = target.with_name(f".{run.name}.publishing")
+    shutil.rmtree(staging, ignore_errors=True)
+    for name in RUN_FILES:
+        if (run / name).is_file():
+            _copy(run / name, staging / name, rewrites)
+    aside = target.with_name(f".{run.name}.replaced")
+    shutil.rmtree(aside, ignore_errors=True)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(staging, target)
+    shutil.rmtree(aside, ignore_errors=True)
+    return target
+
+
+def _same_text(first: Path, second: Path) -> bool:
+    try:
+        return first.read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
+    except OSError:
+        return False
 
 
 def _copy(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]]) -> None:

@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from helpers.batch import parallel
-from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
+from helpers.batch.options import RUNS_SUFFIX, BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
 from helpers.batch.records import StudyResult, metrics_summary
 from helpers.batch.reports import render_report, summary_table, write_profile_pages
-from helpers.batch.state import (data_origins, data_state, finished_record, prepare_staging, publish, published_results,
+from helpers.batch.state import (NEW_RUNS, data_origins, data_state, finished_record, prepare_staging, publish, published_results,
                                  record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
 from helpers.commands import PROJECT_ROOT, run_command
 from helpers.io import folder_lock, read_json, write_json
@@ -78,7 +78,9 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
               "rerunning", file=stream, flush=True)
 
     folder = staging_folder(published)
-    published_runs = [published / "runs", PROJECT_ROOT / "reports" / options.profile / study / "runs"]
+    reports = PROJECT_ROOT / "reports" / options.profile / study
+    published_runs = [published / "runs", reports / "runs", reports / NEW_RUNS,  # reused by identity
+                      options.out.parent / f"{options.profile}{RUNS_SUFFIX}" / study / "runs"]
     continuing = prepare_staging(folder, fingerprint, fresh=options.force, run_sources=published_runs)
     executed, report = folder / notebook.name, folder / "report.html"
     for stale in (executed, report):  # an earlier attempt's copy would pass for this one's

@@ -36,6 +36,7 @@ RECORD_NAME = "study.json"  # in a published folder: the successful run's result
 ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
 STAGING_SUFFIX = ".partial"
 EARLIER_RUNS = "earlier-runs"  # helpers.runs.execute.EARLIER_RUNS (not imported: this layer loads no torch)
+NEW_RUNS = "new-runs"  # reports/<profile>/<study>/new-runs: finished runs its report does not show yet
 UNHASHED_PARAMETERS = ("output_dir", "progress")  # where a study writes and how it shows progress change no result
 
 
@@ -86,7 +87,7 @@ def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool, run_sources
         if not fresh:
             kept.mkdir()
             for source in (staging / "runs", staging / EARLIER_RUNS):
-                _gather_finished_runs(source, kept, move=True)
+                gather_finished_runs(source, kept, move=True)
         shutil.rmtree(staging)
         if kept.exists():
             staging.mkdir(parents=True)
@@ -94,12 +95,12 @@ def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool, run_sources
     staging.mkdir(parents=True, exist_ok=True)
     if not continuing and not fresh:
         for source in run_sources:
-            _gather_finished_runs(source, staging / EARLIER_RUNS, move=False)
+            gather_finished_runs(source, staging / EARLIER_RUNS, move=False)
     write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint})
     return continuing
 
 
-def _gather_finished_runs(source: Path, target: Path, *, move: bool) -> None:
+def gather_finished_runs(source: Path, target: Path, *, move: bool) -> None:
     """Move or copy every finished run folder (one with metrics.json) of ``source`` into ``target``,
     unless ``target`` has one of that name already."""
     for run in sorted(source.iterdir()) if source.is_dir() else []:

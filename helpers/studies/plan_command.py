@@ -37,7 +37,7 @@ from helpers.studies.registry import find_study, study_ids
 
 SET_BY_OPTIONS = ("profile", "output_dir")  # parameters with their own option, not -p
 # A notebook's defaults for the parameters that check_parameters requires (its parameters cell).
-NOTEBOOK_DEFAULTS = {"data_dir": None, "device": "auto", "seeds": [0], "epochs": None, "batch_size": None}
+NOTEBOOK_DEFAULTS = {"data_dir": None, "device": "auto", "seeds": None, "epochs": None, "batch_size": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _plan(arguments: argparse.Namespace) -> int:
     module = study_module(arguments.study)
-    parameters = _parameters(arguments.profile, arguments.parameter, arguments.out)
+    parameters = plan_parameters(arguments.profile, arguments.parameter, arguments.out)
     tuning, final = planned_runs(module, parameters)
     chosen = select_runs([*tuning, *final], arguments.runs)
     out = Path(arguments.out)
@@ -102,7 +102,9 @@ def planned_runs(module: ModuleType, parameters: StudyParameters) -> tuple[list[
     return tuning, module.plan(parameters)
 
 
-def _parameters(profile: str, pairs: Sequence[Sequence[str]], out: str) -> StudyParameters:
+def plan_parameters(profile: str, pairs: Sequence[Sequence[str]], out: str) -> StudyParameters:
+    """The notebook parameters of ``profile`` with ``pairs`` (``-p NAME VALUE`` texts) set and ``out`` as
+    the output folder; an unknown name, a parameter with an option of its own or a bad value raises."""
     accepted = [name for name in inspect.signature(check_parameters).parameters if name not in SET_BY_OPTIONS]
     overrides = {}
     for name, text in pairs:
