@@ -110,6 +110,7 @@ def build_index_html(results: Sequence[StudyResult], *, profile: str, date: str,
 <h1>ResNet studies: reports</h1>
 <p class="meta">Profile <code>{e(profile)}</code> &middot; {e(date)} &middot; device {e(device_text)}
 &middot; <span class="{'bad' if failed else 'good'}">{e(summary)}</span></p>
+{_total_time(results)}
 {_profile_note(profile)}
 <p class="meta"><b>Claims, paper by paper</b>: <a href="claims.html">claims.html</a> (also
 <code>claims.csv</code>): every claim of every paper with the paper's evidence, this run's with its
@@ -123,6 +124,22 @@ Verdicts follow one rule: {e(RULE)}; none is drawn from an unstable run or from 
 </body>
 </html>
 """
+
+
+def total_runs_seconds(results: Sequence[StudyResult]) -> float:
+    """The time the studies' runs took together (training and evaluation, each study's runs summed;
+    an attempt's own wall time where its runs recorded none)."""
+    return sum(result.runs_seconds if result.runs_seconds is not None else result.wall_seconds for result in results)
+
+
+def _total_time(results: Sequence[StudyResult]) -> str:
+    if not results:
+        return ""
+    seconds = total_runs_seconds(results)
+    hours = f" ({seconds / 3600:.1f} h)" if seconds >= 3600 else ""
+    return (f'<p class="meta"><b>Time of every run together: {html.escape(format_seconds(seconds))}{hours}</b> '
+            "(wall time of training and evaluation, summed over the studies' runs; each report's pins give the "
+            "machine and the threads of its runs).</p>")
 
 
 def _claims_count(results: Sequence[StudyResult]) -> str:

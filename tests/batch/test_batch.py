@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -20,7 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers import batch
 from helpers.batch.records import StudyResult, metrics_summary
-from helpers.batch.reports import build_index_html
+from helpers.batch.reports import build_index_html, total_runs_seconds
 from helpers.batch.results import difference_points
 
 PARAMETERS_CELL = """profile = "smoke"  # smoke | quick | paper
@@ -365,6 +366,11 @@ def test_index_builder_computes_differences_and_escapes():
     assert "only 500 images" in page and "Reduced or synthetic data" in page
     assert "1 ok, 1 failed" in page and "device auto (used: cpu)" in page and "2025-01-02 03:04 UTC" in page
     assert "1 min 15 s" in page and "quick" in page
+    assert "Time of every run together: 1 min 18 s</b>" in page  # 75 + 3 s: no study recorded its runs' time
+    timed = [replace(results[0], runs_seconds=7200.0), replace(results[1], runs_seconds=5400.0)]
+    assert total_runs_seconds(timed) == 12600.0
+    assert "Time of every run together: 3 h 30 min (3.5 h)</b>" in build_index_html(timed, profile="cpu", date="d",
+                                                                                     device="cpu")
 
 
 def test_difference_points_and_metrics_summary():
