@@ -103,10 +103,15 @@ def read_run(path: Path) -> Run:
     return Run(str(metrics.get("run_id", path.parent.name)), labels, metrics)
 
 
-def read_study(folder: Path) -> Study:
+def read_study(folder: Path, *, with_new_runs: bool = False) -> Study:
     """The study in ``folder``: runs from ``runs/*/metrics.json``, the rest from ``metrics.json``
-    (claims, unstable runs, grid choice), which may be absent while runs are being made."""
-    runs = [read_run(path) for path in sorted(folder.glob("runs/*/metrics.json"))]
+    (claims, unstable runs, grid choice), which may be absent while runs are being made. With
+    ``with_new_runs`` the runs finished for the study's next report (``new-runs/``) replace those of
+    the same id: their accuracy, before any report shows them (the claims stay the report's)."""
+    by_id = {path.parent.name: path for path in sorted(folder.glob("runs/*/metrics.json"))}
+    if with_new_runs:
+        by_id.update({path.parent.name: path for path in sorted(folder.glob("new-runs/*/metrics.json"))})
+    runs = [read_run(path) for _, path in sorted(by_id.items())]
     summary = read_json_file(folder / "metrics.json") if (folder / "metrics.json").exists() else {}
     if not isinstance(summary, dict):
         raise UnreadableReports(f"{folder / 'metrics.json'}: not a study's metrics")
@@ -114,12 +119,12 @@ def read_study(folder: Path) -> Study:
                  summary.get("grid_choice"))
 
 
-def read_reports(root: Path) -> dict[str, Study]:
-    """Every study folder (a name of digits, e.g. ``01``) under ``root``, by number; :class:`UnreadableReports`
-    when ``root`` is not a folder."""
+def read_reports(root: Path, *, with_new_runs: bool = False) -> dict[str, Study]:
+    """Every study folder (a name of digits, e.g. ``01``) under ``root``, by number (see
+    :func:`read_study` for ``with_new_runs``); :class:`UnreadableReports` when ``root`` is not a folder."""
     if not root.is_dir():
         raise UnreadableReports(f"no reports folder at {root}")
-    return {folder.name: read_study(folder) for folder in sorted(root.iterdir())
+    return {folder.name: read_study(folder, with_new_runs=with_new_runs) for folder in sorted(root.iterdir())
             if folder.is_dir() and folder.name.isdigit()}
 
 
@@ -406,9 +411,12 @@ def main() -> int:
     parser.add_argument("--reports", type=Path, default=REPORTS, help="folder of study reports (default reports/cpu)")
     parser.add_argument("--out", type=Path, default=OUTPUT,
                         help="JSON result (default benchmarks/results/cpu_targets.json)")
+    parser.add_argument("--with-new-runs", action="store_true",
+                        help="also count the runs finished for the next reports (new-runs/), replacing those of the "
+                             "same id: progress before a study is re-rendered")
     arguments = parser.parse_args()
     try:
-        studies = read_reports(arguments.reports)
+        studies = read_reports(arguments.reports, with_new_runs=arguments.with_new_runs)
     except UnreadableReports as error:
         print(f"cpu_targets: {error}", file=sys.stderr)
         return 2
@@ -417,7 +425,8 @@ def main() -> int:
         print(format_line(target))
     counts = {status: sum(target.status == status for target in targets) for status in (PASS, MISSED, NO_RUNS)}
     print(", ".join(f"{count} {status}" for status, count in counts.items()))
-    write_json(arguments.out, {"reports": shown_path(arguments.reports), "metric": METRIC, "counts": counts,
+    write_json(arguments.out, {"reports": shown_path(arguments.reports), "with_new_runs": arguments.with_new_runs,
+                               "metric": METRIC, "counts": counts,
                                "targets": [dataclasses.asdict(target) for target in targets]})
     print(f"wrote {shown_path(arguments.out)}")
     return 0

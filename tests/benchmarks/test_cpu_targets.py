@@ -197,3 +197,16 @@ def test_unreadable_reports_exit_2(tmp_path, damage):
                                 str(tmp_path / "out.json")], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert completed.returncode == 2 and "cpu_targets:" in completed.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_new_runs_count_only_when_asked_and_replace_the_runs_of_their_id(study1):
+    new = study1 / "01" / "new-runs" / "resnet50_cifar_seed0"
+    new.mkdir(parents=True)
+    (new / "metrics.json").write_text(json.dumps({"run_id": "resnet50_cifar_seed0", "test_top1": 0.88,
+                                                  "wall_seconds": 9000.0, "num_train": 25_000, "num_val": 0,
+                                                  "labels": {"model": "ResNet-50", "stem": "cifar", "seed": 0}}))
+    published = cpu_targets.all_targets(cpu_targets.read_reports(study1))
+    assert by_name(published, "ResNet-50 (CIFAR stem) top-1").status == MISSED  # the report's run: 80 %
+    progress = cpu_targets.all_targets(cpu_targets.read_reports(study1, with_new_runs=True))
+    assert by_name(progress, "ResNet-50 (CIFAR stem) top-1").status == PASS  # its new run: 88 %
+    assert "88.00 %" in by_name(progress, "ResNet-50 (CIFAR stem) top-1").measured
