@@ -20,6 +20,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from helpers.errors import check_choice
 
@@ -33,15 +34,46 @@ METRIC_LABELS = {
 }
 
 History = pd.DataFrame | Sequence[Mapping[str, float]]
+LEGEND_ENTRIES_DESCRIBED = 8  # a description lists this many legend entries, then counts the rest
 
 
 class ReportFigure(Figure):
-    """A Figure that renders itself as PNG in Jupyter without pyplot or ``%matplotlib inline``."""
+    """A Figure that renders itself as PNG in Jupyter without pyplot or ``%matplotlib inline``, and
+    says in words what it shows (:func:`describe_figure`) as the ``alt`` metadata of its PNG: an
+    HTML report (:func:`helpers.batch.reports.render_report`) makes it the image's alt text."""
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=100)
         return buffer.getvalue()
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
+        # Metadata only: the PNG itself comes from `_repr_png_` or from the PNG printer that
+        # `%matplotlib inline` registers for every Figure; IPython keeps this metadata beside it.
+        # Built when the figure is shown, so a title set after the figure was made is included.
+        return {}, {"image/png": {"alt": describe_figure(self)}}
+
+
+def describe_figure(figure: Figure) -> str:
+    """``figure`` in words, for the alt text of its image: its title (the suptitle, else the axes'
+    titles), then what each labelled axes plots, ``'<y label> against <x label>'``, with its legend
+    entries; the figure's own text where it has neither (a 'not run' placeholder); else 'figure'."""
+    suptitle = figure.get_suptitle()
+    titles = [suptitle] if suptitle else [axes.get_title() for axes in figure.axes if axes.get_title()]
+    plotted = []
+    for axes in figure.axes:
+        if not (axes.get_xlabel() and axes.get_ylabel()):  # a colour bar, an inset
+            continue
+        legend = axes.get_legend()
+        entries = [text.get_text() for text in legend.get_texts()] if legend else []
+        if len(entries) > LEGEND_ENTRIES_DESCRIBED:
+            entries = [*entries[:LEGEND_ENTRIES_DESCRIBED], f"{len(entries) - LEGEND_ENTRIES_DESCRIBED} more"]
+        listed = f" ({', '.join(entries)})" if entries else ""
+        plotted.append(f"{axes.get_ylabel()} against {axes.get_xlabel()}{listed}")
+    title, content = "; ".join(titles), "; ".join(plotted)
+    if title and content:
+        return f"{title}: {content}"
+    return title or content or "; ".join(text.get_text() for text in figure.texts if text.get_text()) or "figure"
 
 
 def _new_figure(figsize: tuple[float, float], style: str = "whitegrid") -> tuple[Figure, Axes]:
@@ -53,6 +85,12 @@ def _new_figure(figsize: tuple[float, float], style: str = "whitegrid") -> tuple
         FigureCanvasAgg(figure)
         axes = figure.subplots()
     return figure, axes
+
+
+def _epoch_axis(axes: Axes) -> None:
+    """Label the x axis 'epoch' and tick whole epochs only (a short run got ticks at 1.25, 1.5, ...)."""
+    axes.set_xlabel("epoch")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _as_frame(history: History) -> pd.DataFrame:
@@ -132,7 +170,7 @@ def plot_curves(
             points.index, points.to_numpy(dtype=float) * scale, color=colors[name],
             linestyle="none", marker="o", markerfacecolor="none", label=_label(name, "(paper)"),
         )
-    axes.set_xlabel("epoch")
+    _epoch_axis(axes)
     axes.set_ylabel(METRIC_LABELS[metric])
     if title:
         axes.set_title(title)
@@ -199,7 +237,7 @@ def plot_learning_rate(
         if "lr" not in frame.columns:
             raise KeyError(f"history {name!r} has no 'lr' column; columns: {list(frame.columns)}")
         axes.plot(frame["epoch"], frame["lr"], color=colors[name], marker=".", label=name or "lr")
-    axes.set_xlabel("epoch")
+    _epoch_axis(axes)
     axes.set_ylabel("learning rate")
     if log_scale:
         axes.set_yscale("log")

@@ -135,3 +135,31 @@ def test_save_figure_writes_png_atomically(tmp_path) -> None:
     assert [item.name for item in target.parent.iterdir()] == ["curves.png"]  # no temp file left
     save_figure(plot_curves(_history(), "top1"), target, dpi=50)  # overwrites in place
     assert target.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_epoch_axes_tick_whole_epochs_only() -> None:
+    # Three epochs gave ticks at 1.00, 1.25, ... 3.00: a reader looked for epoch 1.25.
+    for figure in (plot_curves(_history(3), "loss"), plot_learning_rate(_history(3))):
+        axes = figure.axes[0]
+        figure.canvas.draw()
+        low, high = axes.get_xlim()
+        ticks = [tick for tick in axes.get_xticks() if low <= tick <= high]
+        assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+
+
+def test_a_displayed_figure_carries_a_description_for_its_alt_text() -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    titled = plot_curves({"resnet18": _history()}, "loss", splits=("train",), title="Figure 1: ResNet-18 loss")
+    data, metadata = formatter.format(titled)
+    assert data["image/png"][:8] == PNG_SIGNATURE
+    assert metadata["image/png"]["alt"] == ("Figure 1: ResNet-18 loss: cross-entropy loss against epoch "
+                                            "(resnet18 train)")
+    # `%matplotlib inline` registers its own PNG printer for every Figure: the description still comes along.
+    formatter.formatters["image/png"].for_type(Figure, lambda figure: b"png bytes")
+    data, metadata = formatter.format(plot_confusion_matrix(np.eye(2, dtype=int), ["a", "b"]))
+    assert data["image/png"] == b"png bytes"
+    assert metadata["image/png"]["alt"] == "true class against predicted class"
+    titled.suptitle("Figure 1 (cpu profile)")  # a title set after the figure was built, as reports do
+    assert formatter.format(titled)[1]["image/png"]["alt"].startswith("Figure 1 (cpu profile): ")

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batch.records import StudyResult
+from helpers.batch.results import SCROLL_BOX_CSS, scroll_box
 from helpers.studies.ledger import CONTRADICTED, LEDGER_COLUMNS, SUPPORTED
 
 CLAIM_COLUMNS = ("study", "profile", *LEDGER_COLUMNS, "data notes")
@@ -53,7 +54,8 @@ def verdict_summary(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def claims_page_html(results: Sequence[StudyResult], *, profile: str, date: str) -> str:
     """The claims page: per study its answer, then its ledger as a table (verdicts coloured:
-    supported green, contradicted red, not decided plain). Inline CSS, no script."""
+    supported green, contradicted red, not decided plain), each in a box that scrolls sideways by
+    itself on a narrow screen. Inline CSS, no script."""
     e = html.escape
     sections = []
     for result in results:
@@ -69,14 +71,18 @@ def claims_page_html(results: Sequence[StudyResult], *, profile: str, date: str)
                    if result.reduced_data else "")
         sections.append(f"<h2>{e(result.study)} {e(result.title or '')}</h2>"
                         f'<p class="meta">{e(verdict_summary(result.claims))}{report}</p>{reduced}'
-                        f"{answer_html(result.answer)}<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+                        f"{answer_html(result.answer)}"
+                        + scroll_box(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+                                     label=f"{result.study} claims"))
     body = "\n".join(sections) or "<p>No study recorded a claims ledger.</p>"
     every = [row for result in results for row in result.claims]
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ResNet studies: claims ({e(profile)} profile)</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:110em}}table{{border-collapse:collapse;font-size:.9em}}
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:110em;overflow-wrap:break-word}}
+table{{border-collapse:collapse;font-size:.9em}}{SCROLL_BOX_CSS}
+@media (max-width:40em){{body{{margin:1em .6em}}}}
 td,th{{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}}.meta{{color:#555}}
 .note{{background:#fff3cd;padding:6px 10px}}</style></head>
 <body>

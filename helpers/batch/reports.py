@@ -17,17 +17,36 @@ from typing import Any
 
 from helpers.batch.claims import answer_html, claims_csv, claims_page_html, claims_rows, verdict_summary
 from helpers.batch.records import StudyResult
-from helpers.batch.results import difference_points, results_csv, results_rows, results_table_html
+from helpers.batch.results import (SCROLL_BOX_CSS, difference_points, results_csv, results_rows, results_table_html,
+                                   scroll_box)
 from helpers.io import write_atomic
 from helpers.studies.registry import registered_title
 from helpers.statistics.uncertainty import RULE
 from helpers.units import PERCENT_PER_UNIT
 
-# lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed).
+# The report's way back to its profile's index: reports live at <profile>/<study>/report.html.
+BACK_LINK = '<a href="../index.html">\u2190 all reports</a>'
+
+# lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed), with a
+# link back to the index above the first cell (publishing puts its provenance box above that, right
+# after <body>), and each figure's description (ReportFigure's "alt" metadata, helpers.plots) as its
+# image's alt text; nbconvert gives the others "No description has been provided for this image".
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {% block html_head_js_requirejs %}{% endblock %}
 {% block html_head_js_mathjax %}{% endblock %}
 {% block html_head_js_mermaidjs %}{% endblock %}
+{% block html_head_css %}<style>
+nav.report-nav { font: 14px/1.4 system-ui, sans-serif; padding: 8px 12px; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+</style>{% endblock html_head_css %}
+{%- block body_header -%}{{ super() }}
+<nav class="report-nav" aria-label="reports">""" + BACK_LINK + """</nav>
+{%- endblock body_header -%}
+{% block data_png scoped %}
+{%- set alt = output | get_metadata('alt', 'image/png') -%}
+{%- if alt -%}{{ super() | replace('<img ', '<img alt="' ~ (alt | escape_html) ~ '" ', 1) }}
+{%- else -%}{{ super() }}{%- endif -%}
+{% endblock data_png %}
 """
 
 
@@ -56,7 +75,8 @@ def format_seconds(seconds: float) -> str:
 
 def render_report(executed_notebook: str | os.PathLike, report_path: str | os.PathLike, *,
                   title: str, hide_code: bool = False) -> Path:
-    """Render an executed notebook to a self-contained HTML page (atomic write)."""
+    """Render an executed notebook to a self-contained HTML page (atomic write), with a link back to
+    the index (:data:`BACK_LINK`) and each figure's recorded description as its image's alt text."""
     import jinja2  # nbconvert is slow to import; only the batch runner needs it
     import nbformat
     from nbconvert import HTMLExporter
@@ -192,7 +212,7 @@ def _study_card(result: StudyResult) -> str:
         parts.append(f'<p class="meta">Claims: {e(verdict_summary(result.claims))} '
                      f'(<a href="claims.html">ledger</a>)</p>')
     if result.headline:
-        parts.append(_headline_table(result.headline))
+        parts.append(_headline_table(result.headline, label=f"{result.study} headline numbers"))
     elif result.status == "ok":
         parts.append('<p class="meta">No headline numbers recorded (no metrics.json from this run).</p>')
     parts.append("</section>")
@@ -215,7 +235,7 @@ def format_uncertainty(uncertainty: Mapping[str, Any] | None, unit: str = "fract
     return f"± {value:.2f} ({what})"
 
 
-def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
+def _headline_table(headline: Sequence[Mapping[str, Any]], *, label: str) -> str:
     e = html.escape
     rows = []
     for item in headline:
@@ -228,13 +248,15 @@ def _headline_table(headline: Sequence[Mapping[str, Any]]) -> str:
                     f"<td>{format_percent(item.get('this_run'), unit, difference=gap)}"
                     f"{' <span class=unc>' + e(spread) + '</span>' if spread else ''}</td>"
                     f"<td>{format_points(points)}</td><td>{e(str(item.get('verdict') or ''))}</td></tr>")
-    return ("<table><thead><tr><th>headline</th><th>paper</th><th>this run (uncertainty)</th><th>difference</th>"
-            f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    names = ("headline", "paper", "this run (uncertainty)", "difference", "verdict")
+    head = "".join(f"<th>{name}</th>" for name in names)
+    return scroll_box(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>", label=label)
 
 
 _CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 60em;
-       padding: 0 1em; color: #1f2328; background: #fff; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 75em;
+       padding: 0 1em; color: #1f2328; background: #fff; overflow-wrap: break-word; }
+p, .note, .error { max-width: 60em; }  /* lines of prose stay readable; tables may use the page's width */
 h1 { font-size: 1.6em; margin-bottom: .2em; }
 h2 { font-size: 1.15em; margin: 0 0 .3em; }
 a { color: #0b5cad; }
@@ -249,7 +271,18 @@ code { background: #f2f2f2; padding: 0 .25em; border-radius: 3px; }
 .note { background: #fff3cd; border: 1px solid #d6b656; padding: .4em .7em; border-radius: 4px; }
 .note ul { margin: .3em 0 0; }
 table { border-collapse: collapse; margin-top: .5em; }
-th, td { border-bottom: 1px solid #d0d7de; padding: .25em .8em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border-bottom: 1px solid #d0d7de; padding: .25em .6em; text-align: right; }
+th:first-child, td:first-child, .card :is(th, td):last-child { text-align: left; }  /* words: headline, verdict */
+th button { font: inherit; font-weight: 600; color: inherit; background: none; border: 0; padding: .1em 0;
+            cursor: pointer; text-align: inherit; }
+th button:hover { text-decoration: underline; }
+th button:focus-visible { outline: 2px solid #0b5cad; outline-offset: 2px; }
+th[aria-sort=ascending] button::after { content: " \\25B2"; }
+th[aria-sort=descending] button::after { content: " \\25BC"; }
+.table-scroll:focus-visible { outline: 2px solid #0b5cad; }
+#results :is(td, th):is(:nth-child(2), :nth-child(7), :nth-child(9)) { text-align: left; }  /* words */
+#results td:nth-child(2) { min-width: 10em; } #results td:nth-child(7), .card td:last-child { min-width: 11em; }
 .unc { color: #57606a; font-size: 85%; white-space: nowrap; }
-"""
+@media (max-width: 40em) { body { margin: 1em auto; padding: 0 .6em; } .card { padding: .6em .7em; }
+                           th, td { padding: .25em .5em; } }
+""" + SCROLL_BOX_CSS

@@ -94,19 +94,39 @@ def _csv_cell(value: Any) -> Any:
 
 
 def results_table_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Every study's headlines in one table (the rows of ``results.csv``), sortable by any column
-    with a click on its heading (a few lines of inline script; the page still works offline)."""
+    """Every study's headlines in one table (the rows of ``results.csv``), sortable by any column:
+    each heading is a button (a click, or Enter or Space once Tab reached it) and the sorted one
+    carries ``aria-sort``; a few lines of inline script, so the page still works offline. The table
+    scrolls in its own box (:func:`scroll_box`): a phone's page never scrolls sideways."""
     if not rows:
         return ""
     e = html.escape
     shown = ("study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
              "verdict", "seeds", "runs")
-    head = "".join(f'<th onclick="sortResults({index})">{e(name)}</th>' for index, name in enumerate(shown))
-    body = "".join("<tr>" + "".join(f"<td>{e(_CELL_TEXT.get(name, _cell)(row.get(name)))}</td>" for name in shown)
+    head = "".join(f'<th scope="col"><button type="button" onclick="sortResults({index})">{e(name)}</button></th>'
+                   for index, name in enumerate(shown))
+    body = "".join("<tr>" + "".join(f"<td>{_cell_html(name, row.get(name))}</td>" for name in shown)
                    + "</tr>" for row in rows)
-    return (f'<h2>All results</h2><p class="meta">Also in <code>results.csv</code>; click a heading to sort.</p>'
-            f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f"<script>{_SORT_SCRIPT}</script>")
+    table = f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<h2>All results</h2><p class="meta">Also in <code>results.csv</code>; a heading sorts the table by '
+            f"its column (again: the other way; a missing value, –, stays last).</p>"
+            f"{scroll_box(table, label='All results')}<script>{_SORT_SCRIPT}</script>")
+
+
+def scroll_box(table: str, *, label: str) -> str:
+    """``table`` in a box that scrolls sideways by itself when the table is wider than the screen
+    (CSS: :data:`SCROLL_BOX_CSS`); focusable, so a keyboard can scroll it too, and named by ``label``."""
+    return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{html.escape(label)}">{table}</div>'
+
+
+SCROLL_BOX_CSS = ".table-scroll { overflow-x: auto; max-width: 100%; }"
+
+
+def _cell_html(column: str, value: Any) -> str:
+    text = html.escape(_CELL_TEXT.get(column, _cell)(value))
+    # A run's name ("grid_lr0.05_momentum0.95_seed0") may break after an underscore: unbroken, the
+    # runs column alone was 285 px wide and pushed the table past a laptop's page.
+    return text.replace("_", "_<wbr>") if column == "runs" else text
 
 
 def _seeds_cell(seeds: str | None) -> str:
@@ -128,18 +148,29 @@ _CELL_TEXT = {"seeds": _seeds_cell}  # columns shown otherwise than by _cell
 
 
 _SORT_SCRIPT = """
+// A cell's sort key: [0, number] for a number (a minus written U+2212 or as an en dash too),
+// [1, text] for words, [2] for a missing value ('–', 'n/a', empty), which stays last either way.
+function sortKey(text) {
+  const plain = text.replace(/\\s+/g, ' ').trim();
+  if (plain === '' || plain === '\\u2013' || plain === '\\u2014' || plain === '-' || plain === 'n/a') return [2, 0];
+  const number = parseFloat(plain.replace(/^[\\u2212\\u2013\\u2012\\u2010]\\s*(?=[\\d.])/, '-'));
+  return isNaN(number) ? [1, plain.toLowerCase()] : [0, number];
+}
 function sortResults(column) {
-  const body = document.querySelector('#results tbody');
-  const rows = Array.from(body.rows);
-  // Numbers sort as numbers and before text ('–' and words), whichever the direction.
-  const key = row => { const text = row.cells[column].innerText; const number = parseFloat(text);
-                       return isNaN(number) ? [1, text] : [0, number]; };
+  const table = document.getElementById('results');
+  const body = table.tBodies[0];
   const ascending = body.dataset.column != column || body.dataset.order != 'asc';
-  rows.sort((a, b) => { const x = key(a), y = key(b);
-                        if (x[0] != y[0]) return x[0] - y[0];
-                        const order = x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
-                        return ascending ? order : -order; });
-  rows.forEach(row => body.appendChild(row));
+  const keyed = Array.from(body.rows, row => [sortKey(row.cells[column].textContent), row]);
+  keyed.sort(([x], [y]) => {
+    if (x[0] != y[0]) return x[0] - y[0];  // numbers, then words, then missing values, whichever the direction
+    const order = x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
+    return ascending ? order : -order;
+  });
+  keyed.forEach(([, row]) => body.appendChild(row));
   body.dataset.column = column; body.dataset.order = ascending ? 'asc' : 'desc';
+  Array.from(table.tHead.rows[0].cells).forEach((cell, index) => {
+    if (index == column) cell.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    else cell.removeAttribute('aria-sort');
+  });
 }
 """

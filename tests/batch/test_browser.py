@@ -1,4 +1,5 @@
-"""The batch runner's pages as a person sees them: headless Chromium opens index.html and a report.
+"""The batch runner's pages as a person sees them: headless Chromium opens index.html and a report,
+on a laptop (1280 px) and on a phone (390 px), with the mouse and with the keyboard alone.
 
 Chromium is driven by chromedriver's W3C WebDriver protocol over HTTP on the loopback address,
 with the standard library only (no selenium). Skipped when Chromium or chromedriver is missing
@@ -11,6 +12,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -27,6 +29,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 from PIL import Image
 
 from helpers import batch
+from helpers.batch.publish import publish_study
+from helpers.batch.reports import render_report, write_profile_pages
+from helpers.batch.state import RECORD_NAME, published_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -36,9 +41,20 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 PAGE_STATE = """return {
   text: document.body ? document.body.innerText.trim().length : 0,
   images: Array.from(document.images).map(image => ({
-    src: image.src.slice(0, 30), complete: image.complete, width: image.naturalWidth})),
+    src: image.src.slice(0, 30), complete: image.complete, width: image.naturalWidth, alt: image.alt})),
   links: Array.from(document.links).map(link => link.getAttribute('href')),
 };"""
+
+TAB, ENTER, SPACE = "\ue004", "\ue007", " "  # W3C WebDriver key codes
+PHONE, LAPTOP = 390, 1280  # CSS pixels: an iPhone 12-15 held upright; a common laptop
+PUBLISHED = Path(__file__).resolve().parents[2] / "reports" / "cpu"
+PAGE_LAYOUT = """const box = document.querySelector('#results').parentElement;
+return {page: document.scrollingElement.scrollWidth, window: window.innerWidth,
+        table: box.scrollWidth, box: box.clientWidth, boxOverflow: getComputedStyle(box).overflowX};"""
+FOCUSED = "const e = document.activeElement; return e.tagName == 'BUTTON' ? e.textContent : e.tagName"
+SORTED_COLUMN = """const table = document.getElementById('results'), column = arguments[0];
+return {cells: Array.from(table.tBodies[0].rows, row => row.cells[column].textContent),
+        sort: Array.from(table.tHead.rows[0].cells, cell => cell.getAttribute('aria-sort'))};"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,6 +81,33 @@ class WebDriver:
         """Load ``page`` and return its text length, images and links."""
         self.call("POST", f"/session/{self.session}/url", {"url": page.resolve().as_uri()})
         return self.call("POST", f"/session/{self.session}/execute/sync", {"script": PAGE_STATE, "args": []})
+
+    def run(self, script: str, *args: Any) -> Any:
+        """The value of ``script`` (a function body) run in the page."""
+        return self.call("POST", f"/session/{self.session}/execute/sync", {"script": script, "args": list(args)})
+
+    def resize(self, width: int, height: int = 900) -> None:
+        """Make the window (headless: the viewport) ``width`` by ``height`` CSS pixels."""
+        self.call("POST", f"/session/{self.session}/window/rect", {"width": width, "height": height})
+
+    def press(self, key: str) -> None:
+        """Press and release ``key`` (a character, or a WebDriver key code such as :data:`TAB`) on
+        whatever element has the focus, as a person at the keyboard does."""
+        actions = [{"type": "key", "id": "keyboard", "actions": [{"type": "keyDown", "value": key},
+                                                                 {"type": "keyUp", "value": key}]}]
+        self.call("POST", f"/session/{self.session}/actions", {"actions": actions})
+
+    def follow_link(self, text: str) -> str | None:
+        """Click the link that reads ``text``, as a person does, and return the path of the page it
+        opens; None when the page has no such link."""
+        try:
+            element = self.call("POST", f"/session/{self.session}/element", {"using": "link text", "value": text})
+        except urllib.error.HTTPError as error:
+            if error.code == 404:  # W3C: "no such element"
+                return None
+            raise
+        self.call("POST", f"/session/{self.session}/element/{next(iter(element.values()))}/click", {})
+        return self.run("return location.pathname")
 
     def screenshot(self, path: Path) -> Path:
         path.write_bytes(base64.b64decode(self.call("GET", f"/session/{self.session}/screenshot")))
@@ -118,14 +161,14 @@ output_dir = "outputs/interactive/00"  # where results go
 data_dir = None  # dataset folder
 device = "auto"  # auto | cpu | cuda | mps'''
 FIGURE_CELL = '''import json, pathlib
-from matplotlib.figure import Figure
 from IPython.display import display
+from helpers.plots import plot_curves
 pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)
 headline = [{"label": "test top-1", "paper": 0.9357, "this_run": 0.9, "unit": "fraction"}]
 (pathlib.Path(output_dir) / "metrics.json").write_text(json.dumps({"title": "Tiny study", "headline": headline}))
-figure = Figure(figsize=(3, 2))
-figure.add_subplot().plot([0, 1, 2], [0, 1, 4])
+figure = plot_curves([{"train_loss": 2.0}, {"train_loss": 1.5}], "loss", splits=("train",), title="Figure 1: tiny loss")
 display(figure)'''
+FIGURE_DESCRIPTION = "Figure 1: tiny loss: cross-entropy loss against epoch (train)"
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +184,45 @@ def profile_dir(tmp_path_factory) -> Path:
     return out / "smoke"
 
 
+@pytest.fixture(scope="module")
+def published_pages(tmp_path_factory) -> Path:
+    """The pages of the published ``cpu`` profile as this code makes them: the index rebuilt from
+    the studies' records in reports/cpu, study 01's report rendered again from its executed notebook."""
+    if not (PUBLISHED / "01" / RECORD_NAME).is_file():
+        pytest.skip(f"no published reports in {PUBLISHED}")
+    folder = tmp_path_factory.mktemp("reports") / "cpu"
+    write_profile_pages(folder, published_results(PUBLISHED), profile="cpu", date="d", device="as each report says")
+    render_report(next((PUBLISHED / "01").glob("01_*.ipynb")), folder / "01" / "report.html", title="Study 1")
+    return folder
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: $SCREENSHOT_DIR when set (to look at them), else the test's own folder."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def as_number(text: str) -> float | None:
+    """A cell as the reader reads it: a number (its minus written -, U+2212 or an en dash), or None for '–'."""
+    text = text.strip()
+    return None if text in ("", "\u2013") else float(text.replace("\u2212", "-").replace("\u2013", "-"))
+
+
 def test_index_and_report_render_in_chromium(profile_dir, tmp_path):
+    published = publish_study(profile_dir / "01", tmp_path / "reports" / "smoke" / "01", [], published="now")
+    write_profile_pages(published.parent, published_results(profile_dir), profile="smoke", date="d", device="cpu")
     with chromium_session(tmp_path / "chromium-profile") as driver:
         index = driver.open(profile_dir / "index.html")
         index_png = driver.screenshot(tmp_path / "index.png")
         report = driver.open(profile_dir / "01" / "report.html")
         report_png = driver.screenshot(tmp_path / "report.png")
+        shown = driver.open(published / "report.html")  # with publishing's provenance box above the link
+        link_top = driver.run("const link = document.querySelector('a[href=\"../index.html\"]');"
+                              "return link && link.getBoundingClientRect().top")
+        back = (driver.follow_link("\u2190 all reports"),
+                driver.run("return (document.querySelector('h1') || {}).textContent"))
 
     assert index["text"] > 200 and "01/report.html" in index["links"]
     assert_not_blank(index_png)
@@ -155,4 +231,73 @@ def test_index_and_report_render_in_chromium(profile_dir, tmp_path):
     for image in report["images"]:
         assert image["complete"] and image["width"] > 0, f"image not loaded: {image}"
         assert image["src"].startswith("data:image/png;base64")
+        assert image["alt"] == FIGURE_DESCRIPTION  # the figure's title and what it plots, for a screen reader
     assert_not_blank(report_png)
+    assert "../index.html" in shown["links"] and 0 <= link_top < 600  # in sight when the page opens
+    assert back == ((published.parent / "index.html").as_posix(), "ResNet studies: reports")
+
+
+def test_the_index_fits_a_phone_and_sorts_from_the_keyboard(published_pages, tmp_path, shots):
+    headings = ["study", "headline", "paper (%)", "this run (%)", "uncertainty (points)", "difference (points)",
+                "verdict", "seeds", "runs"]
+    difference = headings.index("difference (points)")
+    typeset = ["\u221299.00", "\u201398.00", "\u22120.50"]  # minus signs as U+2212 and as en dashes
+    with chromium_session(tmp_path / "chromium-profile") as driver:
+        driver.resize(PHONE)
+        driver.open(published_pages / "index.html")
+        layout = driver.run(PAGE_LAYOUT)
+        assert_not_blank(driver.screenshot(shots / f"index-{PHONE}.png"))
+        driver.run("""const body = document.querySelector('#results tbody');
+                      for (const text of arguments[0]) {
+                        const row = body.rows[0].cloneNode(true);
+                        row.cells[arguments[1]].textContent = text;
+                        body.appendChild(row);
+                      }""", typeset, difference)
+        focused = []
+        while len(focused) < 80 and "difference (points)" not in focused:  # Tab from the top of the page
+            driver.press(TAB)
+            focused.append(driver.run(FOCUSED))
+        assert layout["page"] <= layout["window"] == PHONE, f"the page scrolls sideways on a phone: {layout}"
+        assert layout["table"] > layout["box"] and layout["boxOverflow"] == "auto"  # the table scrolls in its box
+        assert [name for name in focused if name in headings] == headings[:difference + 1], focused
+        driver.press(ENTER)
+        ascending = driver.run(SORTED_COLUMN, difference)
+        driver.press(ENTER)
+        descending = driver.run(SORTED_COLUMN, difference)
+        driver.press(SPACE)
+        again = driver.run(SORTED_COLUMN, difference)
+        for _ in range(len(headings) - difference - 1):
+            driver.press(TAB)
+        last = driver.run("return document.activeElement.textContent")
+
+    assert last == "runs"  # every heading is on the Tab path
+    for state, direction in ((ascending, "ascending"), (descending, "descending"), (again, "ascending")):
+        assert state["sort"] == [direction if index == difference else None for index in range(len(headings))]
+        numbers = [as_number(text) for text in state["cells"]]
+        present = [number for number in numbers if number is not None]
+        assert len(present) < len(numbers) and numbers == present + [None] * (len(numbers) - len(present)), \
+            f"a missing value is not last ({direction}): {state['cells']}"
+        assert present == sorted(present, reverse=direction == "descending")
+    assert ascending["cells"][:2] == typeset[:2] and typeset[2] in ascending["cells"]
+
+
+def test_the_index_and_a_report_on_a_laptop_and_a_phone(published_pages, tmp_path, shots):
+    layouts = {}
+    with chromium_session(tmp_path / "chromium-profile") as driver:
+        for width in (LAPTOP, PHONE):
+            driver.resize(width)
+            driver.open(published_pages / "index.html")
+            layouts["index", width] = driver.run(PAGE_LAYOUT)
+            assert_not_blank(driver.screenshot(shots / f"index-{width}.png"))
+            report = driver.open(published_pages / "01" / "report.html")
+            layouts["report", width] = driver.run("return {page: document.scrollingElement.scrollWidth, "
+                                                  "window: window.innerWidth}")
+            assert_not_blank(driver.screenshot(shots / f"report-{width}.png"))
+        back = driver.follow_link("\u2190 all reports")
+
+    for (page, width), layout in layouts.items():
+        assert layout["page"] <= layout["window"] == width, f"{page} scrolls sideways at {width} px: {layout}"
+    laptop = layouts["index", LAPTOP]
+    assert laptop["table"] <= laptop["box"], f"on a laptop the results table needs scrolling: {laptop}"
+    assert report["images"] and all(image["alt"] for image in report["images"])
+    assert back == (published_pages / "index.html").as_posix()
