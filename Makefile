@@ -18,9 +18,9 @@ KERNEL_NAME := resnet-studies
 KERNEL_DISPLAY_NAME := Python (resnet-studies .venv)
 KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
-.PHONY: test reports publish lab benchmark gpu-check venv clean-venv samples
+.PHONY: test reports publish lab benchmark gpu-check venv notebook-filter clean-venv samples
 
-venv: $(VENV)/.installed $(KERNEL_SPEC)
+venv: $(VENV)/.installed $(KERNEL_SPEC) notebook-filter
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # Its own target, so that a venv made before the kernel existed gets it from `make venv` too.
 $(KERNEL_SPEC): $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY_NAME)"
+
+# Notebooks are committed without outputs (executed copies live in outputs/ and reports/): in a git
+# clone, `git add` stores notebooks/*.ipynb through nbstripout, which drops outputs and execution
+# counts, and `git diff` compares notebooks so; .gitattributes names the filter for notebooks/ only.
+# --keep-id keeps the committed cell ids (nbstripout would renumber them). With conda instead of the
+# venv:  make notebook-filter VENV="$$CONDA_PREFIX"
+STRIP_OUTPUTS = "$(abspath $(PY))" -m nbstripout --keep-id
+notebook-filter:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean '$(STRIP_OUTPUTS)' && \
+		git config filter.nbstripout.smudge cat && \
+		git config filter.nbstripout.required true && \
+		git config diff.ipynb.textconv '$(STRIP_OUTPUTS) -t'; \
+	fi
 
 test: venv
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ARGS)
@@ -60,5 +74,8 @@ gpu-check: venv
 samples: venv
 	$(PY) scripts/make_samples.py --source $(or $(DATA_DIR),../shared/data) --out data/samples
 
+# The notebook filter goes too: it runs the venv's Python, and git refuses to add a notebook without it.
 clean-venv:
 	rm -rf $(VENV)
+	@git config --remove-section filter.nbstripout 2>/dev/null || true
+	@git config --remove-section diff.ipynb 2>/dev/null || true

@@ -1,26 +1,30 @@
 """Files on disk: atomic writes (a reader never sees a half-written result file), readable by
 colleagues (the process umask, not the temporary file's 0600), a full disk named as such, and an
-advisory lock so that one process at a time writes an output folder."""
+advisory lock so that one process at a time writes an output folder (``filelock``: ``flock`` on
+Linux and macOS, ``LockFileEx`` on Windows)."""
 
 from __future__ import annotations
 
 import errno
-import fcntl
+import getpass
 import json
 import os
+import socket
 import tempfile
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from helpers.errors import DiskFullError, FolderInUseError, OutputNotWritableError
 
 LOCK_NAME = ".lock"
+# Who holds the lock, in a file of its own: Windows refuses to read the locked bytes of the lock file.
+HOLDER_NAME = ".lock-holder"
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -75,31 +79,57 @@ def _nan_to_none(value: Any) -> Any:
 def folder_lock(folder: str | os.PathLike, *, wait: bool = False, poll_seconds: float = 1.0) -> Iterator[Path]:
     """Hold an exclusive advisory lock on ``folder`` (its ``.lock`` file) for the ``with`` block.
 
-    Another holder makes it raise :class:`~helpers.errors.FolderInUseError` naming that process and
-    when it started, or with ``wait`` poll until it is free. The kernel releases the lock when its
-    holder dies, so a lock left by a killed process never blocks anyone.
+    Another holder makes it raise :class:`~helpers.errors.FolderInUseError` naming that process,
+    its user and host, and when it started, or with ``wait`` poll until it is free. The operating
+    system releases the lock when its holder dies, so a lock left by a killed process never blocks
+    anyone. The lock file is made with the umask's permissions, as results are: under umask 002 the
+    folder's group can share it. One that this user cannot open raises
+    :class:`~helpers.errors.OutputNotWritableError` saying what to do.
     """
     folder = check_writable(folder)
-    path = folder / LOCK_NAME
-    handle = open(path, "a+", encoding="utf-8")
+    path, holder = folder / LOCK_NAME, folder / HOLDER_NAME
+    lock = FileLock(path, mode=0o666 & ~_umask() | 0o600)
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not wait:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
-                    raise FolderInUseError(f"{folder} is in use by {holder}; wait for it to finish, or pass --wait")
-                time.sleep(poll_seconds)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()} (started {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z})")
-        handle.flush()
+        lock.acquire(blocking=wait, poll_interval=poll_seconds)
+    except Timeout:
+        raise FolderInUseError(f"{folder} is in use by {_read_holder(holder)}; wait for it to finish, "
+                               "or pass --wait") from None
+    except PermissionError as error:
+        raise _not_yours(folder, path, error) from error
+    try:
+        try:
+            write_atomic(holder, lambda temporary: temporary.write_text(_holder_description(), encoding="utf-8"))
+        except PermissionError as error:
+            raise _not_yours(folder, holder, error) from error
         yield folder
     finally:
-        handle.close()  # closing releases the lock
+        with suppress(OSError):  # before the release, so that no one reads it as the next holder's
+            holder.unlink(missing_ok=True)
+        lock.release()
+
+
+def _holder_description() -> str:
+    try:
+        user = getpass.getuser()
+    except (ImportError, KeyError, OSError):  # no login name: a container's uid without a passwd entry
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "an unknown user"
+    started = datetime.now().astimezone()
+    return f"process {os.getpid()} of {user} on {socket.gethostname()} (started {started:%Y-%m-%d %H:%M:%S %Z})"
+
+
+def _read_holder(holder: Path) -> str:
+    try:
+        return holder.read_text(encoding="utf-8").strip() or "another process"
+    except OSError:  # not written yet, or just removed by a holder that finished
+        return "another process"
+
+
+def _not_yours(folder: Path, path: Path, error: PermissionError) -> OutputNotWritableError:
+    """The one-line refusal for a lock file of a folder shared with another user."""
+    return OutputNotWritableError(
+        f"cannot lock output folder {folder}: {path} is not writable by you ({error.strerror or error}), "
+        f"as when another user ran there first; write to a folder of your own with --out, or have its "
+        f"users share it (chmod g+w {path}; umask 002 when they run)")
 
 
 def _umask() -> int:
