@@ -220,7 +220,7 @@ def test_headlines_hold_the_key_comparisons_with_uncertainty(outcomes):
 def test_tables_and_figures_cover_the_report(outcomes):
     assert set(study1.tables(outcomes)) == {"table1_resnet18_training", "table2_resnet50_training", "test_accuracy",
                                             "stem_comparison", "paper_contradictions", "overfitting_gaps",
-                                            "first_epoch_loss", "paper_items", "runs"}
+                                            "first_epoch_loss", "paper_items", "runs", "time_to_accuracy"}
     figures = study1.figures(outcomes)
     assert {"fig1_resnet18_loss", "fig1_resnet18_accuracy", "fig2_resnet50_loss", "fig2_resnet50_accuracy",
             "test_accuracy_by_stem", "confusion_resnet18_imagenet", "confusion_resnet50_cifar"} <= set(figures)

@@ -284,7 +284,7 @@ def test_headlines_tables_figures(outcomes, grid_outcomes):
     tables = study5.tables([*grid_outcomes, *outcomes])
     assert {"claims_ledger", "table1", "table1_accuracy_vs_paper", "model_ordering", "parameters", "fig7_grid", "runs",
             "fig2_resnet18_layers", "fig3_resnetlarge_layers", "layer_check", "paper_contradictions",
-            "plateau_after_epoch_40", "paper_items"} == set(tables)
+            "plateau_after_epoch_40", "paper_items", "time_to_accuracy"} == set(tables)
     assert len(tables["runs"]) == 10 and "test top-1 ± 1 SE (points)" in tables["runs"].columns
     assert set(tables["runs"]["training"]) == {"stable"}
     figures = study5.figures([*grid_outcomes, *outcomes])

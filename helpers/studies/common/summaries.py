@@ -1,5 +1,5 @@
-"""Pure summaries of a study's runs: grouping and means over seeds, the settings and runs tables,
-headline records, shared figures and the conclusion's layout and caveats."""
+"""Pure summaries of a study's runs: grouping and means over seeds, the settings, runs and
+time-to-accuracy tables, headline records, shared figures and the conclusion's layout and caveats."""
 
 from __future__ import annotations
 
@@ -62,6 +62,91 @@ def pins_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
     return pd.DataFrame([{"run": outcome.spec.run_id, "seed": outcome.spec.config.seed,
                           "pinned": describe_pins(outcome.pinned)} for outcome in outcomes],
                         columns=["run", "seed", "pinned"])
+
+
+# The top-1 marks of the time-to-accuracy table, per dataset (load_dataset names): chosen here, below
+# and near each dataset's well-trained accuracy, so that the table separates fast and slow runs.
+ACCURACY_MARKS: dict[str, tuple[float, ...]] = {
+    "cifar10": (0.80, 0.85, 0.89), "mnist": (0.99, 0.995), "fashion_mnist": (0.90, 0.93),
+    "caltech101": (0.50, 0.65), "cifar100": (0.50, 0.70)}
+OTHER_DATASET = "-"  # a mark of another dataset than the run's
+
+
+def time_to_accuracy_table(outcomes: Sequence[RunOutcome], *,
+                           marks: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+    """One row per run: the wall minutes until its per-epoch top-1 first reaches each mark.
+
+    Columns: the run, its labels (as :func:`runs_table`), its dataset, its data
+    (:func:`data_kind`; on a sample or a synthetic stand-in the minutes say nothing about the full
+    data), the device and CPU threads it pinned ('not pinned' for a run made before pinning), the
+    curve it is scored on ('test': the history's ``test_top1``; 'validation': its ``val_top1``,
+    used only where the history has no test scores), then ``minutes to NN %`` for every mark of
+    ``marks`` (default :data:`ACCURACY_MARKS`; the union over the runs' datasets, lowest first)
+    and ``total minutes`` (every epoch's seconds: without the setup and the final scoring that the
+    runs table's wall seconds include).
+
+    A mark's minutes are the history's ``seconds`` (each epoch's training and evaluation) summed
+    up to and including the first epoch whose top-1 reaches the mark; 'not reached (best NN.N %)'
+    when none does; :data:`OTHER_DATASET` for a mark of another dataset; NaN without per-epoch
+    times. The curve is the per-epoch one, never averaged over flipped images: a run with flip
+    test-time augmentation gets it on its final score only. Times depend on the device and the
+    threads (shown) and on what else the machine was running.
+    """
+    marks = ACCURACY_MARKS if marks is None else marks
+    columns = sorted({mark for outcome in outcomes for mark in marks.get(outcome.spec.dataset, ())})
+    rows = []
+    for outcome in outcomes:
+        scored_on, top1 = _per_epoch_top1(outcome.history)
+        seconds = outcome.history["seconds"] if "seconds" in outcome.history else pd.Series(np.nan, top1.index)
+        minutes = (seconds.cumsum() / 60).round(1)  # a tenth of a minute: finer says nothing across machines
+        own = set(marks.get(outcome.spec.dataset, ()))
+        kind = data_kind([outcome])
+        rows.append({
+            "run": outcome.spec.run_id,
+            **outcome.spec.labels,
+            **({} if "dataset" in outcome.spec.labels else {"dataset": outcome.spec.dataset}),
+            "data": kind if kind == "full" else f"{kind}: not the full dataset's minutes",
+            "device, threads": _pinned_device(outcome.pinned),
+            "scored on": scored_on,
+            **{f"minutes to {_percent_text(mark)}": (_minutes_to(mark, top1, minutes) if mark in own
+                                                    else OTHER_DATASET) for mark in columns},
+            "total minutes": float(minutes.iloc[-1]) if len(minutes) else np.nan,
+        })
+    labels = list(dict.fromkeys(key for outcome in outcomes for key in outcome.spec.labels))
+    fixed = ["data", "device, threads", "scored on", *(f"minutes to {_percent_text(mark)}" for mark in columns),
+             "total minutes"]
+    # A label that only some runs carry (a grid run's lr) stays beside the others, not after the minutes.
+    return pd.DataFrame(rows, columns=["run", *labels, *([] if "dataset" in labels else ["dataset"]), *fixed])
+
+
+def _per_epoch_top1(history: pd.DataFrame) -> tuple[str, pd.Series]:
+    """Which split scores the time-to-accuracy table ('test' where the history has test scores,
+    else 'validation') and its top-1 per epoch."""
+    for column, split in (("test_top1", "test"), ("val_top1", "validation")):
+        if column in history and history[column].notna().any():
+            return split, history[column]
+    return "none", pd.Series(np.nan, history.index)
+
+
+def _minutes_to(mark: float, top1: pd.Series, minutes: pd.Series) -> float | str:
+    """Minutes until the first epoch whose ``top1`` reaches ``mark``, or 'not reached (best NN.N %)'."""
+    reached = (top1 >= mark).to_numpy()
+    if reached.any():
+        return float(minutes.iloc[int(np.argmax(reached))])  # argmax: the first epoch that reached it
+    best = top1.max()
+    return f"not reached (best {100 * best:.1f} %)" if pd.notna(best) else "not reached (no per-epoch top-1)"
+
+
+def _percent_text(mark: float) -> str:
+    """A mark as a column name's percentage: 0.8 -> '80 %', 0.995 -> '99.5 %'."""
+    return f"{round(100 * mark, 2):g} %"
+
+
+def _pinned_device(pinned: Mapping[str, Any] | None) -> str:
+    """The device and CPU threads a run pinned ('cpu, 2 threads', 'cuda:0'), or 'not pinned'."""
+    if not pinned:
+        return "not pinned"
+    return device_text({"device": pinned.get("device"), "cpu_threads": pinned.get("threads")})
 
 
 def curves_figures(groups: Mapping[str, Sequence[RunOutcome]], *, prefix: str = "",

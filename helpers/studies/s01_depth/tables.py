@@ -176,6 +176,7 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
         "first_epoch_loss": first_epoch_table(groups),
         "paper_items": paper_items_table(),
         "runs": runs_table(outcomes),
+        "time_to_accuracy": summaries.time_to_accuracy_table(outcomes),
     }
 
 

@@ -95,6 +95,18 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                                                                               for value in measured]})
 
 
+def time_to_accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Minutes until each run's per-epoch test top-1 first reaches each mark of its dataset
+    (:func:`summaries.time_to_accuracy_table`), with its recipe named as in :func:`runs_table`."""
+    table = summaries.time_to_accuracy_table(outcomes)
+    recipes = [recipe_of(outcome) for outcome in outcomes]
+    if "recipe" in table:  # the label, where set
+        table["recipe"] = recipes
+    else:
+        table.insert(table.columns.get_loc("data"), "recipe", recipes)
+    return table
+
+
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by the file name it is saved under."""
     return {
@@ -103,6 +115,7 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
         "comparisons": comparisons_table(outcomes),
         "figures_not_reproduced": figures_not_reproduced(),
         "runs": runs_table(outcomes),
+        "time_to_accuracy": time_to_accuracy_table(outcomes),
     }
 
 

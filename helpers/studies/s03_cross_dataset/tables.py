@@ -172,14 +172,16 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 def tables(outcomes: Sequence[RunOutcome], *, unavailable: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, by the file name it is saved under (the claims ledger, the runs,
     the models as built here, Table 1 and its long form, the ranking, the widening advantage, the
-    paper's contradictions, ResNet-18's three sources, the figures not reproduced, every run);
+    paper's contradictions, ResNet-18's three sources, the figures not reproduced, every run, the
+    minutes to each accuracy mark);
     ``unavailable``: :func:`helpers.studies.s03_cross_dataset.data.unavailable_datasets`."""
     return {"claims": ledger_frame(claims_ledger(outcomes, unavailable=unavailable)),
             "plan": plan_table([outcome.spec for outcome in outcomes]), "models": model_summary(),
             "table1": table1(outcomes).reset_index(), "accuracy": accuracy_table(outcomes),
             "ranking": ranking_table(outcomes), "advantage": advantage_table(outcomes),
             "paper_contradictions": findings(), "resnet18_sources": resnet18_sources(outcomes),
-            "figures_not_reproduced": figures_not_reproduced(), "runs": runs_table(outcomes)}
+            "figures_not_reproduced": figures_not_reproduced(), "runs": runs_table(outcomes),
+            "time_to_accuracy": summaries.time_to_accuracy_table(outcomes)}
 
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:

@@ -205,13 +205,24 @@ def runs_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
         for metric, key in (("top-1", "test_top1"), ("top-5", "test_top5"))})
 
 
+def time_to_accuracy_table(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """Minutes until each run's per-epoch top-1 on the validation images (the history's "test"
+    split) first reaches each Caltech-101 mark (:func:`summaries.time_to_accuracy_table`), its
+    start named as in :func:`runs_table`."""
+    table = summaries.time_to_accuracy_table(outcomes)
+    if pretrained.START in table:
+        table[pretrained.START] = table[pretrained.START].fillna("scratch (paper recipe)")
+    return table
+
+
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by file name (confusion matrices included)."""
     return {"table1_tweaks": tweak_table(outcomes), "table2_refinements_model_a": refinement_table(outcomes, "A"),
             "pretrained_comparison": pretrained.comparison_table(outcomes),
             "table3_refinements_model_b": refinement_table(outcomes, "B"),
             "refinement_effects": refinement_effects(outcomes), "refinement_gains": refinement_gains(outcomes),
-            "paper_figures": figure_list(), "runs": runs_table(outcomes), **confusion_tables(outcomes)}
+            "paper_figures": figure_list(), "runs": runs_table(outcomes),
+            "time_to_accuracy": time_to_accuracy_table(outcomes), **confusion_tables(outcomes)}
 
 
 def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:

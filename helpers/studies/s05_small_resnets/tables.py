@@ -161,8 +161,8 @@ def train_headline(label: str, paper: float, runs: Sequence[RunOutcome]) -> dict
 def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
     """Every table of the report, by file name: the claims ledger, Table 1, its accuracies vs the
     paper, the model ordering (one recipe and the paper's), parameter counts, the grid (Figure 7),
-    the paper's inconsistencies, the plateau check, the paper's items, every run (grid runs first)
-    and the layer tables (Figures 2-3)."""
+    the paper's inconsistencies, the plateau check, the paper's items, every run (grid runs first),
+    the minutes to each accuracy mark (same order) and the layer tables (Figures 2-3)."""
     layers = layer_tables()
     groups = groups_of(outcomes)
     return {"claims_ledger": ledger_frame(claims_ledger(outcomes)),
@@ -171,6 +171,8 @@ def tables(outcomes: Sequence[RunOutcome]) -> dict[str, pd.DataFrame]:
             "parameters": parameter_table(outcomes), "fig7_grid": grid_table(outcomes),
             "paper_contradictions": findings_table(groups), "plateau_after_epoch_40": pd.DataFrame(plateau_rows(groups)),
             "paper_items": paper_items_table(), "runs": runs_table(outcomes),
+            "time_to_accuracy": summaries.time_to_accuracy_table(
+                [*grid_runs(outcomes), *final_runs(outcomes), *ablation_runs(outcomes)]),
             "fig2_resnet18_layers": layers["ResNet18"], "fig3_resnetlarge_layers": layers["ResNetLarge"],
             "layer_check": layer_check(layers)}
 
