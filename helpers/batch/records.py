@@ -1,13 +1,17 @@
 """What the batch runner records about each study: :class:`StudyResult`, and the fields of a
-study's ``metrics.json`` it keeps (:func:`metrics_summary`). Imported by the index page, the
-terminal summary and results.csv alike.
+study's ``metrics.json`` it keeps (:func:`read_study_metrics`, :func:`metrics_summary`). Imported by
+the index page, the terminal summary and results.csv alike.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from helpers.io import read_json
 
 STATUSES = ("ok", "failed")
 
@@ -48,11 +52,22 @@ class StudyResult:
     claims: list[dict[str, Any]] = field(default_factory=list)  # its claims ledger, one row per claim
 
 
+def read_study_metrics(path: str | os.PathLike) -> dict[str, Any] | None:
+    """A study's ``metrics.json`` at ``path``; None when it is missing, truncated (a full disk, a
+    copy cut short) or holds no JSON object, so that the index shows the study without its numbers
+    instead of failing on one damaged file."""
+    try:
+        metrics = read_json(Path(path))
+    except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
+        return None
+    return metrics if isinstance(metrics, dict) else None
+
+
 def runs_wall_seconds(metrics: Mapping[str, Any] | None) -> float | None:
     """The wall seconds of a study's runs together, from its ``metrics.json``; None when a run did
     not record them. Unlike an attempt's wall time, it counts runs that an earlier, interrupted
     attempt finished and the last attempt only loaded."""
-    runs = (metrics or {}).get("runs") or {}
+    runs = _field(metrics, "runs", Mapping) or {}
     seconds = [run.get("wall_seconds") for run in runs.values() if isinstance(run, Mapping)]
     if not seconds or not all(isinstance(value, (int, float)) for value in seconds):
         return None
@@ -60,21 +75,29 @@ def runs_wall_seconds(metrics: Mapping[str, Any] | None) -> float | None:
 
 
 def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The fields of a study's ``metrics.json`` that the index shows (empty when there is none)."""
-    if not metrics:
+    """The fields of a study's ``metrics.json`` that the index shows (empty when there is none, or
+    when it is no mapping); a field of the wrong kind is left out, as if it were not recorded."""
+    if not metrics or not isinstance(metrics, Mapping):
         return {}
-    runs = metrics.get("runs") or {}
+    runs = _field(metrics, "runs", Mapping) or {}
     devices = sorted({str(run["device"]) for run in runs.values() if isinstance(run, Mapping) and run.get("device")})
+    patterns = _field(metrics, "run_patterns", list)
     return {
         "title": metrics.get("title"),
-        "headline": list(metrics.get("headline") or []),
+        "headline": [row for row in _field(metrics, "headline", list) or [] if isinstance(row, Mapping)],
         "reduced_data": bool(metrics.get("reduced_data", False)),
-        "data_notes": list(metrics.get("data_notes") or []),
+        "data_notes": [str(note) for note in _field(metrics, "data_notes", list) or []],
         "devices": devices,
-        "seeds": list(metrics.get("seeds") or []),
+        "seeds": list(_field(metrics, "seeds", list) or []),
         "profile": metrics.get("profile"),
-        "run_patterns": list(metrics["run_patterns"]) if metrics.get("run_patterns") else None,
+        "run_patterns": list(patterns) if patterns else None,
         "runs_seconds": runs_wall_seconds(metrics),
         "answer": str(metrics.get("answer") or ""),
-        "claims": [dict(row) for row in metrics.get("claims") or [] if isinstance(row, Mapping)],
+        "claims": [dict(row) for row in _field(metrics, "claims", list) or [] if isinstance(row, Mapping)],
     }
+
+
+def _field(metrics: Mapping[str, Any] | None, name: str, kind: type) -> Any:
+    """``metrics[name]`` when it is a ``kind`` (a JSON object is a Mapping, an array a list), else None."""
+    value = metrics.get(name) if isinstance(metrics, Mapping) else None
+    return value if isinstance(value, kind) else None

@@ -132,3 +132,8 @@ OFFICIAL_SIZES: dict[str, tuple[int, int]] = {
 CALTECH101_TEST_FRACTION = 0.2
 CALTECH101_SPLIT_SEED = 0
 CALTECH101_DEFAULT_SIZE = 64  # the shared copy's longer side; larger sizes only upsample it
+
+# The side in pixels of each dataset's images as loaded without image_size (Caltech-101's folder is
+# decoded at CALTECH101_DEFAULT_SIZE, its embedded sample was made at that size).
+NATIVE_IMAGE_SIZES: dict[str, int] = {"cifar10": 32, "cifar100": 32, "mnist": 28, "fashion_mnist": 28,
+                                      "caltech101": CALTECH101_DEFAULT_SIZE}

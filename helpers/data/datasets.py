@@ -9,6 +9,11 @@ only with ``samples=True``, and data read from them gets a note saying so.
 Caltech-101 has no official test split: from its folder, a stratified 20 % hold-out drawn with a
 fixed seed becomes ``x_test`` (study 4's random 0.8 / 0.2 split; that test split plays the paper's
 "validation" set). Everything the loader did to the data is written to ``ImageDataset.notes``.
+
+What is read must fit together (:func:`~helpers.data.readers.check_splits`): train and test images
+of one size and channel count, every class in both splits, and an ``.npz`` named after a dataset
+holding all of that dataset's classes; else :class:`~helpers.errors.CorruptDataError` names the
+file and the shapes or counts.
 """
 
 from __future__ import annotations
@@ -24,9 +29,9 @@ import torch.nn.functional as F
 from helpers.data import constants
 from helpers.data.arrays import ImageDataset
 from helpers.data.caltech import read_caltech_folder
-from helpers.data.locate import is_embedded_sample, locate_dataset
+from helpers.data.locate import is_embedded_sample, locate_dataset, official_class_count
 from helpers.data.options import DATASETS, DataOptions, check_flag
-from helpers.data.readers import Splits, read_cifar, read_idx_dataset, read_npz
+from helpers.data.readers import Splits, check_splits, read_cifar, read_idx_dataset, read_npz
 from helpers.data.synthetic import make_synthetic
 from helpers.errors import InvalidConfigError
 
@@ -122,10 +127,16 @@ def _read_splits(
         source = f"synthetic (generated, seed {options.seed}): {settings}"
         origin = {"dataset": name, "kind": "synthetic", "path": None, "samples": False}
         notes = [f"synthetic data: class prototypes, random shifts and noise, not real images ({settings})"]
+        check_splits(splits, "synthetic data", dataset=name)
     else:
         kind, path = locate_dataset(name, data_dir=data_dir, download=download, samples=samples)
         origin = {"dataset": name, "kind": kind, "path": str(path), "samples": bool(samples)}
         splits, source, notes = _read(name, kind, path, options)
+        # Before any split or subset: those keep every class there is, so a class missing now stays missing.
+        # An npz's own class list says nothing of the dataset it is named after; the other layouts'
+        # readers take the classes from the dataset's own files and folders.
+        official = official_class_count(name, splits.classes) if kind == "npz" else None
+        check_splits(splits, path, dataset=name, official_classes=official)
         if is_embedded_sample(path):
             notes.append(_sample_note(name, splits))
     return splits, source, origin, notes + _official_size_note(name, splits)

@@ -27,10 +27,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers.data.constants import CALTECH101_BACKGROUND, CALTECH101_CLASSES, IDX_FILES
+from helpers.data.constants import CALTECH101_BACKGROUND, CALTECH101_CLASSES, CLASS_NAMES, IDX_FILES
 from helpers.errors import CorruptDataError, DataNotFoundError, InvalidConfigError
 
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -134,6 +135,16 @@ def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
         return "cifar", native
     npz = directory / f"{name}.npz"
     return ("npz", npz) if npz.is_file() else None
+
+
+def official_class_count(name: str, classes: Sequence[str]) -> int | None:
+    """How many classes a complete copy of dataset ``name`` holds, for a file whose own ``classes``
+    list (``classes``) is all it says about that: the constants' class names (Caltech-101: the
+    categories :func:`find_in` expects of a folder, with BACKGROUND_Google when ``classes`` has it);
+    None for a dataset without fixed classes."""
+    if name == "caltech101":
+        return len(CALTECH101_CLASSES) + (CALTECH101_BACKGROUND in classes)
+    return len(CLASS_NAMES[name]) if name in CLASS_NAMES else None
 
 
 def fetch_command(name: str, data_dir: str | os.PathLike | None = None) -> str:

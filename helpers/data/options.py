@@ -24,6 +24,29 @@ from helpers.errors import InvalidConfigError, check_choice
 DATASETS = ("cifar10", "cifar100", "mnist", "fashion_mnist", "caltech101", "synthetic")
 NORMALIZATIONS = ("dataset", "half", "imagenet")
 GREY_DATASETS = ("mnist", "fashion_mnist")
+# Upper bounds that catch a mistyped number before it costs memory or time. An image side of 1024 px
+# is over four times ImageNet's 224 px crop, the largest any study uses (one 1024 px RGB image takes
+# 3 MiB as uint8, 12 MiB as float); a value beyond it is a typo, such as 100000 for 100.
+MAX_IMAGE_SIZE = 1024
+# More images per class than any dataset here holds (MNIST's largest class has 6,742).
+MAX_IMAGES_PER_CLASS = 1_000_000
+# The seeds torch's generators take (torch.manual_seed, torch.Generator.manual_seed): every seed
+# here seeds one of them, and one outside this range fails only once the data or the run starts.
+SEED_RANGE = (-(2**63), 2**64 - 1)
+SEED_RANGE_TEXT = "-2**63 to 2**64-1"
+MAX_SYNTHETIC_CLASSES = 10_000
+MAX_SYNTHETIC_IMAGES = 1_000_000  # per split: 3 GB of 32 px RGB images as uint8
+# The synthetic dataset's settings (helpers.data.synthetic) and their defaults; every key may be set
+# through DataOptions.synthetic_options and is checked by synthetic_settings.
+SYNTHETIC_DEFAULTS: dict[str, int | float] = {
+    "num_classes": 10,
+    "image_size": 32,
+    "channels": 3,
+    "train_size": 2000,
+    "test_size": 500,
+    "max_shift": 2,  # pixels, each direction
+    "noise": 0.1,  # std of the added noise, 0-1 scale
+}
 
 
 @dataclass(frozen=True)
@@ -38,8 +61,8 @@ class DataOptions:
     dataset's name. Invalid values raise :class:`~helpers.errors.InvalidConfigError`.
     """
 
-    image_size: int | None = documented(None, "resize every image to this square size in pixels (bilinear, "
-                                               "antialiased)")
+    image_size: int | None = documented(None, "resize every image to this square size in pixels, 1 to "
+                                               f"{MAX_IMAGE_SIZE} (bilinear, antialiased)")
     to_rgb: bool = documented(False, "repeat grey images to 3 channels")
     normalization: str = documented("dataset", "normalisation constants: the dataset's published statistics "
                                                 "(dataset), 0.5 / 0.5 (half) or ImageNet's (imagenet; the default "
@@ -59,19 +82,22 @@ class DataOptions:
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
             raise InvalidConfigError(f"invalid val_fraction {fraction!r}: expected a number in [0, 1)")
         object.__setattr__(self, "val_fraction", float(fraction))
-        for key in ("image_size", "train_per_class", "test_per_class"):
-            value = getattr(self, key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise InvalidConfigError(f"invalid {key} {value!r}: expected a positive integer or None")
+        if self.image_size is not None:
+            check_integer("image_size", self.image_size, 1, MAX_IMAGE_SIZE,
+                          expected=f"1 to {MAX_IMAGE_SIZE} pixels per side, or None")
+        for key in ("train_per_class", "test_per_class"):
+            if getattr(self, key) is not None:
+                check_integer(key, getattr(self, key), 1, MAX_IMAGES_PER_CLASS,
+                              expected=f"an integer from 1 to {MAX_IMAGES_PER_CLASS:,}, or None")
         for key in ("to_rgb", "include_background"):
             check_flag(key, getattr(self, key))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise InvalidConfigError(f"invalid seed {self.seed!r}: expected an integer")
+        check_integer("seed", self.seed, *SEED_RANGE, expected=f"an integer from {SEED_RANGE_TEXT}")
         if self.synthetic_options is not None:
             if not isinstance(self.synthetic_options, Mapping):
                 raise InvalidConfigError(f"invalid synthetic_options {self.synthetic_options!r}: expected a dict "
                                          "or None")
             object.__setattr__(self, "synthetic_options", dict(self.synthetic_options))  # not the caller's dict
+            synthetic_settings(self.synthetic_options)  # checked now, before anything is generated
         if self.cache_dir is not None and not isinstance(self.cache_dir, (str, os.PathLike)):
             raise InvalidConfigError(f"invalid cache_dir {self.cache_dir!r}: expected a folder path or None")
 
@@ -105,6 +131,40 @@ class DataOptions:
 def option_names() -> tuple[str, ...]:
     """Names of every :class:`DataOptions` field, in declaration order."""
     return tuple(field.name for field in dataclasses.fields(DataOptions))
+
+
+def check_integer(name: str, value: object, low: int, high: int, *, expected: str | None = None) -> int:
+    """``value`` of option ``name`` if it is an integer from ``low`` to ``high``; otherwise raise
+    :class:`InvalidConfigError` naming the value and what was expected (``expected``, by default
+    "an integer from low to high")."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        top = f"{high:,}" if high >= 10_000 else str(high)  # 1,000,000 but 1024
+        raise InvalidConfigError(f"invalid {name} {value!r}: expected {expected or f'an integer from {low} to {top}'}")
+    return value
+
+
+def synthetic_settings(options: Mapping[str, Any] | None) -> dict[str, int | float]:
+    """The synthetic dataset's full settings: :data:`SYNTHETIC_DEFAULTS` with ``options`` applied,
+    each checked. A key that is not a setting raises :class:`~helpers.errors.UnknownNameError`; a
+    value out of its range :class:`InvalidConfigError` naming it and the range. Every class gets at
+    least one image of each split, so ``train_size`` and ``test_size`` are at least ``num_classes``."""
+    settings = {**SYNTHETIC_DEFAULTS}
+    for key, value in (options or {}).items():
+        check_choice("synthetic option", key, SYNTHETIC_DEFAULTS)
+        settings[key] = value
+    ranges = {"num_classes": (1, MAX_SYNTHETIC_CLASSES), "image_size": (1, MAX_IMAGE_SIZE), "channels": (1, 3),
+              "train_size": (1, MAX_SYNTHETIC_IMAGES), "test_size": (1, MAX_SYNTHETIC_IMAGES),
+              "max_shift": (0, MAX_IMAGE_SIZE)}
+    for key, (low, high) in ranges.items():
+        check_integer(f"synthetic option {key}", settings[key], low, high)
+    for key in ("train_size", "test_size"):
+        if settings[key] < settings["num_classes"]:
+            raise InvalidConfigError(f"invalid synthetic option {key} {settings[key]!r}: expected at least "
+                                     f"num_classes ({settings['num_classes']}), so that every class has an image")
+    noise = settings["noise"]
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1:
+        raise InvalidConfigError(f"invalid synthetic option noise {noise!r}: expected a number in [0, 1)")
+    return settings
 
 
 def check_flag(name: str, value: object) -> None:

@@ -5,7 +5,8 @@
 - CIFAR-10/100 python pickle batches: read through torchvision's own dataset classes.
 
 Every reader returns :class:`Splits` (uint8 ``[N, C, H, W]`` images, int64 labels) and raises
-:class:`~helpers.errors.CorruptDataError` naming the file and what is wrong with it.
+:class:`~helpers.errors.CorruptDataError` naming the file and what is wrong with it;
+:func:`check_splits` checks what the two splits must have in common, whatever the format.
 """
 
 from __future__ import annotations
@@ -157,6 +158,35 @@ def read_cifar(root: str | os.PathLike, name: str) -> Splits:
         _check_label_range(labels.numpy(), len(dataset.classes), folder)
         splits += [images, labels]
     return Splits(*splits, classes=tuple(dataset.classes))
+
+
+def check_splits(splits: Splits, where: str | os.PathLike, *, dataset: str,
+                 official_classes: int | None = None) -> None:
+    """Raise :class:`CorruptDataError` naming ``where`` (the file or folder read) unless the train
+    and test images have the same channels and size, each split holds an image of every class in
+    ``splits.classes``, and, when ``official_classes`` is given, there are that many classes: a
+    split that lacks classes trains or scores a smaller problem than the one named (3 classes of 10
+    give 100 % top-5), and a test split of another size is scored at a size never trained on."""
+    train, test = tuple(splits.x_train.shape[1:]), tuple(splits.x_test.shape[1:])
+    if train != test:
+        raise CorruptDataError(f"{where}: the train images are {_shape(train)} but the test images are {_shape(test)} "
+                               "(channels x height x width); both splits must have the same")
+    count = len(splits.classes)
+    if official_classes is not None and count != official_classes:
+        raise CorruptDataError(f"{where}: lists {count} classes, but {dataset} has {official_classes}; "
+                               f"a file named after {dataset} must hold all of its classes")
+    for split, labels in (("train", splits.y_train), ("test", splits.y_test)):
+        present = set(torch.unique(labels).tolist())
+        if len(present) < count:
+            missing = [name for index, name in enumerate(splits.classes) if index not in present]
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            raise CorruptDataError(f"{where}: the {split} split holds {len(present)} of its {count} classes "
+                                   f"({len(labels):,} images; missing {len(missing)}: {shown}); every split "
+                                   "needs images of every class")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(size) for size in shape)
 
 
 def _images_to_nchw(images: np.ndarray, path: Path, key: str) -> torch.Tensor:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers.data.arrays import ImageDataset
-from helpers.data.constants import CLASS_NAMES
+from helpers.data.constants import CLASS_NAMES, NATIVE_IMAGE_SIZES
 from helpers.data.datasets import load_dataset
 from helpers.data.options import GREY_DATASETS, DataOptions
 
@@ -13,12 +13,11 @@ def synthetic_stand_in_for(name: str, options: DataOptions) -> ImageDataset:
     with ``options``' normalisation, validation split and seed."""
     classes = CLASS_NAMES[name]
     grey = name in GREY_DATASETS and not options.to_rgb
-    natural_size = {"mnist": 28, "fashion_mnist": 28, "caltech101": 64}.get(name, 32)
     train_per_class = options.train_per_class or 50
     test_per_class = options.test_per_class or 20
     synthetic = {
         "num_classes": len(classes),
-        "image_size": options.image_size or natural_size,
+        "image_size": options.image_size or NATIVE_IMAGE_SIZES[name],
         "channels": 1 if grey else 3,
         "train_size": round(train_per_class * len(classes) / (1 - options.val_fraction)),
         "test_size": test_per_class * len(classes),

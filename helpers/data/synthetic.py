@@ -12,39 +12,21 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from helpers.data.options import SYNTHETIC_DEFAULTS, synthetic_settings
 from helpers.data.readers import Splits
-from helpers.errors import UnknownNameError
 
-SYNTHETIC_DEFAULTS: dict[str, int | float] = {
-    "num_classes": 10,
-    "image_size": 32,
-    "channels": 3,
-    "train_size": 2000,
-    "test_size": 500,
-    "max_shift": 2,  # pixels, each direction
-    "noise": 0.1,  # std of the added noise, 0-1 scale
-}
+__all__ = ["SYNTHETIC_DEFAULTS", "make_synthetic"]
 
 
 def make_synthetic(options: dict | None = None, *, seed: int = 0) -> tuple[Splits, dict[str, int | float]]:
     """Generate the synthetic dataset; returns its splits and the full, validated option set.
 
     ``options`` may set any key of :data:`SYNTHETIC_DEFAULTS`; other keys raise
-    :class:`~helpers.errors.UnknownNameError`. Same options and seed give identical data.
+    :class:`~helpers.errors.UnknownNameError`, values out of range
+    :class:`~helpers.errors.InvalidConfigError` (:func:`~helpers.data.options.synthetic_settings`).
+    Same options and seed give identical data.
     """
-    settings = {**SYNTHETIC_DEFAULTS}
-    for key, value in (options or {}).items():
-        if key not in SYNTHETIC_DEFAULTS:
-            raise UnknownNameError("synthetic option", key, SYNTHETIC_DEFAULTS)
-        settings[key] = value
-    for key in ("num_classes", "image_size", "channels", "train_size", "test_size"):
-        if not isinstance(settings[key], int) or isinstance(settings[key], bool) or settings[key] < 1:
-            raise ValueError(f"synthetic option {key}={settings[key]!r} must be a positive integer")
-    if not isinstance(settings["max_shift"], int) or settings["max_shift"] < 0:
-        raise ValueError(f"synthetic option max_shift={settings['max_shift']!r} must be an integer >= 0")
-    if not 0 <= settings["noise"] < 1:
-        raise ValueError(f"synthetic option noise={settings['noise']!r} must be in [0, 1)")
-
+    settings = synthetic_settings(options)
     generator = torch.Generator().manual_seed(seed)
     num_classes, size, channels = settings["num_classes"], settings["image_size"], settings["channels"]
     coarse = torch.rand(num_classes, channels, 4, 4, generator=generator)

@@ -37,8 +37,9 @@ from helpers import __version__
 from helpers.commands import OneLineArgumentParser, run_command
 from helpers.config import TrainConfig
 from helpers.data import available_datasets, load_dataset
-from helpers.data.constants import CLASS_NAMES
+from helpers.data.constants import CLASS_NAMES, NATIVE_IMAGE_SIZES
 from helpers.data.locate import locate_dataset, search_dirs
+from helpers.data.options import GREY_DATASETS, MAX_IMAGE_SIZE, MAX_IMAGES_PER_CLASS, synthetic_settings
 from helpers.device import resolve_device
 from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import check_writable, folder_lock, read_json
@@ -48,8 +49,6 @@ from helpers.runs.cli_options import CONFIG, DATASET, MODEL, given_options
 from helpers.runs.execute import describe_origin, execute_run
 from helpers.runs.spec import RunSpec, is_finished, load_run
 from helpers.train.distributed import context_from_environment, shutdown
-
-DEFAULT_CLASS_COUNT = 10  # synthetic data and unknown npz files
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,13 +130,58 @@ def _run(arguments: argparse.Namespace) -> int:
 
 
 def _check_spec(spec: RunSpec) -> None:
-    """Every dataset and model option of ``spec``, checked before a folder is created."""
+    """Every dataset and model option of ``spec``, checked before a folder is created, and that
+    the model takes images of the size the data will have."""
     spec.data_options.check_for(spec.dataset)  # data_options refuses unknown and invalid options
-    num_classes = len(CLASS_NAMES.get(spec.dataset, range(DEFAULT_CLASS_COUNT)))
+    num_classes, channels, size = _expected_data(spec)
     # Builds no weights: only the options are checked, and a --weights file is read and matched
     # against the model (downloaded first, for "imagenet"), so that a wrong one stops here.
     with torch.device("meta"):
-        create_model(spec.model, num_classes=num_classes, **spec.model_options)
+        model = create_model(spec.model, num_classes=num_classes, in_channels=channels, **spec.model_options).eval()
+        if not _takes(model, channels, size):
+            smallest = _smallest_size(model, channels, above=size)
+            needs = f"at least {smallest}x{smallest} pixels" if smallest else f"no size up to {MAX_IMAGE_SIZE} pixels"
+            raise InvalidConfigError(f"invalid image_size {size}: {spec.model} takes images of {needs}; "
+                                     "choose a larger --image-size or another model")
+
+
+def _expected_data(spec: RunSpec) -> tuple[int, int, int]:
+    """The class count, channels and image side that ``spec``'s data will have once loaded, known
+    from the dataset's name and options alone (no file is read)."""
+    options = spec.data_options
+    if spec.dataset == "synthetic":
+        settings = synthetic_settings(options.synthetic_options)
+        num_classes, channels, size = settings["num_classes"], settings["channels"], settings["image_size"]
+    else:
+        num_classes = len(CLASS_NAMES[spec.dataset]) + (spec.dataset == "caltech101" and options.include_background)
+        channels, size = (1 if spec.dataset in GREY_DATASETS else 3), NATIVE_IMAGE_SIZES[spec.dataset]
+    channels = 3 if options.to_rgb else channels
+    return num_classes, channels, options.image_size or size
+
+
+def _smallest_size(model: torch.nn.Module, channels: int, *, above: int) -> int | None:
+    """The smallest image side above ``above`` that ``model`` takes (None: none up to the largest
+    allowed), found by doubling, then halving the gap (a model that takes a size takes larger ones)."""
+    low, high = above, above + 1
+    while not _takes(model, channels, high):
+        if high >= MAX_IMAGE_SIZE:
+            return None
+        low, high = high, min(2 * high, MAX_IMAGE_SIZE)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if _takes(model, channels, middle) else (middle, high)
+    return high
+
+
+def _takes(model: torch.nn.Module, channels: int, size: int) -> bool:
+    """Whether ``model`` (on the meta device: nothing is computed) runs on images of ``size`` px."""
+    try:
+        model(torch.empty(2, channels, size, size, device="meta"))
+    except NotImplementedError:  # an operation the meta device lacks: nothing known, so nothing refused
+        return True
+    except RuntimeError:  # torch's "Output size is too small", "Kernel size can't be greater than input size"
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -178,7 +222,8 @@ def _spec_from_file(arguments: argparse.Namespace) -> RunSpec:
 def _dataset_options(arguments: argparse.Namespace, dataset: str) -> dict[str, Any]:
     """The dataset flags given, ``--limit-train/--limit-test`` converted to images per class."""
     options = given_options(arguments, DATASET)
-    num_classes = len(CLASS_NAMES.get(dataset, range(DEFAULT_CLASS_COUNT)))
+    num_classes = (synthetic_settings(options.get("synthetic_options"))["num_classes"] if dataset == "synthetic"
+                   else len(CLASS_NAMES[dataset]))
     for flag, limit, key in (("--limit-train", arguments.limit_train, "train_per_class"),
                              ("--limit-test", arguments.limit_test, "test_per_class")):
         if limit is not None and key in options:
@@ -189,6 +234,7 @@ def _dataset_options(arguments: argparse.Namespace, dataset: str) -> dict[str, A
 
 
 def _per_class(flag: str, limit: int, num_classes: int) -> int:
-    if limit < num_classes:
-        raise InvalidConfigError(f"invalid {flag} {limit}: expected at least one image per class ({num_classes})")
+    if not num_classes <= limit <= num_classes * MAX_IMAGES_PER_CLASS:
+        raise InvalidConfigError(f"invalid {flag} {limit}: expected from {num_classes} (one image per class) to "
+                                 f"{num_classes * MAX_IMAGES_PER_CLASS:,}")
     return limit // num_classes

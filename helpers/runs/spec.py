@@ -2,7 +2,10 @@
 
 A run folder holds ``spec.json`` (what to train), ``history.csv`` (a row per epoch) and
 ``metrics.json`` (final numbers, written last, so its presence means the run finished). The same
-layout serves ``python -m helpers.runs --out DIR`` and every study notebook.
+layout serves ``python -m helpers.runs --out DIR`` and every study notebook. A finished run whose
+files cannot be read (truncated by a full disk or a copy cut short) raises
+:class:`~helpers.errors.CorruptDataError` naming the file and what to do; it is never trained over
+unasked.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pandas as pd
 from helpers.config import RESULT_NEUTRAL_FIELDS, TrainConfig, nested_differences
 from helpers.data.options import DataOptions
 from helpers.device import resolve_device
-from helpers.errors import InvalidConfigError
+from helpers.errors import CorruptDataError, InvalidConfigError
 from helpers.io import read_json, write_csv, write_json
 from helpers.runs.identity import PINNED_KEY
 from helpers.runs.predictions import load_predictions
@@ -122,13 +125,61 @@ def save_run(folder: str | os.PathLike, spec: RunSpec | None, history: pd.DataFr
 
 
 def load_run(folder: str | os.PathLike, spec: RunSpec) -> RunOutcome:
-    """Read a finished run back; its recorded spec must equal ``spec``."""
+    """Read a finished run back; its recorded spec must equal ``spec``. A file of the run that is
+    missing, truncated or not what it should be raises :class:`CorruptDataError` naming it."""
     folder = Path(folder)
-    recorded = read_json(folder / "spec.json")
-    pinned = recorded.pop(PINNED_KEY, None) if isinstance(recorded, dict) else None
+    recorded = read_run_json(folder, "spec.json")
+    pinned = recorded.pop(PINNED_KEY, None)
     _require_same_spec(folder, recorded, spec.to_dict())
-    return RunOutcome(spec=spec, history=pd.read_csv(folder / "history.csv"), metrics=read_json(folder / "metrics.json"),
-                      predictions=load_predictions(folder), pinned=pinned)
+    metrics = read_run_json(folder, "metrics.json")
+    return RunOutcome(spec=spec, history=_read_history(folder), metrics=metrics, predictions=load_predictions(folder),
+                      pinned=pinned)
+
+
+def read_run_json(folder: str | os.PathLike, name: str) -> dict[str, Any]:
+    """The JSON object in the run's file ``name`` (spec.json, metrics.json); one that is missing,
+    cannot be parsed or holds no object raises :class:`CorruptDataError` naming it."""
+    path = Path(folder) / name
+    try:
+        return _json_object(path)
+    except ValueError as error:
+        raise damaged_run(path, str(error)) from error
+
+
+def damaged_run(path: Path, reason: str) -> CorruptDataError:
+    """The error for a run file at ``path`` that cannot be read, saying why and what to do."""
+    return CorruptDataError(f"{path} cannot be read ({reason}); the run is damaged: delete the run folder "
+                            f"{path.parent} to train it again, or rerun with --force")
+
+
+def _read_history(folder: Path) -> pd.DataFrame:
+    path = folder / "history.csv"
+    try:
+        history = pd.read_csv(path)
+    except (OSError, ValueError) as error:  # ValueError: pandas' EmptyDataError and ParserError
+        raise damaged_run(path, _reason(error)) from error
+    if "epoch" not in history.columns:
+        raise damaged_run(path, f"no 'epoch' column; found {', '.join(map(str, history.columns)) or 'none'}")
+    return history
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong reading a file, in one line."""
+    if isinstance(error, FileNotFoundError):
+        return "it is missing"
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
+    return " ".join(text.split())
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; else ValueError saying in one line why there is none."""
+    try:
+        value = read_json(path)
+    except (OSError, ValueError) as error:  # ValueError: JSONDecodeError, UnicodeDecodeError
+        raise ValueError(_reason(error)) from error
+    if not isinstance(value, dict):
+        raise ValueError(f"it holds a JSON {type(value).__name__}, not an object")
+    return value
 
 
 def _same_device(folder: Path, wanted: str) -> bool:
@@ -144,13 +195,19 @@ def _same_device(folder: Path, wanted: str) -> bool:
 def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
     """How the finished run in ``folder`` was specified differently from ``spec`` (one line:
     ``config.lr: 0.05 there, 0.1 now``), or None when it is the same run as far as its spec goes
-    (result-neutral fields aside)."""
+    (result-neutral fields aside). A run whose spec.json or metrics.json cannot be read is no run
+    to reuse: the line says which file and why."""
+    folder = Path(folder)
     try:
-        recorded = read_json(Path(folder) / "spec.json")
-        recorded.pop(PINNED_KEY, None)
-        return _listed_differences(Path(folder), recorded, spec.to_dict())
-    except (OSError, ValueError, AttributeError) as error:
-        return f"its spec cannot be read ({error})"
+        recorded = _json_object(folder / "spec.json")
+    except ValueError as error:
+        return f"its spec.json cannot be read ({error})"
+    recorded.pop(PINNED_KEY, None)
+    try:
+        _json_object(folder / "metrics.json")
+    except ValueError as error:
+        return f"its metrics.json cannot be read ({error})"
+    return _listed_differences(folder, recorded, spec.to_dict())
 
 
 def _listed_differences(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> str | None:

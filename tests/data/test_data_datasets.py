@@ -29,7 +29,7 @@ ARGUMENT_MISTAKES = [
     ({"name": "mnist", "normalization": "imagenet"}, InvalidConfigError, "needs RGB images, but mnist is grey"),
     ({"val_fraction": 1.0}, InvalidConfigError, "invalid val_fraction 1.0: expected a number in"),
     ({"val_fraction": -0.1}, InvalidConfigError, "invalid val_fraction -0.1"),
-    ({"train_per_class": 0}, InvalidConfigError, "invalid train_per_class 0: expected a positive"),
+    ({"train_per_class": 0}, InvalidConfigError, "invalid train_per_class 0: expected an integer from 1 to"),
     ({"test_per_class": -5}, InvalidConfigError, "invalid test_per_class -5"),
     ({"image_size": 0}, InvalidConfigError, "invalid image_size 0"),
     ({"synthetic_options": {"num_classes": 3}}, InvalidConfigError, "synthetic_options apply only"),

@@ -16,7 +16,7 @@ from helpers.errors import InvalidConfigError, DataNotFoundError
 def test_lookup_order_explicit_then_env_then_project(tmp_path, monkeypatch):
     dirs = {place: tmp_path / place for place in ("explicit", "env", "project")}
     for place, directory in dirs.items():
-        write_npz(directory / "mnist.npz", **npz_arrays(classes=(place, "x")))
+        write_npz(directory / "mnist.npz", **npz_arrays(classes=(place, *"123456789")))  # MNIST's 10 classes
     monkeypatch.setattr(locate, "PROJECT_DATA_DIR", dirs["project"])
     monkeypatch.setenv("HELPERS_DATA_DIR", str(dirs["env"]))
     assert load_dataset("mnist", data_dir=dirs["explicit"]).classes[0] == "explicit"

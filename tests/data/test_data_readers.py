@@ -83,12 +83,16 @@ def test_read_npz_truncated_zip(tmp_path):
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
 def test_cifar_pickles_read_through_torchvision(tmp_path, monkeypatch, name):
-    make_cifar(tmp_path, name)
+    per_batch = len(constants.CLASS_NAMES[name])  # every batch holds every class, as load_dataset requires
+    make_cifar(tmp_path, name, per_batch=per_batch)
     enable_fake_cifar(monkeypatch)
     data = load_dataset(name, data_dir=tmp_path)
-    per_batch_train = 30 if name == "cifar10" else 6
-    assert data.x_train.shape == (per_batch_train, 3, 32, 32) and data.x_test.shape == (6, 3, 32, 32)
+    train_batches = 5 if name == "cifar10" else 1
+    assert data.x_train.shape == (train_batches * per_batch, 3, 32, 32) and data.x_test.shape == (per_batch, 3, 32, 32)
     assert data.classes == constants.CLASS_NAMES[name] and "pickle" in data.source
+    make_cifar(tmp_path / "some-classes", name)  # 6 images a batch: the test batch lacks the other classes
+    with pytest.raises(CorruptDataError, match="the train split holds 6 of its"):
+        load_dataset(name, data_dir=tmp_path / "some-classes")
 
 
 def test_incomplete_cifar_folder_names_the_missing_file(tmp_path):

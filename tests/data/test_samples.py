@@ -256,6 +256,7 @@ def test_download_never_writes_into_the_samples(tmp_path, monkeypatch):
 
 
 def test_committed_samples_load_balanced_with_a_sample_note(monkeypatch):
+    monkeypatch.setattr(locate, "CALTECH101_CLASSES", constants.CALTECH101_CLASSES)  # the real list, not the fixture's
     manifest = json.loads((COMMITTED / "MANIFEST.json").read_text())
     assert sorted(manifest["files"]) == sorted(SAMPLE_FILES)
     shapes = {"cifar10": (3, 32, 32), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "caltech101": (3, 64, 64)}

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.commands import PROJECT_ROOT
+from helpers.commands import PROJECT_ROOT  # noqa: F401 - the helpers package's checkout, for older importers
 from helpers.config import DEVICES, PROGRESS_MODES, check_override
+from helpers.data.options import MAX_IMAGE_SIZE, SEED_RANGE, SEED_RANGE_TEXT, check_integer
 from helpers.errors import InvalidConfigError, check_choice
 
 PROFILES = ("smoke", "cpu", "quick", "paper")
@@ -23,6 +24,10 @@ SAMPLE_PROFILES = ("smoke",)  # trained on the embedded samples; every other pro
 DOWNLOADING_PROFILES = ("quick", "paper")  # fetch missing data unless download=False; cpu reads what is on disk
 # A verdict needs the seed spread: every profile but smoke runs each run with two seeds by default.
 PROFILE_SEEDS = {"smoke": (0,), "cpu": (0, 1), "quick": (0, 1), "paper": (0, 1)}
+# The image_size parameter (study 4), pixels per side: its ResNets halve the image five times
+# (stride 32), so below 8 px the last stages see less than one pixel; the papers train at 224, and
+# above helpers.data.options.MAX_IMAGE_SIZE a value is a typo.
+IMAGE_SIZE_RANGE = (8, MAX_IMAGE_SIZE)
 PAPER = "paper"
 CHOSEN = "not stated in the paper; chosen"
 INJECTED_CELL_HEADER = "# Parameters"  # how papermill's injected-parameters cell begins
@@ -94,6 +99,7 @@ def check_parameters(
     paper profiles fetch missing data, the others do not. ``runs`` (shell-style patterns, see
     :mod:`helpers.studies.common.selection`) may be one pattern, a list, or the text of a list.
     ``pretrained`` (studies 1, 3, 4) is checked by :func:`check_pretrained`: a path must exist.
+    Relative paths (``output_dir``, ``data_dir``, ``pretrained``) resolve against :func:`project_root`.
     """
     for name, value in (("profile", profile), ("device", device), ("progress", progress)):
         _require_type(name, value, str, "a string")
@@ -104,8 +110,10 @@ def check_parameters(
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):  # None: the profile's
         if value is not None:
             check_override(name, value)  # the config's own rule, not a second copy of it
-    if image_size is not None and (isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1):
-        raise InvalidConfigError(f"invalid image_size {image_size!r}: expected a positive integer or None")
+    if image_size is not None:
+        low, high = IMAGE_SIZE_RANGE
+        check_integer("image_size", image_size, low, high,
+                      expected=f"{low} to {high} pixels per side, or None for the profile's")
     if download is not None and not isinstance(download, bool):
         raise InvalidConfigError(f"invalid download {download!r}: expected True, False or None (the profile's choice)")
     if isinstance(torchrun_processes, bool) or not isinstance(torchrun_processes, int) or torchrun_processes < 1:
@@ -119,14 +127,15 @@ def check_parameters(
                                      "one process per GPU")
     if data_dir is not None:
         _require_type("data_dir", data_dir, (str, os.PathLike), "a folder path or None")
-        if Path(data_dir).expanduser().is_file():
-            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: it is a file, not a folder")
-        if not Path(data_dir).expanduser().is_dir():
-            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: no such folder")
+        folder = resolve_path(data_dir)
+        where = "" if str(folder) == os.fspath(data_dir) else f" ({folder})"
+        if folder.is_file():
+            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: it is a file, not a folder{where}")
+        if not folder.is_dir():
+            raise InvalidConfigError(f"invalid data_dir {str(data_dir)!r}: no such folder{where}")
+        data_dir = data_dir if isinstance(data_dir, str) and Path(data_dir).is_absolute() else str(folder)
     _require_type("output_dir", output_dir, (str, os.PathLike), "a folder path")
-    output_dir = Path(output_dir).expanduser()
-    if not output_dir.is_absolute():  # notebooks run from notebooks/, the batch runner from anywhere
-        output_dir = PROJECT_ROOT / output_dir
+    output_dir = resolve_path(output_dir)
     if download is None:
         download = profile in DOWNLOADING_PROFILES
     return StudyParameters(profile=profile, data_dir=data_dir, device=device, seeds=seeds, epochs=epochs,
@@ -151,8 +160,8 @@ def check_pretrained(pretrained: Any) -> bool | str | None:
     """The ``pretrained`` parameter checked: None (the profile's choice) and False (no pretrained
     runs) as they are, a torchvision name in its canonical spelling (``"imagenet"``,
     ``"IMAGENET1K_V1"``), or else the path of an existing file or folder (one file per network,
-    :mod:`helpers.studies.common.start_weights`), made absolute (a relative path resolves against the
-    project root, as ``output_dir`` does). Reads no file."""
+    :mod:`helpers.studies.common.start_weights`), made absolute (a relative path resolves against
+    :func:`project_root`, as ``output_dir`` does). Reads no file."""
     if pretrained is None or pretrained is False:
         return pretrained
     if isinstance(pretrained, bool) or not isinstance(pretrained, (str, os.PathLike)) or not str(pretrained).strip():
@@ -161,12 +170,30 @@ def check_pretrained(pretrained: Any) -> bool | str | None:
     for name in PRETRAINED_NAMES:
         if text.lower() == name.lower():
             return name
-    path = Path(text).expanduser()
-    path = path if path.is_absolute() else PROJECT_ROOT / path
+    path = resolve_path(text)
     if not path.exists():
         raise InvalidConfigError(f"invalid pretrained {text!r}: no such file or folder ({path}); "
                                  f"expected {VALID_PRETRAINED}")
     return str(path)
+
+
+def project_root(working_dir: str | os.PathLike | None = None) -> Path:
+    """The folder that relative notebook paths resolve against: the nearest folder, from the
+    working directory (``working_dir``, else the process's) upwards, that holds a ``notebooks``
+    and a ``helpers`` folder (a checkout of this project, whose notebooks run in ``notebooks/``);
+    outside any checkout, the working directory itself. Never where the ``helpers`` package is
+    installed: for an installed package that is site-packages, not the user's project."""
+    start = Path(working_dir if working_dir is not None else Path.cwd()).expanduser().resolve()
+    for folder in (start, *start.parents):
+        if (folder / "notebooks").is_dir() and (folder / "helpers").is_dir():
+            return folder
+    return start
+
+
+def resolve_path(path: str | os.PathLike) -> Path:
+    """``path`` (``~`` expanded) as it is when absolute, else under :func:`project_root`."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else project_root() / path
 
 
 def _require_type(name: str, value: Any, kinds: type | tuple[type, ...], expected: str) -> None:
@@ -200,6 +227,12 @@ def _seeds(seeds: Any) -> tuple[int, ...]:
     seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
     if not seeds or not all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds):
         raise InvalidConfigError(f"invalid seeds {list(seeds)!r}: expected a non-empty list of integers")
+    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if repeated:  # two runs of one id: the second would load the first's results
+        raise InvalidConfigError(f"invalid seeds {list(seeds)!r}: {', '.join(map(str, repeated))} given twice; "
+                                 "expected distinct integers")
+    for seed in seeds:
+        check_integer("seed", seed, *SEED_RANGE, expected=f"an integer from {SEED_RANGE_TEXT}")
     return seeds
 
 
