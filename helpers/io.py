@@ -43,10 +43,35 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            raise DiskFullError(f"no space left on device while writing {path}") from error
+        full = _disk_full_error(error)
+        if full is not None:
+            raise DiskFullError(f"no space left on device while writing {path}") from full
         raise
     return path
+
+
+def _disk_full_error(error: BaseException | None) -> OSError | None:
+    """The ENOSPC OSError that ``error`` is or was raised from (torch.save wraps it in a RuntimeError)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def save_tensors_atomic(path: str | os.PathLike, state: Any) -> Path:
+    """``torch.save(state)`` into ``path`` atomically, through an open file: torch given a path
+    reports a full disk as a RuntimeError with no trace of its errno; through a file the OSError
+    stays in the chain, and :func:`write_atomic` turns it into a :class:`DiskFullError`."""
+    import torch  # here: the batch layer imports this module and loads no torch
+
+    def save(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
+            torch.save(state, handle)
+
+    return write_atomic(path, save)
 
 
 def write_json(path: str | os.PathLike, data: Any) -> Path:

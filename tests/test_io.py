@@ -49,3 +49,33 @@ def test_leftover_temporaries_of_an_interrupted_write_are_removed(tmp_path):
     (tmp_path / "history.csv").write_text("kept")
     remove_leftover_temporaries(tmp_path)
     assert [path.name for path in tmp_path.iterdir()] == ["history.csv"]
+
+
+def test_tensors_saved_atomically_round_trip_and_a_full_disk_says_so(tmp_path):
+    import errno
+    import shutil
+    import subprocess
+
+    import torch
+
+    from helpers.errors import DiskFullError
+    from helpers.io import save_tensors_atomic
+
+    state = {"weight": torch.arange(6.0).reshape(2, 3)}
+    saved = save_tensors_atomic(tmp_path / "model.pt", state)
+    assert torch.equal(torch.load(saved, weights_only=True)["weight"], state["weight"])
+    assert [path.name for path in tmp_path.iterdir()] == ["model.pt"]  # no temporary left
+
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = shutil.which("mount") and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(small)],
+                                                       capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("needs a small tmpfs (mount as root) to fill a disk for real")
+    try:
+        with pytest.raises(DiskFullError, match="no space left on device while writing .*model.pt") as raised:
+            save_tensors_atomic(small / "model.pt", {"weight": torch.zeros(100_000)})  # 400 kB into 64 kB
+        assert raised.value.__cause__.errno == errno.ENOSPC  # torch given a path hides it: no errno in its chain
+        assert list(small.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=False)

@@ -16,7 +16,7 @@ from helpers.data.stand_in import synthetic_stand_in_for
 from helpers.device import resolve_device
 from helpers.errors import DataNotFoundError, InvalidConfigError
 from helpers.evaluate import confusion_matrix
-from helpers.io import check_writable, write_atomic
+from helpers.io import check_writable, save_tensors_atomic
 from helpers.models import create_model, load_weights
 from helpers.io import read_json
 from helpers.runs.identity import PINNED_KEY, data_digest, identity_mismatch, pins
@@ -76,7 +76,7 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
     pinned = pins(data_digest(data), metrics)
     if distributed.is_main:
         state = {name: tensor.detach().cpu() for name, tensor in result.model.state_dict().items()}
-        write_atomic(folder / WEIGHTS_NAME, lambda temporary: torch.save(state, temporary))
+        save_tensors_atomic(folder / WEIGHTS_NAME, state)
         save_predictions(folder, predictions)  # before metrics.json, which marks the run finished
         save_run(folder, spec, result.history, metrics, pinned=pinned)
         checkpoint.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ import torch
 
 from helpers.config import RESULT_NEUTRAL_FIELDS, nested_differences
 from helpers.errors import CheckpointMismatchError, CorruptDataError
-from helpers.io import write_atomic
+from helpers.io import save_tensors_atomic
 
 CHECKPOINT_FORMAT = 1
 # What a resume reads: a checkpoint without one of these is refused, not half-loaded.
@@ -34,7 +34,7 @@ def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write ``state`` (plain containers and tensors) to ``path`` atomically."""
-    return write_atomic(path, lambda temporary: torch.save({"format": CHECKPOINT_FORMAT, **state}, temporary))
+    return save_tensors_atomic(path, {"format": CHECKPOINT_FORMAT, **state})
 
 
 def load_checkpoint(path: str | os.PathLike, identity: dict[str, Any]) -> dict[str, Any]:
