@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -30,12 +32,19 @@ POLL_SECONDS = 0.2
 
 
 def visible_gpus() -> list[str]:
-    """Ids of the CUDA devices this process may use (what ``CUDA_VISIBLE_DEVICES`` lists, if set).
-
-    The GPUs are counted with ``nvidia-smi`` rather than torch: the batch layer loads no torch."""
+    """Ids of the CUDA devices this process may use: what ``CUDA_VISIBLE_DEVICES`` lists, read as
+    CUDA reads it (set but empty: none; the list ends at its first entry that names no device), else
+    every GPU. The GPUs are counted with ``nvidia-smi`` rather than torch: the batch layer loads no torch."""
     count = _nvidia_gpu_count()
-    listed = [item.strip() for item in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if item.strip()]
-    return listed[:count] if listed else [str(index) for index in range(count)]
+    setting = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if setting is None:
+        return [str(index) for index in range(count)]
+    visible = []
+    for item in (item.strip() for item in setting.split(",")):
+        if not (item.startswith(("GPU-", "MIG-")) or (item.isdigit() and int(item) < count)):
+            break
+        visible.append(item)
+    return visible[:count]
 
 
 def _nvidia_gpu_count() -> int:
@@ -78,9 +87,15 @@ def child_environment(slot: int, jobs: int, gpus: Sequence[str]) -> dict[str, st
 def run_parallel(studies: Sequence[str], child_arguments: Sequence[str], results_dir: Path, *, jobs: int,
                  gpus: Sequence[str], stream: TextIO) -> list[StudyResult]:
     """Run each study in a child ``python -m helpers.batch`` with ``child_arguments``, at most
-    ``jobs`` at once; return their results in study order. Children's output is passed through."""
+    ``jobs`` at once; return their results in study order. Children's output is passed through.
+
+    Ctrl-C reaches this process alone (the children start with it ignored): the children are then
+    stopped with SIGTERM (each stops its notebook's kernel and keeps its attempt to continue), their
+    output from then on is dropped, and the interrupt is raised here, so that the terminal shows one
+    line, not one per child."""
     pending, running, results = list(studies), {}, {}
     free_slots = list(range(jobs))
+    quiet = threading.Event()
     try:
         while pending or running:
             while pending and free_slots:
@@ -89,9 +104,10 @@ def run_parallel(studies: Sequence[str], child_arguments: Sequence[str], results
                 result_file.unlink(missing_ok=True)
                 command = [sys.executable, "-m", "helpers.batch", *child_arguments, "--only", study,
                            "--jobs", "1", "--result-file", str(result_file)]
-                process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                           env=child_environment(slot, jobs, gpus))
-                threading.Thread(target=_forward, args=(process.stdout, stream), daemon=True).start()
+                with _interrupts_ignored():  # inherited by the child, which keeps ignoring them
+                    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                               env=child_environment(slot, jobs, gpus))
+                threading.Thread(target=_forward, args=(process.stdout, stream, quiet), daemon=True).start()
                 running[process] = (study, slot, result_file)
                 if pending and free_slots:
                     time.sleep(STAGGER_SECONDS)
@@ -101,15 +117,47 @@ def run_parallel(studies: Sequence[str], child_arguments: Sequence[str], results
                 results[study] = _read_result(study, result_file, process.returncode)
             time.sleep(POLL_SECONDS)
     except BaseException:
-        for process in running:
-            process.terminate()
+        quiet.set()
+        _stop(list(running))
         raise
     return [results[study] for study in studies]
 
 
-def _forward(source: TextIO, stream: TextIO) -> None:
+STOP_SECONDS = 30.0  # how long a stopped child may take to stop its kernel before it is killed
+
+
+def _stop(processes: Sequence[subprocess.Popen]) -> None:
+    """SIGTERM to each child (it stops its kernel and exits), then SIGKILL to any still running
+    after :data:`STOP_SECONDS`."""
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def _interrupts_ignored():
+    """SIGINT ignored while a child is started (a child inherits an ignored signal), where this
+    is the main thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _forward(source: TextIO, stream: TextIO, quiet: threading.Event) -> None:
     for line in source:
-        print(line, end="", file=stream, flush=True)
+        if not quiet.is_set():
+            print(line, end="", file=stream, flush=True)
 
 
 def _read_result(study: str, result_file: Path, returncode: int) -> StudyResult:

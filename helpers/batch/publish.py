@@ -6,7 +6,9 @@ the rendered report, the executed notebook, ``metrics.json`` and ``study.json``,
 tables, and each run's ``spec.json``, ``history.csv`` and ``metrics.json`` (so a run can be
 retrained from its spec) -- never model weights or checkpoints. Text is rewritten so that no
 absolute path of the machine that made it, and no staging-folder name, is shown: paths under the
-project become relative to it, paths beside it start with ``../``. Each study gets a
+project become relative to it, paths beside it start with ``../``. Only regular files inside the
+output folder are copied, never a symbolic link or what it points to, and no copy is more
+readable than its source (a private file stays private). Each study gets a
 ``provenance.json`` (commit, machine, date, data notes), also shown at the top of its report, and
 the folder an ``index.html``, ``results.csv``, ``claims.csv`` and ``claims.html``. The README's results table
 (:func:`results_markdown`) is regenerated between its two markers.
@@ -20,11 +22,13 @@ new form from the runs already published, before the runs it newly plans have tr
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import os
 import re
-import shutil
+import stat
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -37,9 +41,9 @@ from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
 from helpers.batch.results import difference_points
-from helpers.batch.state import NEW_RUNS, RECORD_NAME, STAGING_SUFFIX, published_results
+from helpers.batch.state import NEW_RUNS, RECORD_NAME, STAGING_SUFFIX, published_results, remove_path, replace_folder
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
-from helpers.errors import InvalidConfigError, check_choice
+from helpers.errors import DiskFullError, InvalidConfigError, check_choice
 from helpers.io import read_json, write_atomic, write_json
 from helpers.provenance import provenance
 from helpers.studies.common.parameters import PROFILES
@@ -111,55 +115,58 @@ def provenance_html(record: Mapping[str, Any]) -> str:
 def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]], *,
                   published: str, note: str | None = None) -> Path:
     """Copy one finished study folder ``source`` to ``target`` (see the module docstring); the
-    new folder replaces the old one only when complete."""
+    new folder replaces the old one only when complete (a ``target`` that is a symbolic link stays
+    one: the folder it points to is replaced). Only regular files inside ``source`` are copied,
+    never a symbolic link or what it points to, each no more readable than its source
+    (:func:`copy_file`)."""
     staging = target.with_name(f".{target.name}.publishing")
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_path(staging)
     staging.mkdir(parents=True)
-    names = [*STUDY_FILES, *(path.name for path in source.glob("*.ipynb"))]
+    names = [*STUDY_FILES, *(path.name for path in sorted(source.glob("*.ipynb")))]
     for name in names:
-        if (source / name).is_file():
-            _copy(source / name, staging / name, rewrites)
+        copy_file(source / name, staging / name, rewrites, root=source)
     for folder in STUDY_FOLDERS:
         for path in sorted((source / folder).glob("*")) if (source / folder).is_dir() else []:
-            _copy(path, staging / folder / path.name, rewrites)
+            copy_file(path, staging / folder / path.name, rewrites, root=source)
     for run in sorted((source / "runs").iterdir()) if (source / "runs").is_dir() else []:
         for name in RUN_FILES:
-            if (run / name).is_file():
-                _copy(run / name, staging / "runs" / run.name / name, rewrites)
+            copy_file(run / name, staging / "runs" / run.name / name, rewrites, root=source)
     _keep_unshown_new_runs(target / NEW_RUNS, staging)
-    made = study_provenance(read_json(source / "metrics.json"), read_json(source / RECORD_NAME),
-                                  published=published, note=note)
+    made = study_provenance(_read_regular_json(source / "metrics.json", source),
+                            _read_regular_json(source / RECORD_NAME, source), published=published, note=note)
     made = {**made, "data_notes": [sanitize_text(note, rewrites) for note in made["data_notes"]]}
     write_json(staging / PROVENANCE_NAME, made)
     report = staging / "report.html"
     if report.is_file():
         page = report.read_text(encoding="utf-8")
         page = re.sub(r"(<body[^>]*>)", lambda match: match.group(1) + provenance_html(made), page, count=1)
-        write_atomic(report, lambda temporary: temporary.write_text(page, encoding="utf-8"))
-    aside = target.with_name(f".{target.name}.replaced")
-    shutil.rmtree(aside, ignore_errors=True)
-    if target.exists():
-        os.replace(target, aside)
-    os.replace(staging, target)
-    shutil.rmtree(aside, ignore_errors=True)
-    return target
+        _write_file(report, page.encode("utf-8"), stat.S_IMODE(report.stat().st_mode))
+    return replace_folder(staging, target)
 
 
 def _keep_unshown_new_runs(new_runs: Path, staging: Path) -> None:
     """Carry the published study's ``new-runs`` into ``staging``, except those its new report shows
-    (the same ``metrics.json`` now under ``runs/``): a run trained for a later report is never lost."""
+    (the same ``metrics.json`` now under ``runs/``): a run trained for a later report is never lost.
+    Regular files only, as :func:`copy_file` copies them."""
     for run in sorted(new_runs.iterdir()) if new_runs.is_dir() else []:
+        if run.is_symlink() or not run.is_dir():
+            continue
         shown = staging / "runs" / run.name / "metrics.json"
         if not (shown.is_file() and _same_text(shown, run / "metrics.json")):
-            shutil.copytree(run, staging / NEW_RUNS / run.name)
+            for path in sorted(run.iterdir()):
+                copy_file(path, staging / NEW_RUNS / run.name / path.name, (), root=new_runs)
 
 
 def publish_run(run: Path, published_study: Path,
                 rewrites: Sequence[tuple[re.Pattern[str], str]]) -> Path | None:
-    """Copy the finished run folder ``run`` (its :data:`RUN_FILES`, paths rewritten) into
-    ``published_study/new-runs/<run id>``, replacing that folder only when the copy is complete;
-    return it, or None when the same run (the same ``metrics.json``) is already published there
-    or under ``runs/``."""
+    """Copy the finished run folder ``run`` (its :data:`RUN_FILES`, paths rewritten, regular
+    files only: :func:`copy_file`) into ``published_study/new-runs/<run id>``, replacing that folder
+    only when the copy is complete; return it, or None when the same run (the same
+    ``metrics.json``) is already published there or under ``runs/``. A ``metrics.json`` that is
+    not a regular file (a symbolic link) raises: it is not published."""
+    if not is_regular_file(run / "metrics.json", run):
+        raise InvalidConfigError(f"{run / 'metrics.json'} is not a regular file inside the run's folder (a symbolic "
+                                 "link?); not published")
     metrics = sanitize_text((run / "metrics.json").read_text(encoding="utf-8"), rewrites)
     for place in ("runs", NEW_RUNS):
         existing = published_study / place / run.name / "metrics.json"
@@ -167,17 +174,10 @@ def publish_run(run: Path, published_study: Path,
             return None
     target = published_study / NEW_RUNS / run.name
     staging = target.with_name(f".{run.name}.publishing")
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_path(staging)
     for name in RUN_FILES:
-        if (run / name).is_file():
-            _copy(run / name, staging / name, rewrites)
-    aside = target.with_name(f".{run.name}.replaced")
-    shutil.rmtree(aside, ignore_errors=True)
-    if target.exists():
-        os.replace(target, aside)
-    os.replace(staging, target)
-    shutil.rmtree(aside, ignore_errors=True)
-    return target
+        copy_file(run / name, staging / name, rewrites, root=run)
+    return replace_folder(staging, target)
 
 
 def _same_text(first: Path, second: Path) -> bool:
@@ -187,13 +187,69 @@ def _same_text(first: Path, second: Path) -> bool:
         return False
 
 
-def _copy(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def is_regular_file(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a regular file (not a symbolic link) reached from ``root`` through
+    folders only: nothing on its way is a link out of the output folder."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False
+    except OSError:
+        return False
+    for parent in path.parents:
+        if parent == root:
+            return True
+        if parent.is_symlink():
+            return False
+    return False
+
+
+def copy_file(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]], *, root: Path) -> bool:
+    """Copy ``source`` to ``target`` (text with ``rewrites`` applied), atomically; return whether it
+    was copied. Only a regular file inside ``root`` is (:func:`is_regular_file`): a symbolic link,
+    to a private file or anywhere else, is left out. The copy is readable as the umask allows and
+    never more than its source (a 0600 file stays 0600)."""
+    if not is_regular_file(source, root):
+        return False
+    mode = stat.S_IMODE(source.stat().st_mode) & 0o666 & ~_umask()
+    data = source.read_bytes()
     if source.suffix in TEXT_SUFFIXES:
-        text = sanitize_text(source.read_text(encoding="utf-8"), rewrites)
-        write_atomic(target, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-    else:
-        shutil.copyfile(source, target)
+        data = sanitize_text(data.decode("utf-8"), rewrites).encode("utf-8")
+    _write_file(target, data, mode)
+    return True
+
+
+def _write_file(target: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``target`` through a temporary file given ``mode`` before it is renamed
+    into place, so the file is never, even briefly, more readable than ``mode``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise DiskFullError(f"no space left on device while writing {target}") from error
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _read_regular_json(path: Path, root: Path) -> dict[str, Any]:
+    """A JSON object from a regular file inside ``root``; ``{}`` for a link, a missing or unreadable file."""
+    if not is_regular_file(path, root):
+        return {}
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root: Path = PROJECT_ROOT,
@@ -203,7 +259,8 @@ def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root:
     index and ``results.csv``; return the studies published."""
     source_dir, target_dir = outputs / (profile + (IN_PART_SUFFIX if in_part else "")), reports / profile
     finished = [result for result in published_results(source_dir)
-                if result.status == "ok" and (source_dir / result.study / RECORD_NAME).is_file()
+                if result.status == "ok" and is_regular_file(source_dir / result.study / RECORD_NAME,
+                                                              source_dir / result.study)
                 and (studies is None or result.study in studies)]
     rewrites = path_rewrites(project_root)
     published = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

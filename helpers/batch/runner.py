@@ -34,12 +34,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from helpers.batch import parallel
-from helpers.batch.options import RUNS_SUFFIX, BatchOptions, discover_notebooks, notebook_parameters, parse_options
-from helpers.batch.papermill_run import code_cell_numbers, execute_notebook
+from helpers.batch.options import (IN_PART_SUFFIX, RUNS_SUFFIX, BatchOptions, discover_notebooks, notebook_parameters,
+                                   parse_options)
+from helpers.batch.papermill_run import check_injected_parameters, code_cell_numbers, execute_notebook, kernel_name
 from helpers.batch.records import StudyResult, metrics_summary
 from helpers.batch.reports import render_report, summary_table, write_profile_pages
-from helpers.batch.state import (NEW_RUNS, data_origins, data_state, finished_record, prepare_staging, publish, published_results,
-                                 record_failed_attempt, remove_stale, staging_folder, study_fingerprint)
+from helpers.batch.state import (NEW_RUNS, data_origins, data_state, finished_record, outside_runs, prepare_staging,
+                                 publish, published_results, record_failed_attempt, remove_path, remove_stale,
+                                 staging_folder, study_fingerprint, superseded_attempt)
 from helpers.commands import PROJECT_ROOT, run_command
 from helpers.io import folder_lock, read_json, write_json
 from helpers.studies.registry import registered_title
@@ -65,22 +67,31 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
 
     stream = stream or sys.stdout
     notebook, published = options.notebooks[study], options.out / study
-    parameters = notebook_parameters(options, study)
+    parameters = check_injected_parameters(notebook, notebook_parameters(options, study))  # before anything is made
     fingerprint = study_fingerprint(notebook, parameters)
     record = finished_record(published)
+    folder = staging_folder(published)
     if record and record["fingerprint"] == fingerprint and not options.force:
         if record.get("data") == data_state(data_origins(_read_metrics(published)), options.data_dir):
             print(f"[{study}] unchanged since its run of {record.get('finished')}; kept (--force reruns it)",
                   file=stream, flush=True)
+            if superseded_attempt(folder, fingerprint):  # an interrupted --force: the published run is its result
+                remove_path(folder)
+                print(f"[{study}] removed the interrupted attempt in {folder.name}: it was rerunning this same "
+                      "published run (--force reruns it)", file=stream, flush=True)
             _print_data(study, record.get("data") or [], stream)
             return _reused_result(record)
         print(f"[{study}] the data it was made from has changed since its run of {record.get('finished')}; "
               "rerunning", file=stream, flush=True)
 
-    folder = staging_folder(published)
     reports = PROJECT_ROOT / "reports" / options.profile / study
     published_runs = [published / "runs", reports / "runs", reports / NEW_RUNS,  # reused by identity
-                      options.out.parent / f"{options.profile}{RUNS_SUFFIX}" / study / "runs"]
+                      options.out.parent / f"{options.profile}{RUNS_SUFFIX}" / study / "runs",
+                      *_sibling_runs(options, study)]
+    adopted = outside_runs(folder)
+    if adopted:
+        print(f"[{study}] {len(adopted)} finished run(s) trained into {folder.name}/runs outside the batch, reused "
+              f"where their identity matches: {', '.join(adopted)}", file=stream, flush=True)
     continuing = prepare_staging(folder, fingerprint, fresh=options.force, run_sources=published_runs)
     executed, report = folder / notebook.name, folder / "report.html"
     for stale in (executed, report):  # an earlier attempt's copy would pass for this one's
@@ -120,6 +131,16 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     failure = f": {result.error_name}: {result.error_message}" if result.status != "ok" else ""
     print(f"[{study}] {result.status} in {result.wall_seconds:.0f} s{failure}", file=stream, flush=True)
     return result
+
+
+def _sibling_runs(options: BatchOptions, study: str) -> list[Path]:
+    """The ``runs`` folders of the same study in the profile's other output folder: the whole study's
+    (published and staging) for a study run in part, the study run in part's for the whole study. A
+    run trained there (by the batch, or by ``python -m helpers.runs`` into a staging folder, as the
+    README shows) is the same run wherever it was trained, when its identity matches."""
+    whole = options.out.parent / options.profile
+    other = whole if options.out != whole else whole.with_name(options.profile + IN_PART_SUFFIX)
+    return [other / study / "runs", staging_folder(other / study) / "runs"]
 
 
 def _read_metrics(folder: Path) -> dict[str, Any] | None:
@@ -168,7 +189,8 @@ def run_batch(options: BatchOptions, *, stream: TextIO | None = None) -> list[St
     write ``index.html`` and ``batch.json`` in the profile folder; return this run's results."""
     stream = stream or sys.stdout
     studies = list(options.notebooks)
-    if options.result_file is None:  # the parent of a --jobs run tidies the folder, once
+    if options.result_file is None:  # the parent of a --jobs run tidies the folder and registers the kernel, once
+        kernel_name(stream)
         every_study = discover_notebooks(next(iter(options.notebooks.values())).parent)
         for stale in remove_stale(options.out, list(every_study)):
             print(f"removed {stale.name}: left by a study that no longer exists or by a crash", file=stream)

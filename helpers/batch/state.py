@@ -5,14 +5,18 @@
 - A study runs in a **staging folder** (``<study>.partial``) beside its published folder. An
   interrupted or failed attempt stays there, and the next attempt with the same fingerprint
   continues in it (finished training runs are loaded, an interrupted one resumes from its
-  checkpoint).
+  checkpoint). An interrupted ``--force`` attempt is continued by the same command; a run
+  without ``--force`` that keeps the study's published run (the same fingerprint) removes it.
 - Runs survive a fingerprint change: a new attempt starts with the finished training runs of the
-  earlier attempt, of the study's published folder and of its report in the repository
-  (``reports/<profile>/<study>/runs``) in ``<staging>/earlier-runs``; the notebook's runs take one
-  of them instead of training when its identity matches (:mod:`helpers.runs.identity`), so a
-  change to report, table or plot code re-renders without retraining anything.
+  earlier attempt, of the study's published folder, of the same study run in part (or whole) and
+  of its report in the repository (``reports/<profile>/<study>/runs``) in
+  ``<staging>/earlier-runs``; the notebook's runs take one of them instead of training when its
+  identity matches (:mod:`helpers.runs.identity`), so a change to report, table or plot code
+  re-renders without retraining anything. Runs trained into a staging folder by
+  ``python -m helpers.runs`` (no attempt record there) are adopted the same way, never wiped.
 - A successful attempt is **published**: the staging folder replaces the study's folder by
-  renames, so a reader sees the old complete folder or the new one, never a half-written one.
+  renames, so a reader sees the old complete folder or the new one, never a half-written one. A
+  study folder that is a symbolic link stays one: the folder it points to is replaced.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from helpers.batch.records import StudyResult
 from helpers.data.locate import data_identity, locate_dataset
-from helpers.errors import HelpersError
+from helpers.errors import HelpersError, OutputNotWritableError
 from helpers.io import read_json, write_json
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1]  # helpers/: every library file is part of a fingerprint
@@ -70,64 +74,150 @@ def finished_record(published: Path) -> dict[str, Any] | None:
 def prepare_staging(staging: Path, fingerprint: str, *, fresh: bool, run_sources: Sequence[Path] = ()) -> bool:
     """Make ``staging`` ready for an attempt; return whether an earlier attempt is continued.
 
-    An earlier attempt's folder is kept when it was started with the same fingerprint and
-    ``fresh`` is False. Otherwise it is emptied, except that (unless ``fresh``) its finished runs
-    and those of each folder in ``run_sources`` (``runs/`` folders of the published study) are
-    kept in ``<staging>/earlier-runs`` for the new attempt to reuse by identity.
+    An earlier attempt's folder is continued when it was started with the same fingerprint and
+    ``fresh`` is False, or when it was itself started afresh (``--force``) and interrupted: the same
+    command continues it instead of starting over again. Otherwise it is emptied, except that
+    (unless ``fresh``) its finished runs are kept in ``<staging>/earlier-runs`` for the new attempt
+    to reuse by identity. Finished runs in a staging folder that no attempt made (no attempt
+    record: trained there by ``python -m helpers.runs``) are kept even when ``fresh``: they are the
+    user's, not an interrupted attempt's. Unless ``fresh``, the finished runs of each folder of
+    ``run_sources`` (``runs/`` folders of the published study, its report, the study run in part)
+    are copied into ``earlier-runs`` too, also when an attempt is continued.
     """
-    earlier = None
-    try:
-        earlier = read_json(staging / ATTEMPT_NAME).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
-        pass
-    continuing = earlier == fingerprint and not fresh
-    if not continuing and staging.exists():
-        kept = staging.with_name(f".{staging.name}.runs")
-        shutil.rmtree(kept, ignore_errors=True)
-        if not fresh:
-            kept.mkdir()
-            for source in (staging / "runs", staging / EARLIER_RUNS):
-                gather_finished_runs(source, kept, move=True)
-        shutil.rmtree(staging)
-        if kept.exists():
-            staging.mkdir(parents=True)
-            os.replace(kept, staging / EARLIER_RUNS)
+    record = _attempt_record(staging)
+    earlier = record.get("fingerprint") if record else None
+    forced = bool(record and record.get("forced"))
+    continuing = earlier == fingerprint and (not fresh or forced)
+    if not continuing and (staging.exists() or staging.is_symlink()):
+        _empty_keeping_runs(staging, keep_runs=not fresh or record is None)
     staging.mkdir(parents=True, exist_ok=True)
-    if not continuing and not fresh:
+    beside = staging.with_name(f".{staging.name}.runs")  # where an older version kept them, if it crashed
+    gather_finished_runs(beside, staging / EARLIER_RUNS, move=True)
+    remove_path(beside)
+    if not fresh:
         for source in run_sources:
-            gather_finished_runs(source, staging / EARLIER_RUNS, move=False)
-    write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint})
+            gather_finished_runs(source, staging / EARLIER_RUNS, move=False, unless_in=staging / "runs")
+    write_json(staging / ATTEMPT_NAME, {"fingerprint": fingerprint, "forced": fresh or (continuing and forced)})
     return continuing
 
 
-def gather_finished_runs(source: Path, target: Path, *, move: bool) -> None:
+def _attempt_record(staging: Path) -> dict[str, Any] | None:
+    """The attempt record of a staging folder, or None (no attempt made it, or it is unreadable)."""
+    try:
+        record = read_json(staging / ATTEMPT_NAME)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def outside_runs(staging: Path) -> list[str]:
+    """The finished runs in ``staging/runs`` when no attempt record is there: runs trained into the
+    study's folder outside the batch (``python -m helpers.runs --out <study>.partial/runs/<run>``),
+    which the next attempt adopts by identity."""
+    if _attempt_record(staging) is not None or not (staging / "runs").is_dir():
+        return []
+    return [run.name for run in sorted((staging / "runs").iterdir()) if (run / "metrics.json").is_file()]
+
+
+def superseded_attempt(staging: Path, fingerprint: str) -> bool:
+    """Whether ``staging`` holds an attempt with ``fingerprint``, the fingerprint of the study's
+    published run: that run is the success of what the attempt (an interrupted ``--force``) set
+    out to make, so the runner removes it when it keeps the published run."""
+    record = _attempt_record(staging)
+    return record is not None and record.get("fingerprint") == fingerprint
+
+
+_KEEP = ".kept-runs"  # inside a staging folder while it is emptied: a crash then leaves the runs where they are found
+
+
+def _empty_keeping_runs(staging: Path, *, keep_runs: bool) -> None:
+    """Empty ``staging``; with ``keep_runs`` its finished runs end up in ``staging/earlier-runs``.
+
+    The runs are gathered inside the folder first, so that a crash half-way leaves them where the
+    next attempt looks for them."""
+    if staging.is_symlink() or not staging.is_dir():  # the options refuse a linked staging folder
+        remove_path(staging)
+        return
+    kept = staging / _KEEP
+    if keep_runs:
+        for source in (staging / "runs", staging / EARLIER_RUNS):
+            gather_finished_runs(source, kept, move=True)
+    else:
+        remove_path(kept)  # left by a crash while an earlier attempt's folder was emptied
+    for entry in list(staging.iterdir()):
+        if entry.name != _KEEP:
+            remove_path(entry)
+    if kept.exists():
+        os.replace(kept, staging / EARLIER_RUNS)
+
+
+def gather_finished_runs(source: Path, target: Path, *, move: bool, unless_in: Path | None = None) -> None:
     """Move or copy every finished run folder (one with metrics.json) of ``source`` into ``target``,
-    unless ``target`` has one of that name already."""
+    unless ``target`` (or ``unless_in``) has one of that name already."""
     for run in sorted(source.iterdir()) if source.is_dir() else []:
-        if (run / "metrics.json").is_file() and not (target / run.name).exists():
-            target.mkdir(parents=True, exist_ok=True)
-            if move:
-                os.replace(run, target / run.name)
-            else:
-                shutil.copytree(run, target / run.name)
+        if not (run / "metrics.json").is_file() or (target / run.name).exists():
+            continue
+        if unless_in is not None and (unless_in / run.name / "metrics.json").is_file():
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        if move:
+            os.replace(run, target / run.name)
+        else:  # hard links where possible: a study's runs may hold gigabytes of weights, and are only read
+            shutil.copytree(run, target / run.name, copy_function=_link_or_copy)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link to ``source`` at ``target`` (no space, no time), else a copy (another file
+    system). Safe for runs gathered for reuse: their files are read, and replaced, never written
+    in place (every write is a rename of a new file)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def publish(staging: Path, published: Path, record: Mapping[str, Any]) -> None:
-    """Write ``record`` into ``staging`` and move it into place as ``published``.
-
-    The previous folder is renamed aside first and deleted after, so a reader never sees a mix
-    of the two, and a crash in between leaves either the old or the new folder complete.
-    """
+    """Write ``record`` into ``staging`` and move it into place as ``published``
+    (:func:`replace_folder`: a reader never sees a mix of the old and the new folder)."""
     write_json(staging / RECORD_NAME, dict(record))
     (staging / ATTEMPT_NAME).unlink(missing_ok=True)
     shutil.rmtree(staging / EARLIER_RUNS, ignore_errors=True)  # what the attempt did not reuse is not its result
-    aside = published.with_name(f".{published.name}.replaced")
-    if aside.exists():
-        shutil.rmtree(aside)
-    if published.exists():
-        os.replace(published, aside)
-    os.replace(staging, published)
-    shutil.rmtree(aside, ignore_errors=True)
+    replace_folder(staging, published)
+
+
+def replace_folder(incoming: Path, destination: Path) -> Path:
+    """Move the folder ``incoming`` into place as ``destination``; return where it now is.
+
+    The previous folder is renamed aside first and deleted after, so a reader never sees a mix of
+    the two, and a crash in between leaves either the old or the new folder complete. A
+    ``destination`` that is a symbolic link (a study's folder linked to another disk) stays a
+    link: the folder it points to is replaced, ``incoming`` being moved beside it first (copied,
+    when it is on another file system). Nothing is left beside either."""
+    target = Path(os.path.realpath(destination)) if destination.is_symlink() else destination
+    if target != destination:
+        if target.exists() and not target.is_dir():
+            raise OutputNotWritableError(f"{destination} links to {target}, which is not a folder")
+        target.parent.mkdir(parents=True, exist_ok=True)  # a link to a folder not made yet
+        moved = target.with_name(f".{target.name}.incoming")
+        remove_path(moved)
+        shutil.move(str(incoming), str(moved))  # a rename, or a copy across file systems
+        incoming = moved
+    aside = target.with_name(f".{target.name}.replaced")
+    remove_path(aside)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(incoming, target)
+    remove_path(aside)
+    return target
+
+
+def remove_path(path: Path) -> None:
+    """Delete ``path`` whatever it is: a symbolic link (itself, never what it points to), a file
+    or a folder; nothing when it does not exist."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def data_origins(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -196,13 +286,17 @@ def _study_result(entry: Any) -> StudyResult | None:
 
 def remove_stale(out: Path, studies: Sequence[str]) -> list[Path]:
     """Delete what no later run would use: the staging folder of a study that has no notebook any
-    more, and the ``.<study>.replaced`` folder a crash in the middle of :func:`publish` left.
-    A staging folder of a known study is kept: its next run continues or empties it."""
+    more, and the ``.<study>.replaced`` or ``.<study>.incoming`` folder (or link) a crash in the
+    middle of :func:`replace_folder` left. A staging folder of a known study is kept: its next run
+    continues or empties it. A link is removed itself, never what it points to."""
     removed = []
     for folder in sorted(out.iterdir()) if out.is_dir() else []:
         orphan = folder.name.endswith(STAGING_SUFFIX) and folder.name.removesuffix(STAGING_SUFFIX) not in studies
-        if folder.is_dir() and (orphan or (folder.name.startswith(".") and folder.name.endswith(".replaced"))):
-            shutil.rmtree(folder, ignore_errors=True)
+        leftover = folder.name.startswith(".") and folder.name.endswith((".replaced", ".incoming"))
+        if (folder.is_dir() or folder.is_symlink()) and (orphan or leftover):
+            try:
+                remove_path(folder)
+            except OSError:
+                continue  # not ours to remove (permissions): left as it is, as before
             removed.append(folder)
     return removed
-

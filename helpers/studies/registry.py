@@ -20,13 +20,21 @@ from helpers.errors import UnknownNameError
 @dataclass(frozen=True)
 class Study:
     """One study: ``id`` ("01"), the report's ``title``, the ``notebook`` file under notebooks/,
-    the ``package`` under helpers/studies/ and the ``datasets`` (load_dataset names) it trains on."""
+    the ``package`` under helpers/studies/, the ``datasets`` (load_dataset names) it trains on, and
+    those of them that are ``optional`` at the ``cpu`` profile (left out when not on disk; the
+    report says "not available")."""
 
     id: str
     title: str
     notebook: str
     package: str
     datasets: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    def datasets_needed(self, profile: str) -> tuple[str, ...]:
+        """The datasets a whole run of the study at ``profile`` cannot do without (the batch runner
+        checks they are on disk before a profile that does not download them starts)."""
+        return tuple(name for name in self.datasets if not (profile == "cpu" and name in self.optional))
 
     @property
     def module_name(self) -> str:
@@ -44,7 +52,8 @@ STUDIES: tuple[Study, ...] = (
     Study("02", "Study 2: ResNet vs LeNet-5 vs AlexNet on MNIST and CIFAR-10", "02_resnet_lenet_alexnet.ipynb",
           "s02_plain_nets", ("mnist", "cifar10")),
     Study("03", "Study 3: AlexNet, VGG19 and ResNet-18/34/50 from scratch on Fashion-MNIST, CIFAR-10 and CIFAR-100",
-          "03_cross_dataset.ipynb", "s03_cross_dataset", ("fashion_mnist", "cifar10", "cifar100")),
+          "03_cross_dataset.ipynb", "s03_cross_dataset", ("fashion_mnist", "cifar10", "cifar100"),
+          optional=("cifar100",)),  # s03_cross_dataset.data.OPTIONAL_DATASETS
     Study("04", "Study 4: ResNet-50 tweaks and training refinements on Caltech-101", "04_caltech101_tweaks.ipynb",
           "s04_caltech_tweaks", ("caltech101",)),
     Study("05", "Study 5: ResNets under 5 million parameters on CIFAR-10", "05_sub5m_resnet.ipynb",
@@ -66,10 +75,17 @@ def find_study(study_id: str) -> Study:
     raise UnknownNameError("study id", study_id, study_ids())
 
 
+def registered_study(study_id: str, notebook: str) -> Study | None:
+    """Study ``study_id`` when ``notebook`` (a file name) is its registered notebook; None for any
+    other notebook (the batch runner also runs folders of other notebooks)."""
+    return next((study for study in STUDIES if (study.id, study.notebook) == (study_id, notebook)), None)
+
+
 def registered_title(study_id: str, notebook: str) -> str | None:
     """The registered title of study ``study_id`` when ``notebook`` (a file name) is its registered
     notebook; None for any other notebook (the batch runner also runs folders of other notebooks)."""
-    return next((study.title for study in STUDIES if (study.id, study.notebook) == (study_id, notebook)), None)
+    study = registered_study(study_id, notebook)
+    return study.title if study else None
 
 
 def study_of_package(module_name: str) -> Study:

@@ -4,6 +4,8 @@ paths of the machine hidden, provenance recorded, the index and the README's res
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +159,50 @@ def test_publish_refuses_bad_input_in_one_line(tmp_path, arguments, message):
                                 "--reports", str(tmp_path / "reports")], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2
     assert message in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_publish_copies_regular_files_only_and_never_makes_one_more_readable(tmp_path):
+    root = tmp_path / "project"
+    outputs, reports = root / "outputs", root / "reports"
+    folder = finished_study(outputs / "cpu", "02", root)
+    private = tmp_path / "home" / ".ssh" / "id_ed25519"
+    private.parent.mkdir(parents=True)
+    private.write_text("PRIVATE KEY")
+    private.chmod(0o600)
+    (folder / "figures" / "key.png").symlink_to(private)  # a link in an output folder, to a private file
+    (folder / "runs" / "r0" / "history.csv").unlink()
+    (folder / "runs" / "r0" / "history.csv").symlink_to(private)
+    (folder / "runs" / "r1").symlink_to(private.parent, target_is_directory=True)  # a linked run folder
+    (private.parent / "spec.json").write_text("PRIVATE SPEC")
+    (folder / "tables" / "private.csv").write_text("a,b\n1,2\n")
+    (folder / "tables" / "private.csv").chmod(0o600)
+    (folder / "report.html").chmod(0o640)
+    previous = os.umask(0o022)
+    try:
+        assert publish_profile(outputs, reports, profile="cpu", project_root=root) == ["02"]
+    finally:
+        os.umask(previous)
+    target = reports / "cpu" / "02"
+    assert "PRIVATE" not in all_text(reports)
+    assert not (target / "figures" / "key.png").exists() and not (target / "runs" / "r1").exists()
+    assert sorted(path.name for path in (target / "runs" / "r0").iterdir()) == ["metrics.json", "predictions.npz",
+                                                                             "spec.json"]
+    modes = {name: stat.S_IMODE((target / name).stat().st_mode)
+             for name in ("tables/private.csv", "report.html", "metrics.json", "tables/runs.csv")}
+    assert modes == {"tables/private.csv": 0o600, "report.html": 0o640, "metrics.json": 0o644,
+                     "tables/runs.csv": 0o644}
+
+
+def test_publishing_into_a_linked_report_folder_keeps_the_link_and_leaves_nothing_beside(tmp_path):
+    root = tmp_path / "project"
+    outputs, reports = root / "outputs", root / "reports"
+    finished_study(outputs / "cpu", "02", root)
+    elsewhere = tmp_path / "other-checkout" / "02"
+    elsewhere.mkdir(parents=True)
+    (reports / "cpu").mkdir(parents=True)
+    (reports / "cpu" / "02").symlink_to(elsewhere)
+    for _ in range(2):
+        assert publish_profile(outputs, reports, profile="cpu", project_root=root) == ["02"]
+        assert (reports / "cpu" / "02").is_symlink() and (elsewhere / "report.html").is_file()
+        assert not [path.name for path in (reports / "cpu").iterdir() if path.name.startswith(".")]
+        assert sorted(path.name for path in elsewhere.parent.iterdir()) == ["02"]

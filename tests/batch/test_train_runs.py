@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from helpers.batch.publish import path_rewrites, publish_run, publish_study
 from helpers.batch.state import NEW_RUNS
 from helpers.batch.train_runs import main as train_runs
+from helpers.errors import InvalidConfigError
 from tests.batch.test_publish import finished_study
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -94,3 +97,43 @@ def test_train_runs_trains_the_chosen_run_once(tmp_path, capsys):
     assert train_runs(arguments) == 0  # again: loaded, not retrained
     assert json.loads((run / "metrics.json").read_text())["wall_seconds"] == first["wall_seconds"]
     assert not (tmp_path / "smoke-runs" / "02" / "earlier-runs").exists()
+
+
+def test_publish_run_copies_regular_files_only_never_more_readable_than_they_were(tmp_path):
+    run = finished_run(tmp_path / "outputs" / "r0")
+    private = tmp_path / "home" / "notes.txt"
+    private.parent.mkdir()
+    private.write_text("PRIVATE")
+    private.chmod(0o600)
+    (run / "history.csv").unlink()
+    (run / "history.csv").symlink_to(private)
+    (run / "predictions.npz").chmod(0o600)
+    study = tmp_path / "reports" / "cpu" / "01"
+    previous = os.umask(0o022)
+    try:
+        target = publish_run(run, study, path_rewrites(PROJECT))
+    finally:
+        os.umask(previous)
+    assert sorted(path.name for path in target.iterdir()) == ["metrics.json", "predictions.npz", "spec.json"]
+    assert stat.S_IMODE((target / "predictions.npz").stat().st_mode) == 0o600
+    assert stat.S_IMODE((target / "metrics.json").stat().st_mode) == 0o644
+
+    linked = finished_run(tmp_path / "outputs" / "r1")
+    (linked / "metrics.json").unlink()
+    (linked / "metrics.json").symlink_to(private)
+    with pytest.raises(InvalidConfigError, match="not a regular file"):
+        publish_run(linked, study, path_rewrites(PROJECT))
+    assert not (study / NEW_RUNS / "r1").exists()
+
+
+def test_publishing_a_report_carries_new_runs_without_their_links(tmp_path):
+    source = finished_study(tmp_path / "outputs" / "cpu", "01", tmp_path)
+    target = tmp_path / "reports" / "cpu" / "01"
+    later = publish_run(finished_run(tmp_path / "later" / "r9"), target, path_rewrites(tmp_path))
+    private = tmp_path / "private.txt"
+    private.write_text("PRIVATE")
+    private.chmod(0o600)
+    (later / "notes.txt").symlink_to(private)
+    publish_study(source, target, path_rewrites(tmp_path), published="2026-12-07 00:00 UTC")
+    assert sorted(path.name for path in (target / NEW_RUNS / "r9").iterdir()) == ["history.csv", "metrics.json",
+                                                                                 "predictions.npz", "spec.json"]
