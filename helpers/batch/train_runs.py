@@ -33,21 +33,15 @@ from helpers.runs import RunSpec, is_finished
 from helpers.runs.execute import run_all
 from helpers.studies.common.parameters import PROFILES
 from helpers.studies.common.selection import select_runs
-from helpers.studies.plan_command import plan_parameters, planned_runs, study_module
-from helpers.studies.registry import study_ids
+from helpers.studies.plan_command import add_study_arguments, plan_parameters, planned_runs, study_module
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m helpers.batch.train_runs``."""
     parser = OneLineArgumentParser(prog="python -m helpers.batch.train_runs",
-                                   description=__doc__.split("\n\n")[0].strip("`"))
-    parser.add_argument("study", help=f"a study id: {', '.join(study_ids())}")
-    parser.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (default cpu)")
-    parser.add_argument("--runs", nargs="+", metavar="PATTERN",
-                        help="only the runs matching one of these shell-style patterns on run ids or names "
-                             "(python -m helpers.studies plan lists them); default every planned run")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="set a notebook parameter (seeds, device, epochs, ...), read as papermill reads it")
+                                   description="Train a study's planned runs one at a time and publish each "
+                                               "finished run at once (into reports/<profile>/<study>/new-runs).")
+    add_study_arguments(parser, default_profile="cpu")
     parser.add_argument("--data-dir", help="dataset folder (else the library's lookup order)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "outputs"),
                         help="output root; runs train in OUT/<profile>-runs/<study>/runs (default outputs)")

@@ -47,16 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan = commands.add_parser("plan", help="write each planned run's spec.json and print a table of them",
                                description=__doc__.split("\n")[0])
-    plan.add_argument("study", help=f"a study id: {', '.join(study_ids())}")
-    plan.add_argument("--profile", default="smoke", help=f"one of {', '.join(PROFILES)} (default smoke)")
-    plan.add_argument("--runs", nargs="+", metavar="PATTERN",
-                      help="only the runs matching one of these shell-style patterns: run ids "
-                           "(model_b_c_l_seed0, 'model_b_*') or names ('B+c+l', 'A+*', Model-B); default all")
-    plan.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                      help="set a notebook parameter (seeds, epochs, batch_size, image_size, ...); VALUE is read "
-                           "as papermill reads it (True, False, None, numbers) or as a Python literal ([0, 1])")
+    add_study_arguments(plan, default_profile="smoke")
     plan.add_argument("--out", required=True, metavar="DIR", help="write DIR/<run_id>/spec.json")
     return parser
+
+
+def add_study_arguments(parser: argparse.ArgumentParser, *, default_profile: str) -> None:
+    """The options that choose a study's planned runs: the study, ``--profile``, ``--runs`` and
+    ``-p NAME VALUE`` (shared by this command and ``python -m helpers.batch.train_runs``)."""
+    parser.add_argument("study", help=f"a study id: {', '.join(study_ids())}")
+    parser.add_argument("--profile", default=default_profile,
+                        help=f"one of {', '.join(PROFILES)} (default {default_profile})")
+    parser.add_argument("--runs", nargs="+", metavar="PATTERN",
+                        help="only the runs matching one of these shell-style patterns: run ids "
+                             "(model_b_c_l_seed0, 'model_b_*') or names ('B+c+l', 'A+*', Model-B); default all")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="set a notebook parameter (seeds, epochs, batch_size, image_size, ...); VALUE is read "
+                             "as papermill reads it (True, False, None, numbers) or as a Python literal ([0, 1])")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
