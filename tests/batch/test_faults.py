@@ -81,11 +81,18 @@ def test_a_stray_replaced_link_is_removed_without_touching_what_it_points_to(tmp
     assert list(out.iterdir()) == [] and (kept / "report.html").read_text() == "someone's study"
 
 
-@pytest.mark.slow
-def test_a_study_whose_folder_is_a_link_publishes_on_every_run(tmp_path):
+
+def holds_notebooks(tmp_path: Path, *studies: str) -> Path:
+    """A notebooks folder under ``tmp_path`` with one HOLDS notebook per study id."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    write_notebook(folder / "01_holds.ipynb", HOLDS)
+    for study in studies:
+        write_notebook(folder / f"{study}_holds.ipynb", HOLDS)
+    return folder
+
+@pytest.mark.slow
+def test_a_study_whose_folder_is_a_link_publishes_on_every_run(tmp_path):
+    folder = holds_notebooks(tmp_path, "01")
     target = tmp_path / "big-disk" / "01"
     target.mkdir(parents=True)
     (tmp_path / "out" / "smoke").mkdir(parents=True)
@@ -198,10 +205,7 @@ INTERRUPTED_LINE = "error: interrupted; rerun the same command to continue (fini
 @pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_is_one_line_exit_130_and_the_attempt_continues(tmp_path, jobs):
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    for study in ("01", "02"):
-        write_notebook(folder / f"{study}_holds.ipynb", HOLDS)
+    folder = holds_notebooks(tmp_path, "01", "02")
     out = tmp_path / "out" / "smoke"
     arguments = ["--notebooks-dir", str(folder), "--out", str(tmp_path / "out"), "--jobs", jobs]
     started = [out / "01.partial" / "started"] + ([out / "02.partial" / "started"] if jobs == "2" else [])
@@ -218,9 +222,7 @@ def test_ctrl_c_is_one_line_exit_130_and_the_attempt_continues(tmp_path, jobs):
 
 @pytest.mark.slow
 def test_an_interrupted_force_is_continued_by_the_same_command_and_removed_by_a_plain_one(tmp_path):
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    write_notebook(folder / "01_holds.ipynb", HOLDS)
+    folder = holds_notebooks(tmp_path, "01")
     out = tmp_path / "out" / "smoke"
     arguments = ["--notebooks-dir", str(folder), "--out", str(tmp_path / "out")]
     assert _batch(*arguments)[0] == 0
