@@ -27,8 +27,10 @@ LOCK_NAME = ".lock"
 HOLDER_NAME = ".lock-holder"
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(temporary_path)`` then rename the temporary file onto ``path``.
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], None], *, mode: int | None = None) -> Path:
+    """Call ``write(temporary_path)`` then rename the temporary file onto ``path``, with permissions
+    ``mode`` (default: readable and writable as the umask allows). The temporary file is private
+    until then, so the file is never, even briefly, more readable than ``mode``.
 
     The temporary file lives in the destination folder so the rename stays on one file system
     (and is therefore atomic); it is removed if ``write`` fails.
@@ -39,7 +41,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     os.close(handle)
     try:
         write(Path(temporary))
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; results are for sharing
+        os.chmod(temporary, 0o666 & ~umask() if mode is None else mode)  # mkstemp makes 0600 files
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
@@ -113,7 +115,7 @@ def folder_lock(folder: str | os.PathLike, *, wait: bool = False, poll_seconds: 
     """
     folder = check_writable(folder)
     path, holder = folder / LOCK_NAME, folder / HOLDER_NAME
-    lock = FileLock(path, mode=0o666 & ~_umask() | 0o600)
+    lock = FileLock(path, mode=0o666 & ~umask() | 0o600)
     try:
         lock.acquire(blocking=wait, poll_interval=poll_seconds)
     except Timeout:
@@ -157,7 +159,8 @@ def _not_yours(folder: Path, path: Path, error: PermissionError) -> OutputNotWri
         f"users share it (chmod g+w {path}; umask 002 when they run)")
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (read without changing it for longer than the call)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -22,13 +22,10 @@ new form from the runs already published, before the runs it newly plans have tr
 from __future__ import annotations
 
 import argparse
-import errno
 import html
-import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -43,8 +40,8 @@ from helpers.batch.reports import (format_percent, format_points, format_seconds
 from helpers.batch.results import difference_points
 from helpers.batch.state import NEW_RUNS, RECORD_NAME, STAGING_SUFFIX, published_results, remove_path, replace_folder
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
-from helpers.errors import DiskFullError, InvalidConfigError, check_choice
-from helpers.io import read_json, write_atomic, write_json
+from helpers.errors import InvalidConfigError, check_choice
+from helpers.io import read_json, umask, write_atomic, write_json
 from helpers.provenance import provenance
 from helpers.studies.common.parameters import PROFILES
 
@@ -140,7 +137,8 @@ def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Patter
     if report.is_file():
         page = report.read_text(encoding="utf-8")
         page = re.sub(r"(<body[^>]*>)", lambda match: match.group(1) + provenance_html(made), page, count=1)
-        _write_file(report, page.encode("utf-8"), stat.S_IMODE(report.stat().st_mode))
+        write_atomic(report, lambda temporary: temporary.write_bytes(page.encode("utf-8")),
+                     mode=stat.S_IMODE(report.stat().st_mode))
     return replace_folder(staging, target)
 
 
@@ -210,35 +208,12 @@ def copy_file(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[st
     never more than its source (a 0600 file stays 0600)."""
     if not is_regular_file(source, root):
         return False
-    mode = stat.S_IMODE(source.stat().st_mode) & 0o666 & ~_umask()
+    mode = stat.S_IMODE(source.stat().st_mode) & 0o666 & ~umask()
     data = source.read_bytes()
     if source.suffix in TEXT_SUFFIXES:
         data = sanitize_text(data.decode("utf-8"), rewrites).encode("utf-8")
-    _write_file(target, data, mode)
+    write_atomic(target, lambda temporary: temporary.write_bytes(data), mode=mode)
     return True
-
-
-def _write_file(target: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``target`` through a temporary file given ``mode`` before it is renamed
-    into place, so the file is never, even briefly, more readable than ``mode``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            raise DiskFullError(f"no space left on device while writing {target}") from error
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _read_regular_json(path: Path, root: Path) -> dict[str, Any]:
