@@ -33,45 +33,26 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.claims import verdict_summary
+from helpers.batch.copying import copy_file, is_regular_file, path_rewrites, read_regular_json, same_text, sanitize_text
 from helpers.batch.options import IN_PART_SUFFIX
 from helpers.batch.records import runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
 from helpers.batch.results import difference_points
-from helpers.batch.state import NEW_RUNS, RECORD_NAME, STAGING_SUFFIX, published_results, remove_path, replace_folder
+from helpers.batch.state import NEW_RUNS, RECORD_NAME, published_results, remove_path, replace_folder
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
 from helpers.errors import InvalidConfigError, check_choice
-from helpers.io import read_json, umask, write_atomic, write_json
+from helpers.io import read_json, write_atomic, write_json
 from helpers.provenance import provenance
 from helpers.studies.common.parameters import PROFILES
 
 STUDY_FILES = ("report.html", "metrics.json", RECORD_NAME, "run.log")  # plus the executed notebook
 STUDY_FOLDERS = ("figures", "tables")
 RUN_FILES = ("spec.json", "history.csv", "metrics.json", "predictions.npz")  # never model.pt or checkpoints
-TEXT_SUFFIXES = (".html", ".ipynb", ".json", ".csv", ".log", ".txt")
 PROVENANCE_NAME = "provenance.json"
 README_BEGIN = "<!-- results:begin (made by python -m helpers.batch.publish; do not edit by hand) -->"
 README_END = "<!-- results:end -->"
 STUDY_IDS = re.compile(r"^\d\d$")
-
-
-def path_rewrites(project_root: Path) -> list[tuple[re.Pattern[str], str]]:
-    """The rewrites that hide the machine's paths, in the order they apply: a staging folder's
-    name loses its suffix, paths under the project become relative to it, paths beside it
-    start with ``../``."""
-    root = str(project_root.resolve())
-    parent = str(project_root.resolve().parent)
-    return [(re.compile(rf"(\b\d\d){re.escape(STAGING_SUFFIX)}\b"), r"\1"),
-            (re.compile(re.escape(root) + r"/"), ""),
-            (re.compile(re.escape(root) + r"\b"), "."),
-            (re.compile(re.escape(parent) + r"/"), "../")]
-
-
-def sanitize_text(text: str, rewrites: Sequence[tuple[re.Pattern[str], str]]) -> str:
-    """``text`` with every rewrite of :func:`path_rewrites` applied."""
-    for pattern, replacement in rewrites:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, published: str,
@@ -129,8 +110,8 @@ def publish_study(source: Path, target: Path, rewrites: Sequence[tuple[re.Patter
         for name in RUN_FILES:
             copy_file(run / name, staging / "runs" / run.name / name, rewrites, root=source)
     _keep_unshown_new_runs(target / NEW_RUNS, staging)
-    made = study_provenance(_read_regular_json(source / "metrics.json", source),
-                            _read_regular_json(source / RECORD_NAME, source), published=published, note=note)
+    made = study_provenance(read_regular_json(source / "metrics.json", source),
+                            read_regular_json(source / RECORD_NAME, source), published=published, note=note)
     made = {**made, "data_notes": [sanitize_text(note, rewrites) for note in made["data_notes"]]}
     write_json(staging / PROVENANCE_NAME, made)
     report = staging / "report.html"
@@ -150,7 +131,7 @@ def _keep_unshown_new_runs(new_runs: Path, staging: Path) -> None:
         if run.is_symlink() or not run.is_dir():
             continue
         shown = staging / "runs" / run.name / "metrics.json"
-        if not (shown.is_file() and _same_text(shown, run / "metrics.json")):
+        if not (shown.is_file() and same_text(shown, run / "metrics.json")):
             for path in sorted(run.iterdir()):
                 copy_file(path, staging / NEW_RUNS / run.name / path.name, (), root=new_runs)
 
@@ -176,55 +157,6 @@ def publish_run(run: Path, published_study: Path,
     for name in RUN_FILES:
         copy_file(run / name, staging / name, rewrites, root=run)
     return replace_folder(staging, target)
-
-
-def _same_text(first: Path, second: Path) -> bool:
-    try:
-        return first.read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
-    except OSError:
-        return False
-
-
-def is_regular_file(path: Path, root: Path) -> bool:
-    """Whether ``path`` is a regular file (not a symbolic link) reached from ``root`` through
-    folders only: nothing on its way is a link out of the output folder."""
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return False
-    except OSError:
-        return False
-    for parent in path.parents:
-        if parent == root:
-            return True
-        if parent.is_symlink():
-            return False
-    return False
-
-
-def copy_file(source: Path, target: Path, rewrites: Sequence[tuple[re.Pattern[str], str]], *, root: Path) -> bool:
-    """Copy ``source`` to ``target`` (text with ``rewrites`` applied), atomically; return whether it
-    was copied. Only a regular file inside ``root`` is (:func:`is_regular_file`): a symbolic link,
-    to a private file or anywhere else, is left out. The copy is readable as the umask allows and
-    never more than its source (a 0600 file stays 0600)."""
-    if not is_regular_file(source, root):
-        return False
-    mode = stat.S_IMODE(source.stat().st_mode) & 0o666 & ~umask()
-    data = source.read_bytes()
-    if source.suffix in TEXT_SUFFIXES:
-        data = sanitize_text(data.decode("utf-8"), rewrites).encode("utf-8")
-    write_atomic(target, lambda temporary: temporary.write_bytes(data), mode=mode)
-    return True
-
-
-def _read_regular_json(path: Path, root: Path) -> dict[str, Any]:
-    """A JSON object from a regular file inside ``root``; ``{}`` for a link, a missing or unreadable file."""
-    if not is_regular_file(path, root):
-        return {}
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root: Path = PROJECT_ROOT,
