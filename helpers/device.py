@@ -35,6 +35,18 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def device_name(device: torch.device) -> str:
+    """The hardware behind ``device`` in words, for a run's record: the GPU's name (``NVIDIA H100
+    80GB HBM3``), ``Apple GPU (mps)``, or the CPU's model name."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (mps)"
+    from helpers.provenance import machine_description  # deferred: provenance is only needed here
+
+    return machine_description()["cpu"]
+
+
 @functools.cache
 def cpu_has_bf16_instructions() -> bool:
     """Whether this CPU has native bf16 dot products (AVX512-BF16 or AMX), read from /proc/cpuinfo.

@@ -54,6 +54,7 @@ def pins(data_digest_value: str, metrics: Mapping[str, Any]) -> dict[str, Any]:
     return {"training_semantics": TRAINING_SEMANTICS, "data_digest": data_digest_value,
             "commit": revision["commit"], "uncommitted_changes": revision["uncommitted_changes"],
             "precision": metrics.get("precision"), "device": metrics.get("device"),
+            "device_name": metrics.get("device_name"),
             "threads": metrics.get("cpu_threads"), "python": versions.get("python"),
             "torch": versions.get("torch"), "torchvision": versions.get("torchvision")}
 
@@ -79,6 +80,7 @@ def describe_pins(pinned: Mapping[str, Any] | None) -> str:
     commit = (pinned.get("commit") or "unknown")[:10] + (" with uncommitted changes" if pinned.get("uncommitted_changes")
                                                          else "")
     threads = f", {pinned['threads']} CPU threads" if pinned.get("threads") else ""
-    return (f"commit {commit}; {pinned.get('precision')} on {pinned.get('device')}{threads}; Python "
+    hardware = f" ({pinned['device_name']})" if pinned.get("device_name") else ""
+    return (f"commit {commit}; {pinned.get('precision')} on {pinned.get('device')}{hardware}{threads}; Python "
             f"{pinned.get('python')}, torch {pinned.get('torch')}, torchvision {pinned.get('torchvision')}; data "
             f"digest {str(pinned.get('data_digest'))[:12]}; training semantics {pinned.get('training_semantics')}")

@@ -22,7 +22,7 @@ from torch import nn
 import helpers
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
-from helpers.device import resolve_device, resolve_precision
+from helpers.device import device_name, resolve_device, resolve_precision
 from helpers.errors import NonFiniteLossError, TrainingOutOfMemoryError
 from helpers.evaluate import predict_logits, topk_accuracy
 from helpers.train.checkpoint import load_checkpoint, run_identity, save_checkpoint
@@ -253,6 +253,7 @@ def _final_metrics(engine: TrainingEngine, data: ImageDataset, record: _RunRecor
         "train_seconds": record.train_seconds,
         "train_images_per_second": record.train_images / record.train_seconds,
         "device": str(engine.device),
+        "device_name": device_name(engine.device),
         # The CPU's numbers move a little with the thread count (a batch of studies splits the cores).
         "cpu_threads": torch.get_num_threads() if engine.device.type == "cpu" else None,
         "precision": engine.precision,

@@ -9,6 +9,7 @@ import pytest
 from helpers.config import TrainConfig
 from helpers.data import load_dataset
 from helpers.io import read_json, write_json
+from helpers.provenance import machine_description
 from helpers.runs import RunSpec, run_all
 from helpers.runs.execute import EARLIER_RUNS
 from helpers.runs.identity import PINNED_KEY, TRAINING_SEMANTICS, data_digest, describe_pins, identity_mismatch
@@ -43,6 +44,13 @@ def test_a_finished_run_pins_commit_precision_threads_versions_and_digest(tmp_pa
     assert outcome.pinned == pinned
     assert "data digest " + pinned["data_digest"][:12] in describe_pins(pinned)
     assert "before" in describe_pins(None)
+
+
+def test_a_run_names_the_hardware_it_trained_on(tmp_path):
+    [outcome] = run_all([spec()], tmp_path)
+    cpu_model = machine_description()["cpu"]
+    assert outcome.metrics["device_name"] == outcome.pinned["device_name"] == cpu_model
+    assert f"on cpu ({cpu_model})" in describe_pins(outcome.pinned)
 
 
 def test_identity_mismatch_names_semantics_and_data():
