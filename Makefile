@@ -18,7 +18,7 @@ KERNEL_NAME := resnet-studies
 KERNEL_DISPLAY_NAME := Python (resnet-studies .venv)
 KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
-.PHONY: test reports publish lab benchmark gpu-check venv notebook-filter clean-venv samples
+.PHONY: test reports publish lab benchmark gpu-check venv notebook-filter clean-venv samples pack-data
 
 venv: $(VENV)/.installed $(KERNEL_SPEC) notebook-filter
 
@@ -73,6 +73,10 @@ gpu-check: venv
 
 samples: venv
 	$(PY) scripts/make_samples.py --source $(or $(DATA_DIR),../shared/data) --out data/samples
+
+# The data of some studies, packed into data/packed for a GPU machine (data/README.md):  make pack-data STUDIES="01 02"
+pack-data: venv
+	$(PY) -m helpers.batch.pack_data --studies $(STUDIES) $(if $(DATA_DIR),--source $(DATA_DIR))
 
 # The notebook filter goes too: it runs the venv's Python, and git refuses to add a notebook without it.
 clean-venv:

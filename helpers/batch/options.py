@@ -58,6 +58,7 @@ class BatchOptions:
     jobs: int | None = None  # None: one per visible GPU; without GPUs 2 (1 on a single core)
     result_file: Path | None = None  # a --jobs child: write the results here, no index
     wait: bool = False  # wait for another run's lock on the profile folder instead of refusing
+    reuse_only: bool = False  # train nothing: render from finished runs (helpers.batch.reuse)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=int, metavar="SECONDS",
                         help="seconds one cell may run before it fails (default no limit)")
     parser.add_argument("--hide-code", action="store_true", help="leave code cells out of the HTML reports")
+    parser.add_argument("--reuse-only", action="store_true",
+                        help="train nothing: every planned run must already be finished (published, in "
+                             "reports/<profile>/<study>/new-runs, or in DIR/<profile>-runs) and is reused by "
+                             "identity; for rendering runs trained on another machine")
     parser.add_argument("--force", action="store_true",
                         help="rerun studies even when nothing changed since their last successful run, "
                              "and discard interrupted attempts instead of continuing them (an interrupted "
@@ -296,6 +301,12 @@ def check_data(study: str, notebook: Path, options: BatchOptions) -> None:
 
 def chosen_datasets(study: str, options: BatchOptions) -> list[str]:
     """The datasets of the runs a study run in part trains (its plan, which needs torch)."""
+    return sorted({spec.dataset for spec in chosen_specs(study, options)})
+
+
+def chosen_specs(study: str, options: BatchOptions) -> list:
+    """The runs the study's notebook plans with these options (those of the ``runs`` patterns for a
+    study run in part), as RunSpecs; the plan needs torch, imported here."""
     import inspect
 
     from helpers.studies.common.parameters import check_parameters
@@ -307,8 +318,7 @@ def chosen_datasets(study: str, options: BatchOptions) -> list[str]:
     parameters = check_parameters(**{**NOTEBOOK_DEFAULTS, **values, "profile": options.profile, "output_dir": ".",
                                      "data_dir": str(options.data_dir) if options.data_dir else None})
     tuning, final = planned_runs(study_module(study), parameters)
-    chosen = select_runs([*tuning, *final], list(run_patterns(options.overrides["runs"]) or ()))
-    return sorted({spec.dataset for spec in chosen})
+    return select_runs([*tuning, *final], list(run_patterns(options.overrides.get("runs")) or ()))
 
 
 def parse_options(argv: Sequence[str] | None) -> BatchOptions:
@@ -335,7 +345,7 @@ def parse_options(argv: Sequence[str] | None) -> BatchOptions:
                                                                                          else "")),
                            overrides=overrides,
                            wait=args.wait, timeout=args.timeout, hide_code=args.hide_code,
-                           force=args.force, jobs=args.jobs,
+                           force=args.force, jobs=args.jobs, reuse_only=args.reuse_only,
                            result_file=Path(args.result_file) if args.result_file else None)
     import papermill  # slow to import; not needed for `--help` or the checks above
 

@@ -34,15 +34,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from helpers.batch import parallel
-from helpers.batch.options import (IN_PART_SUFFIX, RUNS_SUFFIX, BatchOptions, discover_notebooks, notebook_parameters,
-                                   parse_options)
+from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import check_injected_parameters, code_cell_numbers, execute_notebook, kernel_name
 from helpers.batch.records import StudyResult, metrics_summary
 from helpers.batch.reports import render_report, summary_table, write_profile_pages
-from helpers.batch.state import (NEW_RUNS, data_origins, data_state, finished_record, outside_runs, prepare_staging,
+from helpers.batch.reuse import check_reusable, run_sources
+from helpers.batch.state import (data_origins, data_state, finished_record, outside_runs, prepare_staging,
                                  publish, published_results, record_failed_attempt, remove_path, remove_stale,
                                  staging_folder, study_fingerprint, superseded_attempt)
-from helpers.commands import PROJECT_ROOT, run_command
+from helpers.commands import run_command
 from helpers.io import folder_lock, read_json, write_json
 from helpers.studies.registry import registered_title
 
@@ -84,10 +84,7 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
         print(f"[{study}] the data it was made from has changed since its run of {record.get('finished')}; "
               "rerunning", file=stream, flush=True)
 
-    reports = PROJECT_ROOT / "reports" / options.profile / study
-    published_runs = [published / "runs", reports / "runs", reports / NEW_RUNS,  # reused by identity
-                      options.out.parent / f"{options.profile}{RUNS_SUFFIX}" / study / "runs",
-                      *_sibling_runs(options, study)]
+    published_runs = run_sources(options, study)  # reused by identity
     adopted = outside_runs(folder)
     if adopted:
         print(f"[{study}] {len(adopted)} finished run(s) trained into {folder.name}/runs outside the batch, reused "
@@ -131,16 +128,6 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     failure = f": {result.error_name}: {result.error_message}" if result.status != "ok" else ""
     print(f"[{study}] {result.status} in {result.wall_seconds:.0f} s{failure}", file=stream, flush=True)
     return result
-
-
-def _sibling_runs(options: BatchOptions, study: str) -> list[Path]:
-    """The ``runs`` folders of the same study in the profile's other output folder: the whole study's
-    (published and staging) for a study run in part, the study run in part's for the whole study. A
-    run trained there (by the batch, or by ``python -m helpers.runs`` into a staging folder, as the
-    README shows) is the same run wherever it was trained, when its identity matches."""
-    whole = options.out.parent / options.profile
-    other = whole if options.out != whole else whole.with_name(options.profile + IN_PART_SUFFIX)
-    return [other / study / "runs", staging_folder(other / study) / "runs"]
 
 
 def _read_metrics(folder: Path) -> dict[str, Any] | None:
@@ -229,6 +216,8 @@ def child_arguments(options: BatchOptions) -> list[str]:
         arguments += ["-p", name, repr(value)]  # a Python literal, as parse_value reads it
     if options.timeout is not None:
         arguments += ["--timeout", str(options.timeout)]
+    if options.reuse_only:
+        arguments.append("--reuse-only")
     return arguments + (["--hide-code"] if options.hide_code else []) + (["--force"] if options.force else [])
 
 
@@ -244,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: BatchOptions) -> int:
+    if options.reuse_only:
+        check_reusable(options)
     if options.result_file is not None:  # a --jobs child: its parent holds the folder's lock
         results = run_batch(options)
     else:

@@ -2,8 +2,9 @@
 
 What the data is loaded as is a :class:`~helpers.data.options.DataOptions`; where it comes from
 is ``load_dataset``'s own arguments. Where data is looked for: ``data_dir``, then
-``$HELPERS_DATA_DIR``, then the project's ``data/`` folder, each in torchvision's layout or as
-``<name>.npz`` (see :mod:`helpers.data.locate`). The embedded samples in ``data/samples`` are read
+``$HELPERS_DATA_DIR``, then the project's ``data/`` folder, each in torchvision's layout, as
+``<name>.npz`` or as the JPEG archive ``<name>.jpeg.npz`` (see :mod:`helpers.data.locate`; an
+archive's own notes, e.g. that it was re-encoded, join the dataset's). The embedded samples in ``data/samples`` are read
 only with ``samples=True``, and data read from them gets a note saying so.
 
 Caltech-101 has no official test split: from its folder, a stratified 20 % hold-out drawn with a
@@ -31,6 +32,7 @@ from helpers.data.arrays import ImageDataset
 from helpers.data.caltech import read_caltech_folder
 from helpers.data.locate import is_embedded_sample, locate_dataset, official_class_count
 from helpers.data.options import DATASETS, DataOptions, check_flag
+from helpers.data.packed import packed_from_samples, read_jpeg_archive
 from helpers.data.readers import Splits, check_splits, read_cifar, read_idx_dataset, read_npz
 from helpers.data.synthetic import make_synthetic
 from helpers.errors import InvalidConfigError
@@ -133,12 +135,17 @@ def _read_splits(
         origin = {"dataset": name, "kind": kind, "path": str(path), "samples": bool(samples)}
         splits, source, notes = _read(name, kind, path, options)
         # Before any split or subset: those keep every class there is, so a class missing now stays missing.
-        # An npz's own class list says nothing of the dataset it is named after; the other layouts'
-        # readers take the classes from the dataset's own files and folders.
-        official = official_class_count(name, splits.classes) if kind == "npz" else None
+        # An archive's own class list says nothing of the dataset it is named after; the other
+        # layouts' readers take the classes from the dataset's own files and folders.
+        official = official_class_count(name, splits.classes) if kind in ("npz", "jpeg") else None
         check_splits(splits, path, dataset=name, official_classes=official)
         if is_embedded_sample(path):
             notes.append(_sample_note(name, splits))
+        elif packed_from_samples(name, path):  # a GPU machine's copy of the samples (helpers.data.pack)
+            origin["samples"] = True
+            if not any("embedded samples" in note for note in notes):
+                notes.append(f"packed from the embedded samples (data/samples): {len(splits.y_train):,} train / "
+                             f"{len(splits.y_test):,} test images, not the full dataset")
     return splits, source, origin, notes + _official_size_note(name, splits)
 
 
@@ -256,6 +263,9 @@ def _read(name: str, kind: str, path: Path, options: DataOptions) -> tuple[Split
         return read_cifar(path.parent, name), f"official pickle batches in {path}", []
     if kind == "npz":
         return read_npz(path), f"npz archive {path}", []
+    if kind == "jpeg":
+        splits, notes = read_jpeg_archive(path)
+        return splits, f"JPEG archive {path}", list(notes)
     size = options.image_size or constants.CALTECH101_DEFAULT_SIZE
     folder = read_caltech_folder(path, image_size=size, include_background=options.include_background,
                                  cache_dir=options.cache_dir)

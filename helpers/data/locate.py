@@ -9,9 +9,11 @@ Full datasets are searched in these folders, in order, and the first match wins:
 
 A ``data_dir`` or ``$HELPERS_DATA_DIR`` that does not exist, or is a file, is an error, not a
 reason to look elsewhere. In each folder, torchvision's own layout is tried first
-(``MNIST/raw/*-ubyte``, ``FashionMNIST/raw/*-ubyte``, ``cifar-10-batches-py``,
-``cifar-100-python``, ``caltech101/101_ObjectCategories``), then ``<name>.npz``. A copy that is
-there but incomplete is refused, naming what is missing.
+(``MNIST/raw/*-ubyte``, ``FashionMNIST/raw/*-ubyte``, each of the four IDX files plain or as
+``*-ubyte.gz``; ``cifar-10-batches-py``, ``cifar-100-python``, ``caltech101/101_ObjectCategories``),
+then ``<name>.npz``, then the JPEG archive ``<name>.jpeg.npz`` (:mod:`helpers.data.packed`; what
+``python -m helpers.batch.pack_data`` writes for a GPU machine). A copy that is there but incomplete is
+refused, naming what is missing.
 
 The embedded samples (``data/samples/<name>.npz``: small class-balanced subsets committed with the
 project, made by ``scripts/make_samples.py``) are never part of that search: they are read only
@@ -50,6 +52,8 @@ NATIVE_LAYOUTS = {
 }
 TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10",
                        "cifar100": "CIFAR100", "caltech101": "Caltech101"}
+JPEG_ARCHIVE_SUFFIX = ".jpeg.npz"  # <name>.jpeg.npz: a dataset's images as JPEG bytes (helpers.data.packed)
+GZIP_SUFFIX = ".gz"  # an IDX file may be gzipped as <file>.gz
 _IDENTITY_FILE_LIMIT = 4 << 20  # files up to this size are hashed; larger ones by size and mtime
 
 
@@ -99,7 +103,7 @@ def is_embedded_sample(path: str | os.PathLike) -> bool:
 
 def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = False,
                    samples: bool = False) -> tuple[str, Path]:
-    """``(kind, path)`` of dataset ``name``: kind is 'idx', 'cifar', 'caltech' or 'npz'.
+    """``(kind, path)`` of dataset ``name``: kind is 'idx', 'cifar', 'caltech', 'npz' or 'jpeg'.
 
     With ``samples`` only the embedded sample is used. Otherwise the full dataset is searched for
     (see the module docstring); when it is not found, ``download`` lets torchvision fetch it into
@@ -118,12 +122,13 @@ def locate_dataset(name: str, *, data_dir: str | os.PathLike | None = None, down
 
 
 def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
-    """``(kind, path)`` of dataset ``name`` in ``directory`` alone (native layout first), or None.
-    A native copy that lacks files (IDX) or categories (Caltech-101) raises CorruptDataError."""
+    """``(kind, path)`` of dataset ``name`` in ``directory`` alone, or None: the native layout
+    first, then ``<name>.npz``, then ``<name>.jpeg.npz`` (kind 'jpeg'). A native copy that lacks
+    files (IDX, each plain or ``.gz``) or categories (Caltech-101) raises CorruptDataError."""
     directory = Path(directory)
     native = directory / NATIVE_LAYOUTS[name]
     if name in ("mnist", "fashion_mnist"):
-        missing = [file_name for file_name in IDX_FILES.values() if not (native / file_name).is_file()]
+        missing = [file_name for file_name in IDX_FILES.values() if idx_file(native, file_name) is None]
         if not missing:
             return "idx", native
         if len(missing) < len(IDX_FILES):  # a partial copy is an error, not a reason to look elsewhere
@@ -134,7 +139,18 @@ def find_in(directory: str | os.PathLike, name: str) -> tuple[str, Path] | None:
             return "caltech", native
         return "cifar", native
     npz = directory / f"{name}.npz"
-    return ("npz", npz) if npz.is_file() else None
+    if npz.is_file():
+        return "npz", npz
+    archive = directory / f"{name}{JPEG_ARCHIVE_SUFFIX}"
+    return ("jpeg", archive) if archive.is_file() else None
+
+
+def idx_file(raw_dir: str | os.PathLike, file_name: str) -> Path | None:
+    """The IDX file ``file_name`` in ``raw_dir``: the plain file, else ``<file_name>.gz``; None if neither."""
+    for candidate in (Path(raw_dir) / file_name, Path(raw_dir) / f"{file_name}{GZIP_SUFFIX}"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def official_class_count(name: str, classes: Sequence[str]) -> int | None:
@@ -155,9 +171,10 @@ def fetch_command(name: str, data_dir: str | os.PathLike | None = None) -> str:
 
 def not_found_message(name: str, data_dir: str | os.PathLike | None = None) -> str:
     """Why dataset ``name`` was not found: every place searched, and how to fetch or place it."""
-    layout = NATIVE_LAYOUTS[name] + ("/*-ubyte (4 IDX files)" if name in ("mnist", "fashion_mnist") else "/")
+    layout = NATIVE_LAYOUTS[name] + ("/*-ubyte[.gz] (4 IDX files)" if name in ("mnist", "fashion_mnist") else "/")
     searched = "; ".join(f"{directory} ({origin})" for directory, origin in search_dirs(data_dir))
-    return (f"dataset {name!r} not found; searched, in order: {searched}, each for {layout} or {name}.npz. "
+    return (f"dataset {name!r} not found; searched, in order: {searched}, each for {layout}, {name}.npz "
+            f"or {name}{JPEG_ARCHIVE_SUFFIX}. "
             f"To get it: `{fetch_command(name, data_dir)}` (needs internet), or let the run download it "
             f"(download=True, --download), or place a copy in one of those folders, or point data_dir / "
             f"HELPERS_DATA_DIR at a folder that holds one")

@@ -1,8 +1,10 @@
 """Readers for the on-disk formats, each validating what it reads.
 
-- IDX (MNIST, Fashion-MNIST): read here, so loading needs neither torchvision nor a network.
+- IDX (MNIST, Fashion-MNIST), plain or gzipped (``.gz``): read here, so loading needs neither
+  torchvision nor a network.
 - ``.npz`` with the keys ``x_train, y_train, x_test, y_test, classes`` (any dataset).
 - CIFAR-10/100 python pickle batches: read through torchvision's own dataset classes.
+- ``<name>.jpeg.npz``, images as JPEG bytes: read by :mod:`helpers.data.packed`.
 
 Every reader returns :class:`Splits` (uint8 ``[N, C, H, W]`` images, int64 labels) and raises
 :class:`~helpers.errors.CorruptDataError` naming the file and what is wrong with it;
@@ -11,6 +13,7 @@ Every reader returns :class:`Splits` (uint8 ``[N, C, H, W]`` images, int64 label
 
 from __future__ import annotations
 
+import gzip
 import os
 import zipfile
 import zlib
@@ -21,10 +24,12 @@ import numpy as np
 import torch
 
 from helpers.data.constants import IDX_FILES
+from helpers.data.locate import idx_file
 from helpers.errors import CorruptDataError
 
 IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions (count, rows, cols)
 IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension (count)
+_IDX_MAX_HEADER = 4 + 4 * 255  # magic, then at most 255 dimensions (the magic's low byte)
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test", "classes")
 
 
@@ -40,50 +45,67 @@ class Splits:
 
 
 def read_idx(path: str | os.PathLike, *, expected_magic: int) -> np.ndarray:
-    """Read one uncompressed IDX file of unsigned bytes, checking its magic number and size.
+    """Read one IDX file of unsigned bytes, plain or gzip-compressed (a name ending in ``.gz``),
+    checking its magic number and size.
 
     The header is big-endian int32: magic, then one size per dimension (magic % 256 of them).
-    Returns a writable uint8 array of the header's shape.
+    Returns a writable uint8 array of the header's shape. A truncated or damaged ``.gz`` raises
+    :class:`CorruptDataError` naming the file, as a truncated plain file does.
     """
     path = Path(path)
-    file_size = path.stat().st_size
+    if path.suffix == ".gz":
+        try:
+            data = gzip.decompress(path.read_bytes())
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise CorruptDataError(f"{path}: not a readable gzip file (truncated or damaged?): {error}") from error
+        shape, header_size = _idx_header(data[:_IDX_MAX_HEADER], len(data), path, expected_magic)
+        return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(shape).copy()
     with open(path, "rb") as file:
-        magic_bytes = file.read(4)
-        if len(magic_bytes) < 4:
-            raise CorruptDataError(f"{path}: IDX file of {file_size} bytes is too short for a header")
-        magic = int.from_bytes(magic_bytes, "big")
-        if magic != expected_magic:
-            raise CorruptDataError(
-                f"{path}: bad IDX magic number {magic} (expected {expected_magic}); "
-                "the file is not an uncompressed IDX file of this kind (a .gz must be decompressed first)"
-            )
-        num_dims = magic % 256
-        dims_bytes = file.read(4 * num_dims)
-    if len(dims_bytes) < 4 * num_dims:
-        raise CorruptDataError(f"{path}: truncated IDX header ({file_size} bytes)")
-    shape = tuple(int(dim) for dim in np.frombuffer(dims_bytes, dtype=">i4"))
+        head = file.read(_IDX_MAX_HEADER)
+    shape, header_size = _idx_header(head, path.stat().st_size, path, expected_magic)
+    return np.fromfile(path, dtype=np.uint8, count=int(np.prod(shape)), offset=header_size).reshape(shape)
+
+
+def _idx_header(head: bytes, size: int, path: Path, expected_magic: int) -> tuple[tuple[int, ...], int]:
+    """The shape and header length that the first bytes ``head`` of an IDX file of ``size``
+    (uncompressed) bytes announce, checked against ``expected_magic`` and the size."""
+    if len(head) < 4:
+        raise CorruptDataError(f"{path}: IDX file of {size} bytes is too short for a header")
+    magic = int.from_bytes(head[:4], "big")
+    if magic != expected_magic:
+        raise CorruptDataError(
+            f"{path}: bad IDX magic number {magic} (expected {expected_magic}); the file is not an IDX file "
+            "of this kind (a gzip-compressed one must be named *.gz)"
+        )
+    num_dims = magic % 256
     header_size = 4 + 4 * num_dims
+    if len(head) < header_size:
+        raise CorruptDataError(f"{path}: truncated IDX header ({size} bytes)")
+    shape = tuple(int(dim) for dim in np.frombuffer(head[4:header_size], dtype=">i4"))
     expected_bytes = int(np.prod(shape))
-    found_bytes = file_size - header_size
+    found_bytes = size - header_size
     if found_bytes != expected_bytes:
         problem = "truncated" if found_bytes < expected_bytes else "has trailing bytes"
         raise CorruptDataError(
             f"{path}: IDX file {problem}: header {shape} needs {expected_bytes} data bytes, found {found_bytes}"
         )
-    return np.fromfile(path, dtype=np.uint8, count=expected_bytes, offset=header_size).reshape(shape)
+    return shape, header_size
 
 
 def read_idx_dataset(raw_dir: str | os.PathLike, classes: tuple[str, ...]) -> Splits:
-    """Read the four IDX files of an MNIST-style ``raw`` directory (torchvision's file names)."""
+    """Read the four IDX files of an MNIST-style ``raw`` directory (torchvision's file names), each
+    plain or as ``<name>.gz`` (the plain file when both are there)."""
     raw_dir = Path(raw_dir)
     arrays = {}
     for split in ("train", "test"):
-        images_path, labels_path = raw_dir / IDX_FILES[f"{split}_images"], raw_dir / IDX_FILES[f"{split}_labels"]
+        # A missing file is left for read_idx to report, under its plain name.
+        images_path, labels_path = (idx_file(raw_dir, IDX_FILES[key]) or raw_dir / IDX_FILES[key]
+                                    for key in (f"{split}_images", f"{split}_labels"))
         images = read_idx(images_path, expected_magic=IDX_IMAGES_MAGIC)
         labels = read_idx(labels_path, expected_magic=IDX_LABELS_MAGIC)
         if len(images) != len(labels):
             raise CorruptDataError(f"{labels_path}: {len(labels)} labels for {len(images)} images in {images_path}")
-        _check_label_range(labels, len(classes), labels_path)
+        check_label_range(labels, len(classes), labels_path)
         arrays[split] = (torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels).long())
     return Splits(*arrays["train"], *arrays["test"], classes=tuple(classes))
 
@@ -125,7 +147,7 @@ def read_npz(path: str | os.PathLike) -> Splits:
             )
         if len(labels) != len(images):
             raise CorruptDataError(f"{path}: 'y_{split}' has {len(labels)} labels for {len(images)} images")
-        _check_label_range(labels, len(class_names), path, key=f"y_{split}")
+        check_label_range(labels, len(class_names), path, key=f"y_{split}")
         tensors += [images, torch.from_numpy(labels.astype(np.int64))]
     return Splits(*tensors, classes=class_names)
 
@@ -155,7 +177,7 @@ def read_cifar(root: str | os.PathLike, name: str) -> Splits:
             ) from error
         images = torch.from_numpy(np.ascontiguousarray(dataset.data)).permute(0, 3, 1, 2).contiguous()
         labels = torch.as_tensor(dataset.targets, dtype=torch.int64)
-        _check_label_range(labels.numpy(), len(dataset.classes), folder)
+        check_label_range(labels.numpy(), len(dataset.classes), folder)
         splits += [images, labels]
     return Splits(*splits, classes=tuple(dataset.classes))
 
@@ -203,7 +225,8 @@ def _images_to_nchw(images: np.ndarray, path: Path, key: str) -> torch.Tensor:
     )
 
 
-def _check_label_range(labels: np.ndarray, num_classes: int, path: Path, key: str = "labels") -> None:
+def check_label_range(labels: np.ndarray, num_classes: int, path: str | os.PathLike, key: str = "labels") -> None:
+    """Raise :class:`CorruptDataError` naming ``path`` and ``key`` unless every label is in ``[0, num_classes)``."""
     if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
         raise CorruptDataError(
             f"{path}: '{key}' out of range: values span {labels.min()}..{labels.max()}, "

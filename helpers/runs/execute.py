@@ -85,6 +85,7 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
 
 
 EARLIER_RUNS = "earlier-runs"  # under a study's output folder: finished runs it may reuse by identity
+REUSE_ONLY_ENV = "HELPERS_REUSE_ONLY"  # non-empty: run_all only loads and reuses finished runs
 
 
 def run_all(
@@ -97,6 +98,7 @@ def run_all(
     force: bool = False,
     synthetic_stand_in: bool = False,
     processes_per_run: int = 1,
+    loaded_data: dict[str, ImageDataset] | None = None,
 ) -> list[RunOutcome]:
     """Run every spec in order, each into ``output_dir/runs/<run_id>``.
 
@@ -115,13 +117,18 @@ def run_all(
 
     With ``processes_per_run`` > 1 each run is trained by ``torchrun`` in a subprocess, data-parallel
     over that many processes (one GPU each, or gloo processes on a CPU), and read back when done.
+
+    ``loaded_data``, a dict the caller keeps, shares the loaded datasets between calls (a caller
+    that runs one spec at a time loads each dataset once). With ``$HELPERS_REUSE_ONLY`` set
+    (:data:`REUSE_ONLY_ENV`; the batch runner's ``--reuse-only``) nothing trains: a run with no
+    finished run to load or reuse raises :class:`InvalidConfigError` naming it.
     """
     run_ids = [spec.run_id for spec in specs]
     duplicates = sorted({run_id for run_id in run_ids if run_ids.count(run_id) > 1})
     if duplicates:
         raise InvalidConfigError(f"duplicate run ids: {', '.join(duplicates)}")
     runs_dir = check_writable(Path(output_dir) / "runs")
-    datasets: dict[str, ImageDataset] = {}
+    datasets: dict[str, ImageDataset] = {} if loaded_data is None else loaded_data
 
     def data_for(spec: RunSpec) -> ImageDataset:
         key = repr((spec.dataset, spec.data_options))
@@ -140,6 +147,11 @@ def run_all(
         if is_finished(folder) and not force:
             outcomes.append(load_run(folder, spec))
             continue
+        if os.environ.get(REUSE_ONLY_ENV):
+            raise InvalidConfigError(f"run {spec.run_id} has no finished run with its identity to reuse, and "
+                                     f"${REUSE_ONLY_ENV} is set, so nothing trains here: train it where its data and "
+                                     "device are (python -m helpers.batch.device_runs, or python -m "
+                                     "helpers.batch.train_runs), or leave it out with --runs")
         if processes_per_run > 1:
             outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
                                                       download=download, samples=samples, force=force))

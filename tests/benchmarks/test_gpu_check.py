@@ -23,7 +23,7 @@ def run_check(*arguments: str, timeout: float = 600) -> subprocess.CompletedProc
 def dry_run(tmp_path_factory):
     """One dry run on the CPU (about 2 minutes on 2 cores): its JSON report and printed output."""
     out = tmp_path_factory.mktemp("gpu_check") / "report.json"
-    completed = run_check("--device", "cpu", "--out", str(out))
+    completed = run_check("--device", "cpu", "--out", str(out), "--budget-seconds", "180")
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return json.loads(out.read_text()), completed.stdout
 
@@ -108,6 +108,17 @@ def test_unknown_device_is_refused_in_one_line(tmp_path, capsys):
 def test_cuda_without_a_gpu_is_refused_in_one_line(tmp_path, capsys):
     stderr = refused(capsys, "--out", str(tmp_path / "r.json"))  # --device cuda is the default
     assert "no CUDA device" in stderr and "cpu" in stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_the_budget_given_is_the_budget_kept(dry_run):
+    report, _ = dry_run
+    assert report["budget_seconds"] == 180 and report["seconds"] <= 180 + 60
+
+
+def test_a_budget_that_is_not_positive_is_refused_in_one_line(tmp_path, capsys):
+    stderr = refused(capsys, "--device", "cpu", "--budget-seconds", "0", "--out", str(tmp_path / "r.json"))
+    assert "--budget-seconds 0" in stderr
     assert not (tmp_path / "r.json").exists()
 
 
