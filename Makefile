@@ -9,6 +9,10 @@ OUT ?= outputs
 ONLY ?=
 JOBS ?=
 FORCE ?=
+RUNS ?=
+REUSE_ONLY ?=
+IN_PART ?=
+STUDIES ?=
 PYTEST_ARGS ?=
 DEVICE ?= cuda
 LAB_ARGS ?=
@@ -50,14 +54,16 @@ notebook-filter:
 test: venv
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ARGS)
 
+# REUSE_ONLY=1: train nothing, render from finished runs (e.g. those a GPU machine trained; README)
 reports: venv
 	$(PY) -m helpers.batch --profile $(PROFILE) --out $(OUT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(ONLY),--only $(ONLY)) \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(RUNS),--runs $(RUNS))
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(RUNS),--runs $(RUNS)) $(if $(REUSE_ONLY),--reuse-only)
 
 # Copy the finished reports of outputs/$(PROFILE) into reports/$(PROFILE) (no weights, no machine paths)
-# and regenerate the README's results table:  make publish PROFILE=cpu  [ONLY="02 05"]
+# and regenerate the README's results table:  make publish PROFILE=cpu  [ONLY="02 05"]  [IN_PART=1: the studies
+# rendered in part, with RUNS]
 publish: venv
-	$(PY) -m helpers.batch.publish --profile $(PROFILE) --outputs $(OUT) $(if $(ONLY),--only $(ONLY))
+	$(PY) -m helpers.batch.publish --profile $(PROFILE) --outputs $(OUT) $(if $(ONLY),--only $(ONLY)) $(if $(IN_PART),--in-part)
 
 # JupyterLab at the project root (notebooks/, outputs/ and data/ all in its file browser), with the
 # venv's kernel; e.g.  make lab LAB_ARGS="--no-browser --ip=0.0.0.0"
@@ -76,7 +82,7 @@ samples: venv
 
 # The data of some studies, packed into data/packed for a GPU machine (data/README.md):  make pack-data STUDIES="01 02"
 pack-data: venv
-	$(PY) -m helpers.batch.pack_data --studies $(STUDIES) $(if $(DATA_DIR),--source $(DATA_DIR))
+	$(PY) -m helpers.batch.pack_data --studies $(or $(STUDIES),$(ONLY)) $(if $(DATA_DIR),--source $(DATA_DIR))
 
 # The notebook filter goes too: it runs the venv's Python, and git refuses to add a notebook without it.
 clean-venv:

@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from gpu_check_data import CheckData, head, tiled
+from gpu_check_data import OFFICIAL_CIFAR10_TRAIN, CheckData, head, tiled
 from reference_loop import ReferenceTrainer, numpy_seed, reference_loader
 from train_throughput import engine_accuracy_curve, engine_window, matmul_gflops, training_step_flops
 
@@ -34,7 +34,7 @@ STUDY1_QUICK = dict(epochs=18, batch_size=512, optimizer="sgd", lr=0.4, momentum
                     augmentation="crop_flip", crop_padding=4, concat_original=False, precision="auto",
                     restore_best=False, tta_flip=False)
 STUDY1_QUICK_MODEL = dict(name="resnet18", stem="cifar")
-TARGETS = (0.90, 0.93)
+TARGETS = (0.85, 0.90, 0.93)  # 85 %: a mark also for the 25,000-image copy a GPU machine gets, which may fall short of 93 %
 AIRBENCH = {"test_top1": 0.94, "seconds": 3.29, "gpu": "NVIDIA A100",
             "source": "airbench94 (Keller Jordan, github.com/KellerJordan/cifar10-airbench)",
             "note": "a different, smaller network and recipe: what is possible on CIFAR-10, not a like-for-like "
@@ -122,11 +122,14 @@ def rates(window: dict, flops_per_image: float, bf16_tflops: float) -> dict:
 def time_to_accuracy(check_data: CheckData, device: torch.device, *, dry_run: bool, deadline: float) -> dict:
     """Seconds of training (evaluation excluded) to each of :data:`TARGETS`, with study 1's quick
     recipe on the full CIFAR-10; on the dry run, one epoch of a few images proves the code path."""
-    if not dry_run and not check_data.full_cifar10:
-        return {"skipped": f"needs the full CIFAR-10 on disk (found: {check_data.label}); pass --data-dir",
+    if not dry_run and check_data.kind != "cifar10":
+        return {"skipped": f"needs CIFAR-10 on disk (found: {check_data.label}); pass --data-dir",
                 "airbench": AIRBENCH}
     config = TrainConfig.from_dict({**STUDY1_QUICK, "device": device.type, "progress": "none", "seed": 0})
     data, note = check_data.data, f"study 1's quick recipe, {config.epochs} epochs at batch {config.batch_size}"
+    if not check_data.full_cifar10:  # e.g. the 25,000-image copy packed for a GPU machine
+        note += (f", on {len(data.y_train):,} of the official {OFFICIAL_CIFAR10_TRAIN:,} training images: "
+                 "fewer images reach lower accuracy, so the targets may not be reached")
     if dry_run:
         data, config = head(data, train=32, test=100), config.replace(epochs=1, batch_size=16)
         note = (f"dry run: 1 epoch of 32 images at batch 16 ({check_data.label}); the targets are not expected. "
