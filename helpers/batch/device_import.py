@@ -167,8 +167,8 @@ def render_commands(record: dict[str, Any], imported: set[str]) -> list[str]:
         command += [] if whole else ["--runs", *finished]
         publish = ["python", "-m", "helpers.batch.publish", "--profile", profile, "--only", study]
         publish += [] if whole else ["--in-part"]
-        lines += [f"  study {study} ({len(finished)} of {len(runs)} planned runs finished):", f"    {shlex.join(command)}",
-                  f"    {shlex.join(publish)}"]
+        lines += [f"  study {study} ({len(finished)} of the {len(runs)} runs asked of the machine finished):",
+                  f"    {shlex.join(command)}", f"    {shlex.join(publish)}"]
     return lines
 
 

@@ -67,9 +67,14 @@ def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, p
     runs = metrics.get("runs") or {}
     return {**made, "profile": metrics.get("profile"), "finished": record.get("finished"),
             "wall_seconds": record.get("wall_seconds"), "published": published,
-            "devices": sorted({str(run.get("device")) for run in runs.values() if isinstance(run, Mapping)}),
+            "devices": sorted({_device_label(run) for run in runs.values() if isinstance(run, Mapping)}),
             "precisions": sorted({str(run.get("precision")) for run in runs.values() if isinstance(run, Mapping)}),
             "data_notes": list(metrics.get("data_notes") or []), **({"note": note} if note else {})}
+
+
+def _device_label(run: Mapping[str, Any]) -> str:
+    """``cuda:0 (NVIDIA H100 80GB HBM3)``: the run's device, with the hardware where it recorded it."""
+    return str(run.get("device")) + (f" ({run['device_name']})" if run.get("device_name") else "")
 
 
 def provenance_html(record: Mapping[str, Any]) -> str:
@@ -84,7 +89,7 @@ def provenance_html(record: Mapping[str, Any]) -> str:
             'margin:8px 0">'
             f"<b>Published report</b> (profile <code>{e(str(record.get('profile')))}</code>): made at commit "
             f"<code>{e(commit[:12])}</code>{e(changes)}{e(recorded)} on {e(str(machine.get('cpu')))}, "
-            f"{e(str(machine.get('cores')))} cores, torch {e(str(machine.get('torch')))}; devices "
+            f"{e(str(machine.get('cores')))} cores, torch {e(str(machine.get('torch')))}; runs trained on "
             f"{e(', '.join(record.get('devices') or []))}, precision {e(', '.join(record.get('precisions') or []))}; "
             f"finished {e(str(record.get('finished')))}."
             + (f" {e(record['note'])}" if record.get("note") else "") + f" Data:<ul>{notes}</ul></div>")

@@ -38,7 +38,8 @@ def finished_study(profile_dir: Path, study: str, root: Path, *, this_run: float
                              "unit": "fraction", "verdict": "below the paper",
                              "uncertainty": {"kind": "binomial_se", "value": 0.004, "n": 10000}}],
                "runs": {"r0": {"device": "cpu", "precision": "bf16", "wall_seconds": 2990.0},
-                        "r1": {"device": "cpu", "precision": "bf16", "wall_seconds": 10.0}}}
+                        "r1": {"device": "cuda:0", "device_name": "NVIDIA H100 80GB HBM3", "precision": "bf16",
+                               "wall_seconds": 10.0}}}
     (folder / "metrics.json").write_text(json.dumps(metrics))
     record = {"study": study, "notebook": f"{study}_study.ipynb", "status": "ok", "wall_seconds": 61.0,
               "report": f"{study}/report.html", "executed_notebook": f"{study}/{study}_study.ipynb",
@@ -80,9 +81,10 @@ def test_publish_copies_reports_without_weights_or_machine_paths(tmp_path):
     assert "../data/cifar10.npz" in (target / "run.log").read_text()
     provenance = json.loads((target / "provenance.json").read_text())
     assert provenance["machine"]["cores"] >= 1 and provenance["wall_seconds"] == 61.0
-    assert provenance["devices"] == ["cpu"] and provenance["precisions"] == ["bf16"]
+    assert provenance["devices"] == ["cpu", "cuda:0 (NVIDIA H100 80GB HBM3)"] and provenance["precisions"] == ["bf16"]
     assert provenance["data_notes"] == ["cifar10 from ../data/cifar10.npz: 25,000 train images"]
     report = (target / "report.html").read_text()
+    assert "runs trained on cpu, cuda:0 (NVIDIA H100 80GB HBM3)" in report  # the GPU a run trained on, named
     assert report.index("Published report") < report.index("Code as in commit abc.") < report.index(
         "output_dir = outputs/cpu/02")
     assert provenance["note"] == "Code as in commit abc."
