@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import getpass
+import hashlib
 import json
 import os
 import socket
@@ -179,3 +180,12 @@ def check_writable(folder: str | os.PathLike) -> Path:
             raise DiskFullError(f"no space left on device: {folder}") from error
         raise OutputNotWritableError(f"output folder {str(folder)!r} cannot be written: {error.strerror or error}") from error
     return folder
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes, read in blocks of 1 MiB (hex digits)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

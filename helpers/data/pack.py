@@ -38,12 +38,13 @@ from typing import Any
 import numpy as np
 
 from helpers.data.constants import CLASS_NAMES, IDX_FILES
-from helpers.data.locate import JPEG_ARCHIVE_SUFFIX, NATIVE_LAYOUTS, SAMPLES_SUBDIR, find_in, idx_file, official_class_count
+from helpers.data.locate import (JPEG_ARCHIVE_SUFFIX, NATIVE_LAYOUTS, SAMPLES_SUBDIR, find_in, idx_file,
+                                 official_class_count)
 from helpers.data.packed import MANIFEST_NAME, write_jpeg_archive
 from helpers.data.readers import (IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, Splits, check_splits, read_cifar,
                                   read_idx_dataset, read_npz)
 from helpers.errors import DataNotFoundError, InvalidConfigError
-from helpers.io import read_json, write_json
+from helpers.io import file_sha256, read_json, write_json
 
 MIB = 1 << 20
 DEFAULT_BUDGET_MIB = 60
@@ -133,7 +134,7 @@ def _pack_dataset(name: str, kind: str, path: Path, staging: Path, *, source: Pa
         return _packed(name, staging, [target], "image-folder", origin, samples, tree=True)
     if kind == "jpeg":  # already packed: re-encoding would lose more
         shutil.copyfile(path, staging / path.name)
-        return _packed(name, staging, [Path(path.name)], "jpeg-archive (copied)", origin | {"sha256": _sha256(path)},
+        return _packed(name, staging, [Path(path.name)], "jpeg-archive (copied)", origin | {"sha256": file_sha256(path)},
                        samples)
     if kind == "idx":
         read_idx_dataset(path, CLASS_NAMES[name])  # checks headers, sizes and label ranges before packing
@@ -143,7 +144,7 @@ def _pack_dataset(name: str, kind: str, path: Path, staging: Path, *, source: Pa
     splits = read_npz(path) if kind == "npz" else read_cifar(path.parent, name)
     check_splits(splits, path, dataset=name, official_classes=official_class_count(name, splits.classes))
     if kind == "npz":
-        origin["sha256"] = _sha256(path)
+        origin["sha256"] = file_sha256(path)
     if name in IDX_DATASETS:
         return _write_idx(name, _idx_from_arrays(splits), staging, origin, samples)
     described = f"the embedded sample {where}" if samples else f"{_LAYOUT_NAMES[kind]} {where}"
@@ -193,9 +194,9 @@ def _describe(path: Path, relative: Path, *, tree: bool) -> dict[str, Any]:
     """A file's relative path, bytes and SHA-256; for a folder (``tree``), its file count, bytes and
     the SHA-256 of the lines ``<relative path> <file sha256>`` of its files in sorted order."""
     if not tree:
-        return {"path": relative.as_posix(), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+        return {"path": relative.as_posix(), "bytes": path.stat().st_size, "sha256": file_sha256(path)}
     files = sorted(item for item in path.rglob("*") if item.is_file())
-    lines = "".join(f"{item.relative_to(path).as_posix()} {_sha256(item)}\n" for item in files)
+    lines = "".join(f"{item.relative_to(path).as_posix()} {file_sha256(item)}\n" for item in files)
     return {"path": relative.as_posix(), "files": len(files), "bytes": sum(item.stat().st_size for item in files),
             "tree_sha256": hashlib.sha256(lines.encode()).hexdigest()}
 
@@ -266,14 +267,6 @@ def _copy_regular_files(source: Path, target: Path) -> None:
                 destination = target / path.relative_to(source)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, destination)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:

@@ -26,7 +26,6 @@ another architecture, and raises. What was loaded and what initialised is return
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
@@ -40,6 +39,7 @@ import torch
 from torch import nn
 
 from helpers.errors import CorruptDataError, InvalidConfigError, WeightsNotFoundError
+from helpers.io import file_sha256
 from helpers.models.resnet import ResNet
 
 IMAGENET = "imagenet"  # the default ImageNet weights, IMAGENET1K_V1 for every ResNet
@@ -146,7 +146,7 @@ def load_weights(model: nn.Module, weights: str | os.PathLike, *, model_name: st
     with torch.no_grad():
         for name in loaded:
             targets[name].copy_(source[names[name]])  # state_dict() tensors share the model's storage
-    return WeightsReport(weights=str(weights), origin=origin, sha256=_sha256(path), loaded=tuple(loaded),
+    return WeightsReport(weights=str(weights), origin=origin, sha256=file_sha256(path), loaded=tuple(loaded),
                          initialised=tuple(initialised), unused=tuple(unused))
 
 
@@ -220,7 +220,7 @@ def _download_torchvision(model_name: str, tag: str) -> tuple[str, Path]:
                 f"cannot download torchvision's {enum_name} from {url} ({_reason(error)}); download that file "
                 f"elsewhere and place it at {cached} (torch hub's cache: $TORCH_HOME/hub/checkpoints), "
                 "or pass weights=PATH") from error
-    elif not _sha256(cached).startswith(hash_prefix):
+    elif not file_sha256(cached).startswith(hash_prefix):
         raise CorruptDataError(f"{cached} does not have the SHA-256 prefix {hash_prefix} of torchvision's "
                                f"{enum_name}; delete it to download it again from {url}")
     return enum_name, cached
@@ -248,14 +248,6 @@ def _misfit(source_name: str | None, tensor: torch.Tensor | None, target: torch.
     if tensor is None:
         return f"{source_name} (not in the file)"
     return f"{source_name} (file {list(tensor.shape)}, model {list(target.shape)})"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _reason(error: BaseException) -> str:
