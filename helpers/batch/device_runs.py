@@ -55,6 +55,7 @@ from helpers.studies.registry import find_study, study_ids
 RUNS_ARCHIVE = "runs.tar"
 RECORD = "device_runs.json"
 GPU_CHECK = "gpu_check.json"
+MIN_SECONDS_LEFT = 5  # a run is not started with less of the budget left
 PACKED_DATA = PROJECT_ROOT / "data" / "packed"  # where python -m helpers.batch.pack_data writes by default
 
 
@@ -198,9 +199,9 @@ def _train_within_budget(plan, arguments: argparse.Namespace, record: dict[str, 
                      "epochs": spec.config.epochs}
             left = deadline - time.monotonic()
             expected = seconds_per_epoch.get((spec.model, spec.dataset), 0.0) * spec.config.epochs
-            if stopped or left < 5 or expected > left:
-                entry["status"] = stopped or (f"skipped: needs about {expected:.0f} s, {left:.0f} s left"
-                                              if expected > left else "skipped: the budget is spent")
+            reason = stopped or skip_reason(expected, left)
+            if reason:
+                entry["status"] = reason
                 record["runs"].append(entry)
                 continue
             print(f"[{study}] {spec.run_id} ({left:.0f} s left)", flush=True)
@@ -208,6 +209,12 @@ def _train_within_budget(plan, arguments: argparse.Namespace, record: dict[str, 
             try:
                 with _alarm_at(deadline):
                     [outcome] = run_all([spec], folder, data_dir=arguments.data_dir, loaded_data=loaded)
+            except Exception as error:  # a run that fails (out of memory, a diverged loss) leaves the others to train
+                entry["status"] = f"failed: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+                print(f"[{study}] {spec.run_id}: {entry['status']}", flush=True)
+                record["runs"].append(entry)
+                write_json(out / RECORD, record)
+                continue
             except BudgetSpent:
                 stopped = "not started: the budget was spent during an earlier run"
                 checkpoint = folder / "runs" / spec.run_id / CHECKPOINT_NAME
@@ -226,6 +233,16 @@ def _train_within_budget(plan, arguments: argparse.Namespace, record: dict[str, 
                 archive = runs_archive(staged)
                 write_atomic(out / RUNS_ARCHIVE, lambda path: path.write_bytes(archive))
             write_json(out / RECORD, record)
+
+
+def skip_reason(expected_seconds: float, seconds_left: float) -> str | None:
+    """Why a run is not started with ``seconds_left`` of the budget, when a finished run of the same
+    model and dataset says it needs ``expected_seconds`` (0: not known yet); None to start it."""
+    if seconds_left < MIN_SECONDS_LEFT:
+        return "skipped: the budget is spent"
+    if expected_seconds > seconds_left:
+        return f"skipped: needs about {expected_seconds:.0f} s, {seconds_left:.0f} s left"
+    return None
 
 
 @contextmanager
@@ -276,8 +293,7 @@ def outcome_table(runs: Sequence[dict[str, Any]]) -> str:
     for run in runs:
         numbers = (f"{run['seconds']:7.1f} s  top-1 {100 * run['test_top1']:.2f} %"
                    if run.get("status") == "finished" and run.get("test_top1") is not None else "")
-        lines.append(f"[{run['study']}] {run['run_id']:28s} {run['status'] if run['status'] != 'finished' else 'finished'}"
-                     f"  {numbers}".rstrip())
+        lines.append(f"[{run['study']}] {run['run_id']:28s} {run['status']}  {numbers}".rstrip())
     return "\n".join(lines)
 
 

@@ -127,3 +127,36 @@ def test_a_run_with_pickled_predictions_or_broken_json_is_refused(tmp_path, caps
 def test_a_folder_without_a_record_is_refused(tmp_path, capsys):
     error = refused(capsys, device_import.main, [str(tmp_path)])
     assert "device_runs.json" in error
+
+
+def test_a_run_starts_only_when_the_time_left_holds_what_a_finished_one_took():
+    assert device_runs.skip_reason(0.0, 100.0) is None  # nothing known yet: start, the alarm bounds it
+    assert device_runs.skip_reason(80.0, 100.0) is None
+    assert device_runs.skip_reason(120.0, 100.0) == "skipped: needs about 120 s, 100 s left"
+    assert device_runs.skip_reason(0.0, 2.0) == "skipped: the budget is spent"
+
+
+def test_a_failing_run_is_recorded_and_the_next_one_still_trains(tmp_path, monkeypatch):
+    import helpers.runs.execute as execute
+    from helpers.data.locate import samples_dir
+    from helpers.data.pack import pack_datasets
+
+    data = tmp_path / "packed"
+    pack_datasets(["mnist"], source=samples_dir(), out=data, samples=True)
+    train = execute.run_all
+
+    def out_of_memory_once(specs, *arguments, **options):
+        if specs[0].run_id == "mnist_lenet5_seed0":
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB\n(the rest of torch's message)")
+        return train(specs, *arguments, **options)
+
+    monkeypatch.setattr(execute, "run_all", out_of_memory_once)
+    out = tmp_path / "out"
+    assert device_runs.main(["--studies", "02", "--runs", "mnist_lenet5_seed0", "mnist_lenet5_seed1", "-p", "epochs",
+                             "1", "--gpu-check-seconds", "0", "--data-dir", str(data), "--out", str(out), "--work",
+                             str(tmp_path / "work")]) == 0
+    statuses = {run["run_id"]: run["status"] for run in json.loads((out / "device_runs.json").read_text())["runs"]}
+    assert statuses == {"mnist_lenet5_seed0": "failed: RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
+                        "mnist_lenet5_seed1": "finished"}
+    with tarfile.open(out / "runs.tar") as archive:
+        assert {name.split("/")[2] for name in archive.getnames()} == {"mnist_lenet5_seed1"}
