@@ -42,6 +42,7 @@ from helpers.studies.common.parameters import PROFILES
 from helpers.studies.registry import study_ids
 
 MEMBER = re.compile(r"(?P<profile>[a-z]+)/(?P<study>\d\d)/(?P<run>[A-Za-z0-9][A-Za-z0-9_.+-]*)/(?P<file>[a-z.]+)")
+DECODER_NOTE = "pixels decoded here differ"  # helpers.data.packed's note when another decoder made other pixels
 LARGEST_FILE = 16 << 20  # bytes; a published run's files are a few tens of kB
 
 
@@ -86,6 +87,10 @@ def import_device_runs(arguments: argparse.Namespace) -> int:
             print(f"[{study}] {run_id}: " + ("already published" if target is None else
                                              f"replaced the earlier run of that id in {_shown(target)}" if earlier else
                                              f"filed in {_shown(target)}"))
+            if any(DECODER_NOTE in str(note) for note in json.loads(files["metrics.json"]).get("data_notes") or []):
+                print(f"warning: [{study}] {run_id} trained on pixels that the machine's JPEG decoder made differently "
+                      "from the packing machine's: its data digest will not match the data here, so --reuse-only "
+                      "refuses it; render where the decoder matches, or pack with a lossless form")
     if (folder / GPU_CHECK).is_file():
         print(f"gpu check: {_shown(file_gpu_check(folder / GPU_CHECK, Path(arguments.results)))}")
     print("\n".join(render_commands(record, {study for study, _ in runs})))

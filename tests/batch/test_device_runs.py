@@ -160,3 +160,13 @@ def test_a_failing_run_is_recorded_and_the_next_one_still_trains(tmp_path, monke
                         "mnist_lenet5_seed1": "finished"}
     with tarfile.open(out / "runs.tar") as archive:
         assert {name.split("/")[2] for name in archive.getnames()} == {"mnist_lenet5_seed1"}
+
+
+def test_a_run_on_pixels_another_decoder_made_is_filed_with_a_warning(tmp_path, capsys):
+    members = complete_run()
+    members["quick/02/r/metrics.json"] = json.dumps({"data_notes": [
+        "the pixels decoded here differ from those decoded on the machine that packed this archive"]}).encode()
+    folder = returned_folder(tmp_path, members)
+    assert device_import.main([str(folder), "--reports", str(tmp_path / "reports"), "--results",
+                               str(tmp_path / "results")]) == 0
+    assert "warning: [02] r trained on pixels" in capsys.readouterr().out

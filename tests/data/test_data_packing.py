@@ -21,6 +21,7 @@ from data_support import SHARED_DATA, make_mnist, npz_arrays, real_data, write_i
 from data_support import isolated_lookup  # noqa: F401 - autouse: no test sees the real data folders
 from helpers.data import constants, load_dataset, locate
 from helpers.batch import pack_data as pack
+from helpers.batch.device_import import DECODER_NOTE
 from helpers.data.packed import decoded_digest, pixel_error, read_jpeg_archive, write_jpeg_archive
 from helpers.data.readers import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, Splits, read_idx, read_idx_dataset, read_npz
 from helpers.errors import CorruptDataError
@@ -111,6 +112,7 @@ def test_another_decoder_is_noted_not_refused(tmp_path):
     _rewrite(path, decoded_sha256=np.array(decoded_digest(np.zeros(1, np.uint8), np.zeros(1, np.uint8))))
     splits, notes = read_jpeg_archive(path)
     assert len(splits.y_train) == 12 and "differ from those decoded on the machine that packed" in notes[-1]
+    assert DECODER_NOTE in notes[-1]  # what device_import looks for in a run's data notes
 
 
 @pytest.mark.parametrize("change, message", [
