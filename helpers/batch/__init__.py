@@ -8,8 +8,15 @@
 - :mod:`helpers.batch.state`: staging folders, fingerprints, publishing by rename.
 - :mod:`helpers.batch.parallel`: several notebooks at once, one GPU each.
 - :mod:`helpers.batch.reports`: the HTML report of a notebook and the profile's index page.
+- :mod:`helpers.batch.reuse`: where finished runs are reused from, and ``--reuse-only``.
+- :mod:`helpers.batch.publish` and :mod:`helpers.batch.copying`: reports and runs into ``reports/``.
+- :mod:`helpers.batch.train_runs`: a study's planned runs one at a time, each published as it finishes.
+- The GPU machine's path: :mod:`helpers.batch.pack_data` (the data, packed to travel),
+  :mod:`helpers.batch.device_runs` (on the machine: the GPU check and the runs within a budget) and
+  :mod:`helpers.batch.device_import` (back here: the runs filed, the render commands printed).
 
-This layer sits on top of the studies and imports no torch: ``--help`` and every command-line
+This layer sits on top of the studies and imports no torch (except the commands that train,
+``train_runs`` and ``device_runs``, and the packing step): ``--help`` and every command-line
 mistake answer at once.
 """
 
