@@ -37,13 +37,19 @@ def test_with_reuse_only_a_finished_run_is_loaded(tmp_path, monkeypatch):
     assert loaded.metrics["test_top1"] == trained.metrics["test_top1"]
 
 
+@pytest.fixture
+def no_reuse_only(monkeypatch):
+    """$HELPERS_REUSE_ONLY unset, and unset again after the test whatever check_reusable set."""
+    monkeypatch.setenv(REUSE_ONLY_ENV, "recorded")  # monkeypatch now restores the variable's absence
+    monkeypatch.delenv(REUSE_ONLY_ENV)
+
+
 def options_for(tmp_path, **changes):
     return BatchOptions(profile="smoke", notebooks={"01": PROJECT_NOTEBOOKS / "01_resnet18_vs_resnet50.ipynb"},
                         out=tmp_path / "outputs" / "smoke", reuse_only=True, **changes)
 
 
-def test_check_reusable_names_the_runs_missing_before_any_kernel(tmp_path, monkeypatch):
-    monkeypatch.delenv(REUSE_ONLY_ENV, raising=False)
+def test_check_reusable_names_the_runs_missing_before_any_kernel(tmp_path, no_reuse_only):
     options = options_for(tmp_path)
     planned = [spec.run_id for spec in chosen_specs("01", options)]
     assert planned and missing_runs(options, "01") == planned
@@ -52,8 +58,7 @@ def test_check_reusable_names_the_runs_missing_before_any_kernel(tmp_path, monke
     assert REUSE_ONLY_ENV not in os.environ
 
 
-def test_check_reusable_finds_runs_trained_one_at_a_time_and_sets_the_variable(tmp_path, monkeypatch):
-    monkeypatch.delenv(REUSE_ONLY_ENV, raising=False)
+def test_check_reusable_finds_runs_trained_one_at_a_time_and_sets_the_variable(tmp_path, no_reuse_only):
     options = options_for(tmp_path)
     planned = [spec.run_id for spec in chosen_specs("01", options)]
     for run_id in planned:  # where python -m helpers.batch.train_runs / device_runs put them
@@ -63,7 +68,10 @@ def test_check_reusable_finds_runs_trained_one_at_a_time_and_sets_the_variable(t
     assert missing_runs(options, "01") == []
     check_reusable(options)
     assert os.environ[REUSE_ONLY_ENV] == "1"
-    monkeypatch.delenv(REUSE_ONLY_ENV)
+
+
+def test_the_variable_set_by_a_test_does_not_outlive_it():
+    assert REUSE_ONLY_ENV not in os.environ
 
 
 def test_a_study_in_part_needs_only_its_chosen_runs(tmp_path):
