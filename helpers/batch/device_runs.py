@@ -55,6 +55,7 @@ from helpers.studies.registry import find_study, study_ids
 RUNS_ARCHIVE = "runs.tar"
 RECORD = "device_runs.json"
 GPU_CHECK = "gpu_check.json"
+MAX_BUDGET_MINUTES = 24 * 60  # a lease is minutes to hours; a day bounds a typo
 MIN_SECONDS_LEFT = 5  # a run is not started with less of the budget left
 PACKED_DATA = PROJECT_ROOT / "data" / "packed"  # where python -m helpers.batch.pack_data writes by default
 
@@ -128,9 +129,10 @@ def device_runs(arguments: argparse.Namespace) -> int:
 def _checked_plan(arguments: argparse.Namespace) -> list[tuple[str, list]]:
     """Each chosen study's id with its chosen runs, every input checked (one line on a mistake)."""
     check_choice("profile", arguments.profile, [profile for profile in PROFILES if profile != "smoke"])
-    if not arguments.budget_minutes > 0:
-        raise InvalidConfigError(f"invalid --budget-minutes {arguments.budget_minutes:g}: expected a positive number")
-    if arguments.gpu_check_seconds < 0 or arguments.gpu_check_seconds >= 60 * arguments.budget_minutes:
+    if not 0 < arguments.budget_minutes <= MAX_BUDGET_MINUTES:
+        raise InvalidConfigError(f"invalid --budget-minutes {arguments.budget_minutes:g}: expected a number of minutes "
+                                 f"above 0, up to {MAX_BUDGET_MINUTES}")
+    if not 0 <= arguments.gpu_check_seconds < 60 * arguments.budget_minutes:
         raise InvalidConfigError(f"invalid --gpu-check-seconds {arguments.gpu_check_seconds:g}: expected 0 (skip) "
                                  f"up to less than the budget, {60 * arguments.budget_minutes:g} s")
     if arguments.data_dir is None and PACKED_DATA.is_dir():

@@ -30,6 +30,8 @@ def refused(capsys, main, arguments):
 @pytest.mark.parametrize("arguments, named", [
     (["--studies", "09"], "'09'"),
     (["--studies", "01", "--budget-minutes", "0"], "--budget-minutes 0"),
+    (["--studies", "01", "--budget-minutes", "inf"], "--budget-minutes inf"),
+    (["--studies", "01", "--gpu-check-seconds", "nan"], "--gpu-check-seconds nan"),
     (["--studies", "01", "--budget-minutes", "1", "--gpu-check-seconds", "60"], "--gpu-check-seconds 60"),
     (["--studies", "01", "--profile", "smoke"], "'smoke'"),
     (["--studies", "02", "--runs", "no_such_run*"], "'no_such_run*'"),
