@@ -122,6 +122,16 @@ def test_grid_optimum_skips_an_unstable_point(tmp_path):
     assert target.status == MISSED and "optimum lr 0.05, momentum 0.8" in target.measured  # first of the ties
 
 
+def test_study2_one_recipe_for_all_networks_counts_as_the_resnets(tmp_path):
+    recipe = {"optimizer": "sgd", "lr": 0.1, "epochs": 12, "seed": 0}
+    for run_id, model, config in (("cifar10_resnet18_seed0", "ResNet", recipe),
+                                  ("cifar10_lenet5_seed0", "LeNet", recipe),
+                                  ("cifar10_alexnet_seed0", "AlexNet", {**recipe, "optimizer": "adam"})):
+        write_run(tmp_path, "02", run_id, {"dataset": "CIFAR-10", "model": model, "seed": 0}, top1=0.8, config=config)
+    target = by_name(cpu_targets.study2_targets(cpu_targets.read_reports(tmp_path)["02"]), "ResNet's recipe")
+    assert target.status == MISSED and target.measured == "LeNet: yes (1 seed); AlexNet: no"
+
+
 def test_study2_equal_recipe_runs_and_own_recipe_accuracy(tmp_path):
     write_run(tmp_path, "02", "cifar10_resnet18_seed0", {"dataset": "CIFAR-10", "model": "ResNet", "seed": 0},
               top1=0.90)

@@ -99,7 +99,7 @@ def test_plan_trains_three_networks_on_two_datasets(tmp_path, profile, epochs, b
     assert specs[0].model_options == {"stem": "cifar"}
 
 
-@pytest.mark.parametrize("profile, per_seed", [("smoke", 10), ("cpu", 10), ("quick", 6), ("paper", 6)])
+@pytest.mark.parametrize("profile, per_seed", [("smoke", 10), ("cpu", 6), ("quick", 6), ("paper", 6)])
 def test_rivals_with_a_recipe_of_their_own_also_train_with_the_resnets(tmp_path, profile, per_seed):
     specs = study2.plan(parameters(tmp_path, profile, seeds=[0, 1]))
     assert len(specs) == 2 * per_seed and len({spec.run_id for spec in specs}) == len(specs)
@@ -117,13 +117,17 @@ def test_rivals_with_a_recipe_of_their_own_also_train_with_the_resnets(tmp_path,
     assert ("none needed" in settings.loc["equal-recipe runs", "value"]) == (per_seed == 6)
 
 
-def test_cpu_equal_recipe_runs_train_alexnet_with_sgd_for_the_resnets_epochs(tmp_path):
-    specs = {spec.run_id: spec for spec in study2.plan(parameters(tmp_path, "cpu"))}
-    assert specs["cifar10_alexnet_seed0"].config.optimizer == "adam"  # its own recipe
-    equal = specs["cifar10_alexnet_resnet_recipe_seed0"].config
-    assert (equal.optimizer, equal.epochs, equal.lr) == ("sgd", 8, 0.1)
-    assert specs["mnist_lenet5_resnet_recipe_seed0"].config.epochs == 1  # the ResNet's one MNIST epoch
-    assert all("train_per_class" not in spec.dataset_options for spec in specs.values())  # all images on disk
+def test_cpu_trains_the_three_networks_with_one_recipe_per_dataset(tmp_path):
+    specs = study2.plan(parameters(tmp_path, "cpu", seeds=[0, 1]))
+    for dataset, epochs in (("mnist", 3), ("cifar10", 12)):
+        configs = {spec.model: spec.config.replace(seed=0) for spec in specs if spec.dataset == dataset}
+        assert set(configs) == {"resnet18", "lenet5", "alexnet"} and len(set(configs.values())) == 1
+        config = configs["alexnet"]
+        assert (config.optimizer, config.lr, config.epochs, config.grad_clip_norm) == ("sgd", 0.1, epochs, 1.0)
+    assert all(spec.dataset_options == {} for spec in specs)  # all images on disk, for every network
+    settings = study2.settings(parameters(tmp_path, "cpu")).set_index("setting")
+    assert settings.loc["epochs at cpu", "value"] == "MNIST 3, CIFAR-10 12 (every network alike)"
+    assert settings.loc["gradient clipping", "value"] == "global norm 1.0"
 
 
 def test_smoke_reads_the_samples_small_with_a_fast_recipe(tmp_path):
