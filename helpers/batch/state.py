@@ -40,6 +40,7 @@ RECORD_NAME = "study.json"  # in a published folder: the successful run's result
 ATTEMPT_NAME = "attempt.json"  # in a staging folder: the fingerprint the attempt was started with
 STAGING_SUFFIX = ".partial"
 EARLIER_RUNS = "earlier-runs"  # helpers.runs.execute.EARLIER_RUNS (not imported: this layer loads no torch)
+ALTERNATE_MARK = "~"  # earlier-runs/<run id>~2: another finished run of that id (helpers.runs.execute reads it)
 NEW_RUNS = "new-runs"  # reports/<profile>/<study>/new-runs: finished runs its report does not show yet
 UNHASHED_PARAMETERS = ("output_dir", "progress")  # where a study writes and how it shows progress change no result
 
@@ -153,17 +154,37 @@ def _empty_keeping_runs(staging: Path, *, keep_runs: bool) -> None:
 
 def gather_finished_runs(source: Path, target: Path, *, move: bool, unless_in: Path | None = None) -> None:
     """Move or copy every finished run folder (one with metrics.json) of ``source`` into ``target``,
-    unless ``target`` (or ``unless_in``) has one of that name already."""
+    unless ``unless_in`` has one of that name. Where ``target`` has a run of that name already, a
+    different one (other metrics) is kept beside it as an alternate, ``<run id>~2``, ``~3``, ...
+    (:data:`ALTERNATE_MARK`): the trainer takes the first whose identity matches the run asked for
+    (a published report's run and a newer one of the same id in ``new-runs/``, say)."""
     for run in sorted(source.iterdir()) if source.is_dir() else []:
-        if not (run / "metrics.json").is_file() or (target / run.name).exists():
+        run_id = run.name.split(ALTERNATE_MARK)[0]  # an alternate gathered before keeps its run's id
+        if not (run / "metrics.json").is_file():
             continue
-        if unless_in is not None and (unless_in / run.name / "metrics.json").is_file():
+        if unless_in is not None and (unless_in / run_id / "metrics.json").is_file():
+            continue
+        place = _free_place(target, run, run_id)
+        if place is None:
             continue
         target.mkdir(parents=True, exist_ok=True)
         if move:
-            os.replace(run, target / run.name)
+            os.replace(run, place)
         else:  # hard links where possible: a study's runs may hold gigabytes of weights, and are only read
-            shutil.copytree(run, target / run.name, copy_function=_link_or_copy)
+            shutil.copytree(run, place, copy_function=_link_or_copy)
+
+
+def _free_place(target: Path, run: Path, run_id: str) -> Path | None:
+    """Where ``run`` (of id ``run_id``) goes in ``target``: the id, else the first free alternate
+    name; None when ``target`` holds the same run (the same metrics.json) already."""
+    metrics = (run / "metrics.json").read_bytes()
+    for number in range(1, 100):
+        place = target / (run_id if number == 1 else f"{run_id}{ALTERNATE_MARK}{number}")
+        if not place.exists():
+            return place
+        if (place / "metrics.json").is_file() and (place / "metrics.json").read_bytes() == metrics:
+            return None
+    return None
 
 
 def _link_or_copy(source: str, target: str) -> None:

@@ -86,6 +86,7 @@ def execute_run(spec: RunSpec, data: ImageDataset, folder: str | os.PathLike, *,
 
 EARLIER_RUNS = "earlier-runs"  # under a study's output folder: finished runs it may reuse by identity
 REUSE_ONLY_ENV = "HELPERS_REUSE_ONLY"  # non-empty: run_all only loads and reuses finished runs
+ALTERNATE_MARK = "~"  # <run id>~2 in EARLIER_RUNS: another finished run of that id (helpers.batch.state)
 
 
 def run_all(
@@ -142,7 +143,7 @@ def run_all(
     for spec in specs:
         folder = runs_dir / spec.run_id
         if not force and not is_finished(folder) and _take_earlier_run(
-                spec, Path(output_dir) / EARLIER_RUNS / spec.run_id, folder, data_for):
+                spec, earlier_candidates(Path(output_dir) / EARLIER_RUNS, spec.run_id), folder, data_for):
             reused.append(spec.run_id)
         if is_finished(folder) and not force:
             outcomes.append(load_run(folder, spec))
@@ -163,23 +164,36 @@ def run_all(
     return outcomes
 
 
-def _take_earlier_run(spec: RunSpec, earlier: Path, folder: Path, data_for) -> bool:
-    """Copy the finished run in ``earlier`` into ``folder`` when it is the run ``spec`` asks for
-    (same spec, data digest and training semantics) and return True; else print why not."""
-    if not is_finished(earlier):
-        return False
-    reason = spec_differences(earlier, spec)
-    if reason is None:
-        pinned = read_json(earlier / "spec.json").get(PINNED_KEY)
-        digest = data_digest(data_for(spec)) if pinned and pinned.get("data_digest") else None
-        reason = identity_mismatch(pinned, digest)
-    if reason is not None:
-        print(f"{spec.run_id}: an earlier finished run is not reused ({reason}); training it", flush=True)
-        return False
-    if folder.exists():
-        shutil.rmtree(folder)  # an unfinished attempt of the same run: the finished one replaces it
-    shutil.copytree(earlier, folder)
-    return True
+def earlier_candidates(earlier_runs: Path, run_id: str) -> list[Path]:
+    """The finished runs of id ``run_id`` gathered in ``earlier_runs``: ``<run id>``, then its
+    alternates ``<run id>~2``, ``~3``, ... (helpers.batch.state.gather_finished_runs), in order."""
+    alternates = sorted((path for path in earlier_runs.glob(f"{run_id}{ALTERNATE_MARK}*")
+                         if path.name[len(run_id) + 1:].isdigit()), key=lambda path: int(path.name[len(run_id) + 1:]))
+    return [earlier_runs / run_id, *alternates]
+
+
+def _take_earlier_run(spec: RunSpec, candidates: Sequence[Path], folder: Path, data_for) -> bool:
+    """Copy the first finished run of ``candidates`` that is the run ``spec`` asks for (same spec,
+    data digest and training semantics) into ``folder`` and return True; else print why none is."""
+    reasons = []
+    for earlier in candidates:
+        if not is_finished(earlier):
+            continue
+        reason = spec_differences(earlier, spec)
+        if reason is None:
+            pinned = read_json(earlier / "spec.json").get(PINNED_KEY)
+            digest = data_digest(data_for(spec)) if pinned and pinned.get("data_digest") else None
+            reason = identity_mismatch(pinned, digest)
+        if reason is None:
+            if folder.exists():
+                shutil.rmtree(folder)  # an unfinished attempt of the same run: the finished one replaces it
+            shutil.copytree(earlier, folder)
+            return True
+        reasons.append(reason)
+    if reasons:
+        shown = reasons[0] if len(reasons) == 1 else f"{len(reasons)} of them: " + "; ".join(reasons)
+        print(f"{spec.run_id}: an earlier finished run is not reused ({shown}); training it", flush=True)
+    return False
 
 
 def describe_origin(data: ImageDataset) -> str:

@@ -11,7 +11,8 @@ from helpers.data import load_dataset
 from helpers.io import read_json, write_json
 from helpers.provenance import machine_description
 from helpers.runs import RunSpec, run_all
-from helpers.runs.execute import EARLIER_RUNS
+from helpers.batch.state import gather_finished_runs
+from helpers.runs.execute import EARLIER_RUNS, earlier_candidates
 from helpers.runs.identity import PINNED_KEY, TRAINING_SEMANTICS, data_digest, describe_pins, identity_mismatch
 from helpers.runs.stability import instability
 
@@ -87,6 +88,35 @@ def test_an_earlier_run_with_another_spec_is_trained_afresh_not_refused(tmp_path
     [outcome] = run_all([spec("a", epochs=2)], tmp_path / "later")
     assert outcome.metrics["epochs"] == 2
     assert "an earlier finished run is not reused" in capsys.readouterr().out
+
+
+def test_of_two_finished_runs_of_one_id_the_one_whose_identity_matches_is_reused(tmp_path, capsys):
+    """A published report's run and a newer run of the same id (new-runs/) are both gathered, the
+    second as an alternate (gather_finished_runs); the one asked for is reused, whichever comes first."""
+    older, newer = tmp_path / "older", tmp_path / "newer"
+    run_all([spec("a", epochs=1)], older)
+    [wanted] = run_all([spec("a", epochs=2)], newer)
+    later = tmp_path / "later"
+    gather_finished_runs(older / "runs", later / EARLIER_RUNS, move=False)
+    gather_finished_runs(newer / "runs", later / EARLIER_RUNS, move=False)
+    gather_finished_runs(newer / "runs", later / EARLIER_RUNS, move=False)  # the same run twice: kept once
+    assert sorted(path.name for path in (later / EARLIER_RUNS).iterdir()) == ["a", "a~2"]
+    [outcome] = run_all([spec("a", epochs=2)], later)
+    assert outcome.metrics["wall_seconds"] == wanted.metrics["wall_seconds"]  # reused, not retrained
+    assert "reused 1 finished run(s)" in capsys.readouterr().out
+
+
+def test_alternates_survive_being_gathered_again(tmp_path):
+    source = tmp_path / "earlier"
+    for name, value in (("a", "1"), ("a~2", "2"), ("b", "3")):
+        (source / name).mkdir(parents=True)
+        (source / name / "metrics.json").write_text(value)
+    target = tmp_path / "kept"
+    gather_finished_runs(source, target, move=True)
+    assert {path.name: (path / "metrics.json").read_text() for path in target.iterdir()} == {
+        "a": "1", "a~2": "2", "b": "3"}
+    assert earlier_candidates(target, "a") == [target / "a", target / "a~2"]
+    assert earlier_candidates(target, "b") == [target / "b"]
 
 
 def history(**columns):
