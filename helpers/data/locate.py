@@ -12,7 +12,7 @@ reason to look elsewhere. In each folder, torchvision's own layout is tried firs
 (``MNIST/raw/*-ubyte``, ``FashionMNIST/raw/*-ubyte``, each of the four IDX files plain or as
 ``*-ubyte.gz``; ``cifar-10-batches-py``, ``cifar-100-python``, ``caltech101/101_ObjectCategories``),
 then ``<name>.npz``, then the JPEG archive ``<name>.jpeg.npz`` (:mod:`helpers.data.packed`; what
-``python -m helpers.batch.pack_data`` writes for a GPU machine). A copy that is there but incomplete is
+:mod:`helpers.data.pack` writes for a GPU machine). A copy that is there but incomplete is
 refused, naming what is missing.
 
 The embedded samples (``data/samples/<name>.npz``: small class-balanced subsets committed with the

@@ -1,5 +1,5 @@
-"""Writing datasets in the packed forms a borrowed GPU machine receives (``python -m
-helpers.batch.pack_data`` chooses them by study and checks the size; ``data/README.md``, "Packed data").
+"""Writing datasets in the packed forms a borrowed GPU machine receives (the packing command of the
+batch layer chooses them by study and checks the size; ``data/README.md``, "Packed data").
 
 Each dataset is written into a folder (``data/packed`` by default, ignored by git) in a form the
 loader reads directly (``load_dataset(name, data_dir="data/packed")``):
