@@ -29,6 +29,14 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         raise InvalidConfigError(message)
 
 
+def project_relative(path: str | Path, root: Path = PROJECT_ROOT) -> str | None:
+    """``path`` relative to ``root`` (the project), with forward slashes; None when it lies outside."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
 def refuse(error: BaseException | str) -> int:
     """Print ``error`` as one ``error: ...`` line on stderr; return :data:`BAD_INPUT`."""
     print(f"error: {error}", file=sys.stderr)

@@ -18,6 +18,7 @@ publish it.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import shlex
@@ -35,7 +36,7 @@ from helpers.batch.copying import path_rewrites, read_regular_json
 from helpers.batch.device_runs import GPU_CHECK, RECORD, RUNS_ARCHIVE
 from helpers.batch.publish import RUN_FILES, publish_run
 from helpers.batch.state import NEW_RUNS
-from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
+from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, project_relative, run_command
 from helpers.errors import InvalidConfigError
 from helpers.io import write_json
 from helpers.studies.common.parameters import PROFILES
@@ -131,11 +132,8 @@ def _check_run_files(where: str, files: dict[str, bytes]) -> None:
         except ValueError as error:
             raise InvalidConfigError(f"{where}: {name} does not read: {error}") from error
     try:
-        with tempfile.TemporaryFile() as handle:
-            handle.write(files["predictions.npz"])
-            handle.seek(0)
-            with np.load(handle, allow_pickle=False) as predictions:
-                [predictions[key] for key in predictions.files]
+        with np.load(io.BytesIO(files["predictions.npz"]), allow_pickle=False) as predictions:
+            [predictions[key] for key in predictions.files]
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise InvalidConfigError(f"{where}: predictions.npz does not read without pickles: {error}") from error
 
@@ -178,10 +176,7 @@ def render_commands(record: dict[str, Any], imported: set[str]) -> list[str]:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return project_relative(path) or str(path)
 
 
 if __name__ == "__main__":

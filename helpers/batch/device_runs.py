@@ -43,7 +43,7 @@ from typing import Any
 from helpers.batch.options import RUNS_SUFFIX
 from helpers.batch.publish import RUN_FILES, path_rewrites, publish_run
 from helpers.batch.state import NEW_RUNS
-from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
+from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, project_relative, run_command
 from helpers.data.locate import locate_dataset
 from helpers.errors import HelpersError, InvalidConfigError, check_choice
 from helpers.io import check_writable, write_atomic, write_json
@@ -112,7 +112,7 @@ def device_runs(arguments: argparse.Namespace) -> int:
         "device_name": device_name(device), "torch": torch.__version__, "budget_seconds": 60 * arguments.budget_minutes,
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "parameters": arguments.parameter,
         "run_patterns": arguments.runs,
-        "data_dir": _relative_to_project(arguments.data_dir), "gpu_check": None, "runs": []}
+        "data_dir": arguments.data_dir and (project_relative(arguments.data_dir) or arguments.data_dir), "gpu_check": None, "runs": []}
     print(f"device: {record['device_name']} ({device}); budget {arguments.budget_minutes:g} min; "
           f"{sum(len(specs) for _, specs in plan)} run(s) planned", flush=True)
     write_json(out / RECORD, record)
@@ -265,16 +265,6 @@ def _alarm_at(deadline: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def _relative_to_project(folder: str | None) -> str | None:
-    """``folder`` relative to the project when inside it (``data/packed``), else as given."""
-    if folder is None:
-        return None
-    try:
-        return Path(folder).resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return folder
 
 
 def runs_archive(staged: Path) -> bytes:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
+from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, project_relative, run_command
 from helpers.data.locate import PROJECT_DATA_DIR, checked_folder, samples_dir, shared_data_dir
 from helpers.data.pack import DEFAULT_BUDGET_MIB, DEFAULT_QUALITY, MIB, PackedDataset, pack_datasets
 from helpers.studies.registry import find_study, study_ids
@@ -73,7 +73,7 @@ def device_line(out: Path, packed: Sequence[PackedDataset], tracked: int | None)
         return (f"GPU machine: the packed data take {total / MIB:.1f} of its {DEVICE_LIMIT_MIB} MiB "
                 "(tracked files not counted: not a git checkout)")
     whole = tracked + total
-    carry = [_carry_path(out / entry) for item in packed for entry in item.entries]
+    carry = [project_relative(out / entry, PROJECT_ROOT) for item in packed for entry in item.entries]
     if whole > DEVICE_LIMIT_MIB * MIB:
         verdict = "it will not travel: carry fewer studies per call"
     elif None in carry:
@@ -94,14 +94,6 @@ def tracked_tree_bytes(root: Path) -> int | None:
         return None
     paths = (root / os.fsdecode(name) for name in completed.stdout.split(b"\0") if name)
     return sum(path.stat().st_size for path in paths if path.is_file())
-
-
-def _carry_path(path: Path) -> str | None:
-    """``path`` relative to the repository root (how a GPU call names what it carries); None outside it."""
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return None
 
 
 def _positive_float(text: str) -> float:
