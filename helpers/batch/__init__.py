@@ -3,6 +3,7 @@
 ``python -m helpers.batch`` (see :mod:`helpers.batch.runner`) is the command line. Modules:
 
 - :mod:`helpers.batch.options`: the command line, checked before any work.
+- :mod:`helpers.batch.checks`: what is checked before any kernel starts (device, folders, values, data).
 - :mod:`helpers.batch.runner`: one study (execute, render, publish) and the whole batch.
 - :mod:`helpers.batch.papermill_run`: executing one notebook with papermill.
 - :mod:`helpers.batch.state`: staging folders, fingerprints, publishing by rename.

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers.batch.options import IN_PART_SUFFIX, RUNS_SUFFIX, BatchOptions, chosen_specs
+from helpers.batch.checks import chosen_specs
+from helpers.batch.options import IN_PART_SUFFIX, RUNS_SUFFIX, BatchOptions
 from helpers.batch.state import NEW_RUNS, staging_folder
 from helpers.commands import PROJECT_ROOT
 from helpers.errors import InvalidConfigError

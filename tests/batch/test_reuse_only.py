@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from helpers.batch.options import PROJECT_NOTEBOOKS, BatchOptions, chosen_specs
+from helpers.batch.checks import chosen_specs
+from helpers.batch.options import PROJECT_NOTEBOOKS, BatchOptions
 from helpers.batch.reuse import REUSE_ONLY_ENV, check_reusable, missing_runs
 from helpers.config import TrainConfig
 from helpers.errors import InvalidConfigError
