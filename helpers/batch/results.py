@@ -29,7 +29,8 @@ RESULT_COLUMNS = ("study", "headline", "paper (%)", "this run (%)", "uncertainty
 
 def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
     """One row per headline of every study: the paper's value, this run's with its uncertainty,
-    the difference in points, the seeds, the runs (``all``, or the patterns of a study run in
+    the difference in points, the seeds it rests on (the study's, for a headline recorded without
+    them), the runs (``all``, or the patterns of a study run in
     part), the profile and the data notes (``results.csv``): the headline's own ``data_notes``
     where it records them, else the study's notes about the datasets its label names."""
     rows = []
@@ -47,7 +48,7 @@ def results_rows(results: Sequence[StudyResult]) -> list[dict[str, Any]]:
                 "uncertainty kind": (f"{uncertainty.get('kind')} (n={uncertainty.get('n')})" if uncertainty else None),
                 # Unrounded here: rounded once, where shown (the index's two tables and results.csv).
                 "difference (points)": difference_points(item.get("paper"), item.get("this_run"), unit),
-                "verdict": item.get("verdict"), "seeds": " ".join(map(str, result.seeds)),
+                "verdict": item.get("verdict"), "seeds": " ".join(map(str, item.get("seeds", result.seeds))),
                 "runs": " ".join(result.run_patterns) if result.run_patterns else "all",
                 "profile": result.profile, "data notes": "; ".join(item["data_notes"] if isinstance(item.get("data_notes"), list)
                                                     else notes_for(str(item.get("label")), result.data_notes,

@@ -408,6 +408,9 @@ def test_results_table_has_every_headline_with_its_uncertainty():
     several = results_table_html(results_rows([StudyResult(study="01", notebook="01.ipynb", status="ok",
                                                            wall_seconds=1.0, headline=headline, seeds=[0, 1, 2])]))
     assert "<td>3\u00a0(seeds\u00a00,\u00a01,\u00a02)</td>" in several
+    own = {**headline[0], "seeds": [1]}  # a headline that records its own seeds shows those
+    assert results_rows([StudyResult(study="01", notebook="01.ipynb", status="ok", wall_seconds=1.0, headline=[own],
+                                     seeds=[0, 1])])[0]["seeds"] == "1"
     index = build_index_html([result], profile="smoke", date="d", device="cpu")
     assert "± 0.40 (binomial SE, n=10,000)" in index and "below the paper" in index
     assert rows[0]["runs"] == "all" and "Run in part" not in index

@@ -371,7 +371,7 @@ def test_pairs_trained_differently_are_confounded_and_predictions_pair_the_error
     row = findings.ordering_row(CLAIMS[1], groups_of([r18, other]), "cifar")
     assert row["verdict"] == CONFOUNDED and "grad_clip_norm 0.0 vs 1.0" in row["this run"]
     gap = study1.headlines([r18, other])[-1]
-    assert gap["verdict"] == CONFOUNDED and gap["uncertainty"]["kind"] == "paired_se"
+    assert gap["verdict"] == CONFOUNDED and gap["uncertainty"]["kind"] == "paired over 1,000 test images"
 
 
 def test_the_answer_is_short_and_computed(outcomes, tmp_path):

@@ -202,10 +202,13 @@ def test_tables_figures_headlines_and_conclusion_from_hand_made_outcomes(study_i
     assert figures and all(FILE_NAME.match(name) and isinstance(figure, Figure) for name, figure in figures.items())
     headlines = module.headlines(outcomes)
     # A headline may carry the notes about the data it rests on (results.csv shows those).
-    assert headlines and all(HEADLINE_KEYS <= set(item) <= HEADLINE_KEYS | {"uncertainty", "verdict", "data_notes"}
+    assert headlines and all(HEADLINE_KEYS <= set(item) <= HEADLINE_KEYS | {"uncertainty", "verdict", "data_notes", "seeds"}
                              for item in headlines)
     # Every compared number carries its uncertainty (issue 12): in the headline's unit, with kind and n.
     assert all({"value", "kind", "n"} <= set(item["uncertainty"]) for item in headlines), headlines
+    # ... and names the seeds it rests on, a part of the study's (the index shows those, not the study's).
+    seeds_run = {outcome.spec.config.seed for outcome in outcomes}
+    assert all(item["seeds"] and set(item["seeds"]) <= seeds_run for item in headlines if item["this_run"] is not None)
     json.dumps(headlines)
     text = module.conclusion(outcomes, study_parameters)
     assert isinstance(text, str) and ("pipeline" in text or "reduced data" in text)  # smoke: what it proves

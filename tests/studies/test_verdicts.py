@@ -53,6 +53,19 @@ def test_headlines_carry_their_uncertainty_and_verdict():
     assert gap["difference"] and gap["this_run"] == pytest.approx(0.04) and gap["verdict"] == "within the noise"
 
 
+def seeded(*seeds: int, accuracy: float = 0.8) -> list[RunOutcome]:
+    return [RunOutcome(spec=RunSpec(run_id=f"r{seed}", model="lenet5", dataset="cifar10", config=TrainConfig(seed=seed)),
+                       history=pd.DataFrame(), metrics={"test_top1": accuracy, "num_test": 10_000}) for seed in seeds]
+
+
+def test_a_headline_names_the_seeds_it_rests_on_not_the_studys():
+    # Study 1 in part: ResNet-18 (CIFAR stem) had seed 0 only while the study's other rows had 0 and 1,
+    # and the index said "2 (seeds 0, 1)" beside a one-run standard error.
+    assert verdicts.accuracy_headline("one seed", None, seeded(0))["seeds"] == [0]
+    assert verdicts.accuracy_headline("two seeds", None, seeded(1, 0))["seeds"] == [0, 1]
+    assert verdicts.gap_headline("gap", None, seeded(0, 1), seeded(1, 2))["seeds"] == [1]
+
+
 def test_chance_is_named_when_runs_did_not_learn():
     assert "not clearly above chance (10.0 %)" in verdicts.chance_sentence(runs(0.12, test_images=100), 10)
     assert verdicts.chance_sentence(runs(0.5, test_images=1000), 10) is None

@@ -228,11 +228,13 @@ def conclusion_markdown(
 
 
 def headline(label: str, paper: float | None, this_run: float | None, unit: str = "fraction", *,
-             difference: bool = False) -> dict[str, Any]:
-    """One headline number for the report index: this run's value beside the paper's.
+             difference: bool = False, seeds: Sequence[int] = ()) -> dict[str, Any]:
+    """One headline number for the report index: this run's value beside the paper's, and the seeds
+    it rests on (none for a headline this run could not measure).
 
     ``difference`` marks a value that is itself a gap between two accuracies (shown in points)."""
-    return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference}
+    return {"label": label, "paper": paper, "this_run": this_run, "unit": unit, "difference": difference,
+            "seeds": list(seeds)}
 
 
 def group_outcomes(outcomes: Sequence[RunOutcome],

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.runs import RunOutcome
-from helpers.studies.common.claims import UNSTABLE, unstable_runs
+from helpers.statistics.paired import decide
+from helpers.studies.common.claims import CONFOUNDED, UNSTABLE, compare_groups, recipe_differences, unstable_runs
 from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
@@ -34,12 +35,19 @@ def split_images(run: RunOutcome, key: str) -> int:
     return int(run.metrics.get(f"num_{split}") or run.metrics.get("num_test") or 1)
 
 
+def headline_seeds(*groups: Sequence[RunOutcome]) -> list[int]:
+    """The seeds a headline rests on: those of its runs, or, for a comparison of several groups,
+    the seeds that every group trained (a study's other seeds do not count for it)."""
+    seeds = set.intersection(*({run.spec.config.seed for run in group} for group in groups))
+    return sorted(seeds)
+
+
 def accuracy_headline(label: str, paper: float | None, runs: Sequence[RunOutcome], key: str = "test_top1") -> dict[str, Any]:
-    """A headline: this run's mean ``key`` with its uncertainty, beside the paper's value, and
-    whether the two differ by more than the noise."""
+    """A headline: this run's mean ``key`` with its uncertainty and seeds, beside the paper's value,
+    and whether the two differ by more than the noise."""
     value = measured(runs, key)
     record = {"label": label, "paper": paper, "this_run": value.value, "unit": "fraction", "difference": False,
-              "uncertainty": value.as_record()}
+              "uncertainty": value.as_record(), "seeds": headline_seeds(runs)}
     if paper is not None:
         verdict, _ = compare_sentence("this run", value, "the paper", paper)
         record["verdict"] = {"first": "above the paper", "second": "below the paper",
@@ -55,12 +63,37 @@ def gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome
     a, b = measured(first, key), measured(second, key)
     gap, error = a.value - b.value, difference_se(a, b)
     record = {"label": label, "paper": paper_gap, "this_run": gap, "unit": "fraction", "difference": True,
-              "uncertainty": {"value": error, "kind": "difference_se", "n": min(a.n, b.n), "standard_error": error}}
+              "uncertainty": {"value": error, "kind": "difference_se", "n": min(a.n, b.n), "standard_error": error},
+              "seeds": headline_seeds(first, second)}
     record["verdict"] = ("clearly positive" if gap > 0 else "clearly negative") if is_clear(gap, error) \
         else "within the noise"
     if unstable_runs([*first, *second]):
         record["verdict"] = UNSTABLE  # no verdict from a run that diverged or collapsed
     return record
+
+
+def paired_gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome],
+                        second: Sequence[RunOutcome], *, key: str = "test_top1",
+                        undecided: str = "within the noise") -> dict[str, Any]:
+    """A headline whose value is ``first`` minus ``second`` in ``key``, compared seed by seed on the
+    same images where the runs stored predictions (:func:`compare_groups`), with its standard error
+    and the seeds both groups trained. Its verdict: none from an unstable run (:data:`UNSTABLE`) or
+    from two recipes (:data:`CONFOUNDED`); else the sign, where the difference clears the rule,
+    and ``undecided`` where it does not."""
+    comparison = compare_groups(first, second, key)
+    if unstable_runs([*first, *second]):
+        verdict = UNSTABLE
+    elif recipe_differences(first, second):
+        verdict = CONFOUNDED
+    elif decide(comparison.difference, comparison.standard_error).decided:
+        verdict = "clearly positive" if comparison.difference > 0 else "clearly negative"
+    else:
+        verdict = undecided
+    error = comparison.standard_error
+    return {"label": label, "paper": paper_gap, "this_run": comparison.difference, "unit": "fraction",
+            "difference": True, "uncertainty": {"value": error, "kind": comparison.kind, "n": comparison.seeds,
+                                                "standard_error": error},
+            "verdict": verdict, "seeds": headline_seeds(first, second)}
 
 
 def versus_sentence(first_name: str, first: Sequence[RunOutcome], second_name: str, second: Sequence[RunOutcome],

@@ -18,7 +18,7 @@ from helpers.runs import RunOutcome
 from helpers.statistics.paired import against_paper, decide
 from helpers.statistics.uncertainty import binomial_se
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.common.claims import CONFOUNDED, NOT_DECIDED, UNSTABLE, compare_groups, recipe_differences
+from helpers.studies.common.claims import NOT_DECIDED, UNSTABLE, compare_groups
 from helpers.studies.common.paper_tables import paper_vs_run
 from helpers.studies.common.summaries import mean_history
 from helpers.studies.common.verdicts import NOT_RUN
@@ -202,19 +202,5 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
 
 
 def _gap_headline(stem: str, r18: Sequence[RunOutcome], r50: Sequence[RunOutcome]) -> dict:
-    comparison = compare_groups(r18, r50)
-    if is_unstable([*r18, *r50]):
-        verdict = UNSTABLE
-    elif recipe_differences(r18, r50):
-        verdict = CONFOUNDED
-    elif decide(comparison.difference, comparison.standard_error).decided:
-        verdict = "clearly positive" if comparison.difference > 0 else "clearly negative"
-    else:
-        verdict = "within the noise"
-    kind = "paired_se" if comparison.kind.startswith("paired") else "difference_se"
-    return {"label": f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-            "paper": round(PAPER_GAP, 4) if stem == PAPER_STEM else None, "this_run": comparison.difference,
-            "unit": "fraction", "difference": True,
-            "uncertainty": {"value": comparison.standard_error, "kind": kind, "n": comparison.seeds,
-                            "standard_error": comparison.standard_error},
-            "verdict": verdict}
+    return verdicts.paired_gap_headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
+                                        round(PAPER_GAP, 4) if stem == PAPER_STEM else None, r18, r50)

@@ -153,7 +153,7 @@ def _paired_gap(label: str, paper: float, first: Sequence[RunOutcome], second: S
             "uncertainty": {"value": comparison.standard_error, "kind": comparison.kind, "n": comparison.images,
                             "standard_error": comparison.standard_error},
             "verdict": ("clearly positive" if comparison.difference > 0 else "clearly negative") if decided
-            else "within the noise"}
+            else "within the noise", "seeds": verdicts.headline_seeds(first, second)}
 
 
 def _percent(value: Any) -> str:

@@ -18,10 +18,8 @@ from torch import nn
 
 from helpers.models import count_parameters, create_model
 from helpers.runs import RunOutcome, RunSpec
-from helpers.statistics.paired import decide
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.common.claims import (CONFOUNDED, UNSTABLE, compare_groups, ledger_frame, recipe_differences,
-                                           unstable_runs)
+from helpers.studies.common.claims import ledger_frame
 from helpers.studies.common.ranking import ranking_line
 from helpers.studies.common.summaries import data_kind, dataset_label
 from helpers.studies.common.verdicts import NOT_RUN
@@ -200,16 +198,8 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:
                                                     groups["ResNet-18"]))
         first, second = groups[first_name], groups[second_name]
         if first and second:
-            comparison = compare_groups(first, second)
-            decided = decide(comparison.difference, comparison.standard_error).decided
-            verdict = (UNSTABLE if unstable_runs([*first, *second]) else CONFOUNDED if recipe_differences(first, second)
-                       else ("clearly positive" if comparison.difference > 0 else "clearly negative") if decided
-                       else "within the noise")
-            items.append({"label": f"{first_name} minus {second_name}, {shown}", "paper": None if synthetic else
-                          paper_gap(label), "this_run": comparison.difference, "unit": "fraction", "difference": True,
-                          "uncertainty": {"value": comparison.standard_error, "kind": comparison.kind,
-                                          "n": comparison.seeds, "standard_error": comparison.standard_error},
-                          "verdict": verdict})
+            items.append(verdicts.paired_gap_headline(f"{first_name} minus {second_name}, {shown}",
+                                                      None if synthetic else paper_gap(label), first, second))
     return items
 
 

@@ -15,8 +15,7 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.studies.common import summaries, verdicts
-from helpers.studies.common.claims import (CONFOUNDED, NOT_DECIDED, UNSTABLE, compare_groups, ledger_frame,
-                                           recipe_differences, unstable_runs)
+from helpers.studies.common.claims import NOT_DECIDED, UNSTABLE, ledger_frame, unstable_runs
 from helpers.studies.common.verdicts import NOT_RUN
 from helpers.studies.s05_small_resnets.contradictions import findings_table, paper_items_table, plateau_rows
 from helpers.studies.s05_small_resnets.findings import budget_shortfalls, claims_ledger, ordering_pairs
@@ -26,7 +25,6 @@ from helpers.studies.s05_small_resnets.paper import MODELS, PAPER_EPOCHS, PAPER_
     PAPER_TEST_TOP1, PAPER_TRAIN_TOP1
 from helpers.studies.s05_small_resnets.phases import ablation_runs, ablations_of, final_runs, grid_runs, groups_of
 from helpers.studies.s05_small_resnets.recipe import EQUAL_RECIPE, tuned_values
-from helpers.statistics.paired import decide
 from helpers.statistics.uncertainty import Measured, compare_sentence, measure
 
 OPTIMIZER_NAMES = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD"}
@@ -211,14 +209,7 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
 
 def _gap_headline(label: str, paper: float | None, first: Sequence[RunOutcome],
                   second: Sequence[RunOutcome]) -> dict[str, Any]:
-    """``first`` minus ``second`` (paired on the test images where the runs stored predictions)."""
-    comparison = compare_groups(first, second)
-    recipes_differ = bool(recipe_differences(first, second))
-    decision = decide(comparison.difference, comparison.standard_error)
-    verdict = (UNSTABLE if unstable_runs([*first, *second]) else CONFOUNDED if recipes_differ
-               else ("clearly positive" if comparison.difference > 0 else "clearly negative") if decision.decided
-               else NOT_DECIDED)
-    error = comparison.standard_error
-    return {"label": label, "paper": paper, "this_run": comparison.difference, "unit": "fraction", "difference": True,
-            "uncertainty": {"value": error, "kind": comparison.kind, "n": comparison.seeds, "standard_error": error},
-            "verdict": verdict, "data_notes": summaries.data_notes([*first, *second])}
+    """``first`` minus ``second`` (paired on the test images where the runs stored predictions),
+    with the data notes of the runs it rests on."""
+    return {**verdicts.paired_gap_headline(label, paper, first, second, undecided=NOT_DECIDED),
+            "data_notes": summaries.data_notes([*first, *second])}
