@@ -16,11 +16,11 @@ from helpers.studies import s03_cross_dataset as study3
 from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, SUPPORTED, UNSTABLE,
                                            VERDICTS, ledger_frame)
 from helpers.studies.s03_cross_dataset.advantage import advantage_table
-from helpers.studies.s03_cross_dataset.data import CPU_TRAIN_PER_CLASS, SMOKE_PER_CLASS, SPLIT_SEED
+from helpers.studies.s03_cross_dataset.data import SMOKE_PER_CLASS, SPLIT_SEED
 from helpers.studies.s03_cross_dataset.figures import best_runs, confusion_figures
 from helpers.studies.s03_cross_dataset.findings import figures_not_reproduced, findings
 from helpers.studies.s03_cross_dataset.paper import CLAIMS, DATASETS, MODELS, PAPER_LAYERS, PAPER_TEST_TOP1
-from helpers.studies.s03_cross_dataset.recipe import QUICK_ALEXNET_LR
+from helpers.studies.s03_cross_dataset.recipe import CPU_EPOCHS, QUICK_ALEXNET_LR
 from helpers.studies.s03_cross_dataset.tables import accuracy_table, ranking_table, resnet18_sources, table1
 from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES, check_parameters
 
@@ -76,8 +76,16 @@ def test_cpu_profile_reports_cifar100_not_available_instead_of_a_stand_in(tmp_pa
     assert list(unavailable) == ["CIFAR-100"] and "not available" in unavailable["CIFAR-100"]
     specs = study3.plan(cpu)
     assert {spec.dataset for spec in specs} == {"fashion_mnist", "cifar10"} and len(specs) == 10
-    assert all(spec.dataset_options["train_per_class"] == CPU_TRAIN_PER_CLASS for spec in specs)
-    assert set(study3.plan_table(specs)["train/test per class"]) == {f"{CPU_TRAIN_PER_CLASS} / all"}
+    # cpu v2: every image, one recipe for all five models, the epochs per dataset.
+    assert all("train_per_class" not in spec.dataset_options for spec in specs)
+    assert set(study3.plan_table(specs)["train/test per class"]) == {"all / all"}
+    assert {(spec.dataset, spec.config.epochs) for spec in specs} == {(name, CPU_EPOCHS[name])
+                                                                      for name in ("fashion_mnist", "cifar10")}
+    assert len({dataclasses.replace(spec.config, epochs=1, seed=0) for spec in specs}) == 1
+    assert all(spec.config.optimizer == "sgd" and spec.config.grad_clip_norm == 1.0 for spec in specs)
+    settings = study3.settings(cpu).set_index("setting")
+    assert settings.loc["epochs", "value"] == "Fashion-MNIST 1, CIFAR-10 5, CIFAR-100 5 (every model alike)"
+    assert study3.settings(dataclasses.replace(cpu, epochs=2)).set_index("setting").loc["epochs", "value"] == "2"
     assert study3.unavailable_datasets(dataclasses.replace(cpu, download=True)) == {}
     real = fake_outcomes(profile="cpu", data_dir=str(tmp_path))
     # No empty CIFAR-100 placeholders: its rows are left out, and one line says why.
@@ -261,15 +269,16 @@ def test_equal_recipes_give_verdicts_from_the_paired_numbers():
 
 
 def test_a_pair_trained_with_different_recipes_gets_no_verdict(tmp_path):
-    # cpu: AlexNet trains at half the others' lr, so every AlexNet row is confounded; VGG19 shares the recipe.
-    rows = ledger_by_key(fake_outcomes(profile="cpu", data_dir=str(tmp_path)))
+    # quick: AlexNet trains at a tenth of the others' lr, so every AlexNet row is confounded; VGG19 shares
+    # the recipe. cpu (v2) trains all five with one recipe, so its AlexNet rows get verdicts.
+    rows = ledger_by_key(fake_outcomes(profile="quick", synthetic_cifar100=False))
     for name in ("fashion_mnist", "cifar10"):
         row = rows[f"resnets_above_alexnet_{name}"]
-        assert row["verdict"] == CONFOUNDED and "trained differently: lr 0.001 vs 0.0005" in row["this run"]
+        assert row["verdict"] == CONFOUNDED and "trained differently: lr 0.1 vs 0.01" in row["this run"]
         assert row["what would decide it"].startswith("both sides trained with the same recipe")
         assert rows[f"resnets_above_vgg19_{name}"]["verdict"] == SUPPORTED
-    quick = ledger_by_key(fake_outcomes(profile="quick", synthetic_cifar100=False))
-    assert quick["resnets_above_alexnet_cifar10"]["verdict"] == CONFOUNDED  # AlexNet lr 0.01 vs 0.1
+    cpu = ledger_by_key(fake_outcomes(profile="cpu", data_dir=str(tmp_path)))
+    assert {cpu[f"resnets_above_alexnet_{name}"]["verdict"] for name in ("fashion_mnist", "cifar10")} == {SUPPORTED}
 
 
 def test_an_unstable_run_makes_the_rows_resting_on_it_undecided():
@@ -357,7 +366,9 @@ def test_the_answer_counts_the_runs_trained_and_stays_short(tmp_path):
     assert len(outcomes) == 10 and "**Scope**: 10 runs: 5 models, 2 datasets (Fashion-MNIST, CIFAR-10), 1 seed" in text
     assert "15 runs" not in text and "CIFAR-100 not available here" in text
     assert "every ResNet above VGG19: supported on Fashion-MNIST (ResNet-50 minus VGG19: +3.70 ± " in text
-    assert "every ResNet above AlexNet: not decided: recipes differ on Fashion-MNIST and CIFAR-10" in text
+    # cpu v2: one recipe for all five, so AlexNet's rows are decided too; the epochs per dataset in the scope.
+    assert "every ResNet above AlexNet: supported on Fashion-MNIST (ResNet-50 minus AlexNet: +3.90 ± " in text
+    assert "1-5 epochs (paper: 20)" in text
     assert "**Claims** (18): " in text and "4 not testable with this data" in text
     assert len(text.split()) <= 130
     two_seeds = study3.answer(fake_outcomes(profile="cpu", data_dir=str(tmp_path), seeds=(0, 1)), cpu)

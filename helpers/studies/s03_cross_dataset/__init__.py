@@ -12,7 +12,7 @@ the paper's self-contradictions, the figures:
   abstract's and the text's numbers and quotes, each with where in the paper it comes from, and
   the claims (``CLAIMS``) with their outside references;
 - :mod:`~helpers.studies.s03_cross_dataset.data`: the data of each profile (image size, split,
-  images per class) and the optional dataset the ``cpu`` profile may lack;
+  the smoke profile's images per class) and the optional dataset the ``cpu`` profile may lack;
 - :mod:`~helpers.studies.s03_cross_dataset.recipe`: the training recipe per profile and model,
   ``plan`` and ``settings``;
 - :mod:`~helpers.studies.s03_cross_dataset.tables`: Table 1, the accuracy, ranking, model, runs and

@@ -1,6 +1,7 @@
 """Study 3's data per profile: the image size and validation split of every profile (the paper's,
-Section 3.1), the images per class of the ``smoke`` and ``cpu`` profiles, the ``load_dataset``
-options of each run, and which optional dataset the ``cpu`` profile cannot train on."""
+Section 3.1), the images per class of the ``smoke`` profile (every other profile trains on every
+image), the ``load_dataset`` options of each run, and which optional dataset the ``cpu`` profile
+cannot train on."""
 
 from __future__ import annotations
 
@@ -25,11 +26,6 @@ SMOKE_PER_CLASS: dict[str, dict[str, tuple[int, int]]] = {
     "cifar10": {"*": (128, 40)},
     "cifar100": {"*": (1, 1)},
 }
-# cpu: the five models cost 22 GFLOP per training image together at 32 px (ResNet-18 3.3, ResNet-34
-# 7.0, ResNet-50 7.3, VGG19 2.4, AlexNet 1.6), and the CPU reaches ~0.3-0.45 TFLOP/s in bf16 (ResNet-18
-# measured at 140-160 images/s): 3 epochs of 800 training images per class (and 200 validation) on two
-# datasets is about an hour. Every model gets the same images and epochs; all test images.
-CPU_TRAIN_PER_CLASS = 800
 
 
 def smoke_per_class(dataset: str, model: str) -> tuple[int, int]:
@@ -46,8 +42,6 @@ def dataset_options(dataset: str, profile: str, model: str = "*") -> dict[str, A
     if profile == "smoke":
         options["image_size"] = SMOKE_IMAGE_SIZE
         options["train_per_class"], options["test_per_class"] = smoke_per_class(dataset, model)
-    if profile == "cpu":
-        options["train_per_class"] = CPU_TRAIN_PER_CLASS
     return options
 
 
