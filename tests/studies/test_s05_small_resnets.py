@@ -127,12 +127,13 @@ def test_settings_label_every_source(tmp_path):
 
 
 def test_the_plan_banner_says_the_subset_of_the_grid_runs_alone(tmp_path):
-    banner = study5.plan_banner(parameters(tmp_path, "cpu"))
+    banner = study5.plan_banner(parameters(tmp_path, "smoke"))
     main, grid = banner.split("Grid runs only")
-    assert "subset" not in main and "the full datasets on disk" in main  # the final runs' data
-    assert "1000 train / 100 test images per class" in grid and "every training image" in grid
-    assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, "paper"))  # no subset anywhere
-    assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, "cpu", runs=["resnet18_*"]))
+    assert "40 train / 5 test images per class" in grid and "every training image" in grid
+    assert "40 train / 5 test" not in main  # the final runs' data: the samples' every image
+    assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, "smoke", runs=["resnet18_*"]))
+    for profile in ("cpu", "paper"):  # no subset anywhere (cpu v2: the grid too trains on every image)
+        assert "Grid runs only" not in study5.plan_banner(parameters(tmp_path, profile))
 
 
 # --- layer tables (Figures 2 and 3) -------------------------------------------------------------------
