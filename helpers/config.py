@@ -75,6 +75,9 @@ class TrainConfig:
     small_map_convs: bool = documented(True, "CPU only: convolutions with <= 8x8 outputs as one matmul each "
                                               "(off: oneDNN for them too)")
     sync_batchnorm: bool = documented(False, "torchrun on GPUs: batch-norm statistics over the whole global batch")
+    processes: int = documented(1, "data-parallel processes that train the run together (torchrun: gloo on a CPU, "
+                                   "one GPU each otherwise); each computes batch-norm statistics over its share of "
+                                   "the batch unless sync_batchnorm, so the count is part of the recipe")
     eval_batch_size: int = documented(0, "images per batch at evaluation; 0: 1024 on a GPU, 64 on a CPU, where "
                                              "large batches are slower (changes no result)")
     checkpoint_seconds: float = documented(60.0, "write the resume checkpoint after an epoch only when this many "
@@ -92,7 +95,7 @@ class TrainConfig:
         check_choice("device", self.device, DEVICES)
         check_choice("precision", self.precision, PRECISIONS)
         check_choice("progress", self.progress, PROGRESS_MODES)
-        for name in ("epochs", "batch_size", "step_epochs"):
+        for name in ("epochs", "batch_size", "step_epochs", "processes"):
             _require(self, name, getattr(self, name) > 0, "a positive integer")
         _require(self, "eval_batch_size", self.eval_batch_size >= 0, "a positive integer, or 0 for the device's default")
         _require(self, "lr", self.lr > 0 and self.lr < float("inf"), "a positive finite number")

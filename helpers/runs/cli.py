@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,7 +49,7 @@ from helpers.runs import cli_options
 from helpers.runs.cli_options import CONFIG, DATASET, MODEL, given_options
 from helpers.runs.execute import describe_origin, execute_run
 from helpers.runs.spec import RunSpec, is_finished, load_run
-from helpers.train.distributed import context_from_environment, shutdown
+from helpers.train.distributed import context_from_environment, launched_by_torchrun, shutdown
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +132,13 @@ def _run(arguments: argparse.Namespace) -> int:
 
 def _check_spec(spec: RunSpec) -> None:
     """Every dataset and model option of ``spec``, checked before a folder is created, and that
-    the model takes images of the size the data will have."""
+    the model takes images of the size the data will have, and that as many processes train it as
+    its config names."""
+    started = int(os.environ.get("WORLD_SIZE", "1"))
+    if started != spec.config.processes:
+        raise InvalidConfigError(f"invalid processes {spec.config.processes}: {started} process(es) started; launch "
+                                 f"with torchrun --nproc-per-node {spec.config.processes} (or pass --processes "
+                                 f"{started})")
     spec.data_options.check_for(spec.dataset)  # data_options refuses unknown and invalid options
     num_classes, channels, size = _expected_data(spec)
     # Builds no weights: only the options are checked, and a --weights file is read and matched
@@ -194,13 +201,22 @@ def _spec_from_arguments(arguments: argparse.Namespace) -> RunSpec:
     equals the one that an older command line without those flags wrote."""
     if not arguments.model or not arguments.dataset:
         raise InvalidConfigError("--model and --dataset are required (or --spec FILE)")
-    config = TrainConfig.from_dict(given_options(arguments, CONFIG))
+    config = TrainConfig.from_dict(_config_options(arguments))
     check_choice("model", arguments.model, available_models())
     check_choice("dataset", arguments.dataset, available_datasets())
     dataset_options = {"train_per_class": None, "test_per_class": None, "val_fraction": 0.0, "image_size": None,
                        "seed": config.seed, **_dataset_options(arguments, arguments.dataset)}
     return RunSpec(run_id="cli", model=arguments.model, dataset=arguments.dataset, config=config,
                    model_options=given_options(arguments, MODEL), dataset_options=dataset_options)
+
+
+def _config_options(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The config flags given; under torchrun without ``--processes``, the processes it started
+    (they are part of the run's identity: each computes its own batch-norm statistics)."""
+    options = given_options(arguments, CONFIG)
+    if "processes" not in options and launched_by_torchrun():
+        options["processes"] = int(os.environ["WORLD_SIZE"])
+    return options
 
 
 def _spec_from_file(arguments: argparse.Namespace) -> RunSpec:
@@ -214,7 +230,7 @@ def _spec_from_file(arguments: argparse.Namespace) -> RunSpec:
     check_choice("model", model, available_models())
     check_choice("dataset", dataset, available_datasets())
     return dataclasses.replace(
-        spec, model=model, dataset=dataset, config=spec.config.replace(**given_options(arguments, CONFIG)),
+        spec, model=model, dataset=dataset, config=spec.config.replace(**_config_options(arguments)),
         model_options={**spec.model_options, **given_options(arguments, MODEL)},
         dataset_options={**spec.dataset_options, **_dataset_options(arguments, dataset)})
 

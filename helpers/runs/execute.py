@@ -98,7 +98,6 @@ def run_all(
     samples: bool = False,
     force: bool = False,
     synthetic_stand_in: bool = False,
-    processes_per_run: int = 1,
     loaded_data: dict[str, ImageDataset] | None = None,
 ) -> list[RunOutcome]:
     """Run every spec in order, each into ``output_dir/runs/<run_id>``.
@@ -116,8 +115,9 @@ def run_all(
     shape and class count, and its notes say so (the smoke profile uses this for CIFAR-100, which
     has no embedded sample).
 
-    With ``processes_per_run`` > 1 each run is trained by ``torchrun`` in a subprocess, data-parallel
-    over that many processes (one GPU each, or gloo processes on a CPU), and read back when done.
+    A run whose config asks for several ``processes`` is trained by ``torchrun`` in a subprocess,
+    data-parallel over that many processes (one GPU each, or gloo processes on a CPU), and read back
+    when done.
 
     ``loaded_data``, a dict the caller keeps, shares the loaded datasets between calls (a caller
     that runs one spec at a time loads each dataset once). With ``$HELPERS_REUSE_ONLY`` set
@@ -153,8 +153,8 @@ def run_all(
                                      f"${REUSE_ONLY_ENV} is set, so nothing trains here: train it where its data and "
                                      "device are (python -m helpers.batch.device_runs, or python -m "
                                      "helpers.batch.train_runs), or leave it out with --runs")
-        if processes_per_run > 1:
-            outcomes.append(execute_run_with_torchrun(spec, folder, processes=processes_per_run, data_dir=data_dir,
+        if spec.config.processes > 1:
+            outcomes.append(execute_run_with_torchrun(spec, folder, processes=spec.config.processes, data_dir=data_dir,
                                                       download=download, samples=samples, force=force))
             continue
         outcomes.append(execute_run(spec, data_for(spec), folder, force=force))

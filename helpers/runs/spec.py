@@ -211,6 +211,8 @@ def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
 
 
 def _listed_differences(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> str | None:
+    if isinstance(recorded.get("config"), dict):  # a run recorded before configs named their processes had one
+        recorded = {**recorded, "config": {"processes": 1, **recorded["config"]}}
     differences = {name: values for name, values in nested_differences(recorded, wanted).items()
                    if name.removeprefix("config.") not in RESULT_NEUTRAL_FIELDS}
     if "config.device" in differences and _same_device(folder, wanted["config"]["device"]):

@@ -29,6 +29,8 @@ IGNORED_FOR_RESUME = RESULT_NEUTRAL_FIELDS  # a resume may change them
 def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> dict[str, Any]:
     """What must match for a checkpoint to be resumed: the config (minus the result-neutral fields) and labels."""
     config = {key: value for key, value in config_dict.items() if key not in IGNORED_FOR_RESUME}
+    if config.get("processes") == 1:  # as checkpoints written before configs named their processes say it
+        del config["processes"]
     return {"config": config, "run": dict(labels or {})}
 
 

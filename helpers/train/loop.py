@@ -23,7 +23,7 @@ import helpers
 from helpers.config import TrainConfig
 from helpers.data.arrays import ImageDataset
 from helpers.device import device_name, resolve_device, resolve_precision
-from helpers.errors import NonFiniteLossError, TrainingOutOfMemoryError
+from helpers.errors import InvalidConfigError, NonFiniteLossError, TrainingOutOfMemoryError
 from helpers.evaluate import predict_logits, topk_accuracy
 from helpers.train.checkpoint import load_checkpoint, run_identity, save_checkpoint
 from helpers.train.distributed import DistributedContext, context_from_environment, distributed_device
@@ -74,6 +74,10 @@ def train(
     device = resolve_device(config.device)
     if distributed is None:
         distributed = context_from_environment(device.type)
+    if distributed.world_size != config.processes:
+        raise InvalidConfigError(f"invalid processes {config.processes}: this run was started with "
+                                 f"{distributed.world_size} process(es); launch it with torchrun --nproc-per-node "
+                                 f"{config.processes}, or set processes to {distributed.world_size}")
     device = distributed_device(device, distributed)
     precision = resolve_precision(config.precision, device)
     progress_mode = resolve_progress_mode(config.progress) if distributed.is_main else "none"

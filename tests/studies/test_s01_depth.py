@@ -107,7 +107,8 @@ def test_the_imagenet_stem_pair_warms_up_and_clips_beyond_smoke(tmp_path, profil
         imagenet, cifar = specs[model, "imagenet"], specs[model, "cifar"]
         assert (imagenet.warmup_epochs, imagenet.grad_clip_norm) == (warmup, 1.0)  # quick: one-cycle's own ramp
         assert (cifar.warmup_epochs, cifar.grad_clip_norm) == (0.0, 0.0)
-        assert imagenet.replace(warmup_epochs=0.0, grad_clip_norm=0.0) == cifar  # nothing else differs
+        # Nothing else differs, but for the cpu profile's CIFAR-stem processes (a sitting's length: below).
+        assert imagenet.replace(warmup_epochs=0.0, grad_clip_norm=0.0) == cifar.replace(processes=1)
     smoke = study1.plan(parameters(tmp_path, "smoke"))
     assert all(spec.config.grad_clip_norm == 0 and spec.config.warmup_epochs == 0 for spec in smoke)
     settings = study1.settings(parameters(tmp_path, profile)).set_index("setting")
@@ -404,3 +405,16 @@ def test_tiny_real_run_gives_every_table_and_figure(tmp_path):
     assert not math.isnan(tables["table1_resnet18_training"].iloc[0]["this run train loss"])
     assert "confusion_resnet18_imagenet" in study1.figures(outcomes)
     assert study1.headlines(outcomes)[0]["this_run"] == outcomes[0].metrics["test_top1"]
+
+
+def test_the_cpu_profiles_cifar_stem_pair_trains_on_two_processes_alike(tmp_path):
+    # On one thread the CIFAR-stem ResNet-50 takes longer than a sitting; both networks of the stem
+    # train data-parallel so (batch-norm statistics per process), the ImageNet-stem pair on one.
+    specs = study1.plan(parameters(tmp_path, "cpu"))
+    assert {(spec.model_options["stem"], spec.config.processes) for spec in specs} == {("imagenet", 1), ("cifar", 2)}
+    assert all(spec.config.processes == 1 for profile in ("smoke", "quick", "paper")
+               for spec in study1.plan(parameters(tmp_path, profile)))
+    settings = study1.settings(parameters(tmp_path, "cpu")).set_index("setting")
+    assert settings.loc["processes per run", "value"] == "1 (ImageNet stem), 2 (CIFAR stem)"
+    assert "finishes in a sitting" in settings.loc["processes per run", "source"]
+    assert "processes per run" not in set(study1.settings(parameters(tmp_path, "paper"))["setting"])

@@ -316,7 +316,7 @@ def test_run_plan_passes_every_notebook_parameter(tmp_path, monkeypatch):
         study_parameters = parameters(tmp_path, profile, data_dir=str(data_dir), download=True)
         running.run_plan([], replace(study_parameters, torchrun_processes=2))
         assert calls[-1] == (tmp_path, {"data_dir": str(data_dir), "download": True, "samples": stand_in,
-                                        "synthetic_stand_in": stand_in, "processes_per_run": 2})
+                                        "synthetic_stand_in": stand_in})
     for profile, fetches in (("smoke", False), ("quick", True), ("paper", True)):  # download=None: the profile's
         assert parameters(tmp_path, profile, download=None).download is fetches
 
@@ -384,9 +384,13 @@ def test_the_plan_banner_of_a_real_data_subset_asks_for_care_not_dismissal(tmp_p
     from helpers.studies.common.recording import plan_banner
 
     cpu = parameters(tmp_path, "cpu", data_dir=str(tmp_path))
-    banner = plan_banner(STUDIES["03"].plan(cpu), cpu)
+    specs = STUDIES["03"].plan(cpu)  # cpu v2 trains on every image; v1 took 800 per class
+    subset = [replace(spec, dataset_options={**spec.dataset_options, "train_per_class": 800}) for spec in specs]
+    banner = plan_banner(subset, cpu)
     assert "Less data than the paper used: compare these numbers with the paper's with that in mind" in banner
     assert "do not test" not in banner and "<b>subset</b> of cifar10, fashion_mnist" in banner
+    whole = plan_banner(specs, cpu)
+    assert "subset" not in whole and "the full datasets on disk (cifar10, fashion_mnist)" in whole
 
 
 def test_a_figure_that_did_not_run_is_a_placeholder_that_says_so():

@@ -114,11 +114,13 @@ def test_run_all_can_train_each_run_under_torchrun(tmp_path):
     from helpers.config import TrainConfig
     from helpers.runs import RunSpec, run_all
 
-    config = TrainConfig(epochs=2, batch_size=32, lr=0.05, device="cpu", precision="fp32", progress="none")
+    # The processes are the config's: part of the run (each computes its own batch-norm statistics).
+    config = TrainConfig(epochs=2, batch_size=32, lr=0.05, device="cpu", precision="fp32", progress="none",
+                         processes=2)
     spec = RunSpec(run_id="lenet", model="lenet5", dataset="synthetic", config=config,
                    dataset_options={"train_per_class": 20, "test_per_class": 5})
-    [outcome] = run_all([spec], tmp_path, processes_per_run=2)
+    [outcome] = run_all([spec], tmp_path)
     assert outcome.metrics["processes"] == 2 and len(outcome.history) == 2
     assert (tmp_path / "runs" / "lenet" / "model.pt").is_file()
-    [again] = run_all([spec], tmp_path, processes_per_run=2)  # finished: read back, not retrained
+    [again] = run_all([spec], tmp_path)  # finished: read back, not retrained
     assert again.metrics == outcome.metrics

@@ -35,7 +35,7 @@ from helpers.statistics.uncertainty import CLEAR_MULTIPLE, difference_se, images
 # Config fields that define how a model was trained: two sides of a comparison must agree on them.
 RECIPE_FIELDS = ("optimizer", "lr", "momentum", "nesterov", "weight_decay", "scheduler", "warmup_epochs", "step_epochs",
                  "step_gamma", "epochs", "batch_size", "label_smoothing", "mixup_alpha", "grad_clip_norm",
-                 "augmentation", "crop_padding", "concat_original", "restore_best", "tta_flip")
+                 "augmentation", "crop_padding", "concat_original", "restore_best", "tta_flip", "processes")
 
 
 @dataclass(frozen=True)

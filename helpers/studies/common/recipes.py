@@ -87,6 +87,8 @@ def train_config(recipe: Recipe, parameters: StudyParameters, *, seed: int,
     values.update({name: getattr(parameters, name) for name in OVERRIDES if getattr(parameters, name) is not None})
     values.update(changes or {})
     values.update(seed=seed, device=parameters.device, progress=parameters.progress)
+    if parameters.torchrun_processes > 1:  # the notebook's processes win over a recipe's
+        values["processes"] = parameters.torchrun_processes
     epochs = values["epochs"]
     if values["warmup_epochs"] > epochs:  # a run shorter than its warm-up warms up over all of it
         values["warmup_epochs"] = float(epochs)

@@ -60,9 +60,16 @@ RECIPE = recipes.Recipe(
 # elsewhere: it only adds clipping. Measured with them (cpu profile, ResNet-50, seed 0, one thread, bf16):
 # test loss 2.42 after epoch 1, 51.9 % test top-1 after 6 epochs, every epoch stable.
 STABLE_IMAGENET_STEM = dict(warmup_epochs=2.0, grad_clip_norm=1.0)
+# cpu: the CIFAR-stem pair trains data-parallel over two processes (torchrun, gloo, one thread each).
+# On one thread its ResNet-50 needs 4 hours or more for 12 epochs, longer than a sitting (measured
+# 2026-12-07: the CIFAR-stem ResNet-18 at 42-52 training images/s on one thread beside another run;
+# ResNet-50 costs ~2.4x per image, v1: 30-34 against 74-81); two processes about halve it. Each computes
+# its batch-norm statistics over its 64 images of the global batch of 128, so both networks of the stem
+# train so (like for like), and the one-process ResNet-18 runs made before are not reused for them.
+CPU_CIFAR_STEM_PROCESSES = 2
 PROFILE_STEM_CHANGES = {
     "smoke": {"cifar": dict(epochs=1, batch_size=16, lr=0.002)},
-    "cpu": {"imagenet": STABLE_IMAGENET_STEM},
+    "cpu": {"imagenet": STABLE_IMAGENET_STEM, "cifar": dict(processes=CPU_CIFAR_STEM_PROCESSES)},
     "quick": {"imagenet": dict(grad_clip_norm=STABLE_IMAGENET_STEM["grad_clip_norm"])},
     "paper": {"imagenet": STABLE_IMAGENET_STEM},
 }
@@ -167,7 +174,11 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
     ]
     rows += [_stabiliser_row(parameters, "warm-up", "warmup_epochs", _warmup_text),
              _stabiliser_row(parameters, "gradient clipping", "grad_clip_norm", _clipping_text)]
-    changed = {name for stem in STEMS for name in stem_changes(parameters, stem)} - set(STABLE_IMAGENET_STEM)
+    if any(recipes.train_config(RECIPE, parameters, seed=0, changes=stem_changes(parameters, stem)).processes > 1
+           for stem in STEMS):
+        rows.append(("processes per run", _per_stem(parameters, "processes"), _processes_source(parameters)))
+    changed = ({name for stem in STEMS for name in stem_changes(parameters, stem)} - set(STABLE_IMAGENET_STEM)
+               - {"processes"})
     if changed or PROFILE_STEM_DATA.get(parameters.profile):
         smaller = " on smaller images" if PROFILE_STEM_DATA.get(parameters.profile) else ""
         rows.append(("why the stems train differently", f"the CIFAR-stem pair: fewer epochs at a smaller batch{smaller}",
@@ -177,6 +188,15 @@ def settings(parameters: StudyParameters) -> pd.DataFrame:
     rows += [("seeds", ", ".join(map(str, parameters.seeds)), CHOSEN),
              ("device / precision", f"{config.device} / {config.precision}", "this machine")]
     return summaries.settings_table(rows)
+
+
+def _processes_source(parameters: StudyParameters) -> str:
+    if parameters.torchrun_processes > 1:
+        return "notebook parameter (torchrun_processes)"
+    return (f"{CHOSEN} ({parameters.profile} profile: data-parallel over {CPU_CIFAR_STEM_PROCESSES} processes, one "
+            "thread each, so that the CIFAR-stem ResNet-50 finishes in a sitting (on one thread its 12 epochs take "
+            "4 hours or more); each process computes batch-norm statistics over its half of the batch, for "
+            "ResNet-18 and ResNet-50 of that stem alike)")
 
 
 def _stabiliser_row(parameters: StudyParameters, setting: str, field: str,
