@@ -35,7 +35,7 @@ from typing import Any
 from helpers.batch.claims import verdict_summary
 from helpers.batch.copying import copy_file, is_regular_file, path_rewrites, read_regular_json, same_text, sanitize_text
 from helpers.batch.options import IN_PART_SUFFIX
-from helpers.batch.records import runs_wall_seconds
+from helpers.batch.records import metrics_summary, read_study_metrics, runs_wall_seconds
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
 from helpers.batch.results import difference_points
@@ -185,7 +185,7 @@ def publish_profile(outputs: Path, reports: Path, *, profile: str, project_root:
 def write_index(folder: Path, *, profile: str) -> None:
     """The pages of a published profile folder (``index.html``, ``results.csv``, ``claims.csv``,
     ``claims.html``: :func:`helpers.batch.reports.write_profile_pages`), from its studies' records."""
-    results = [replace(result, log=None, runs_seconds=runs_seconds(folder / result.study))
+    results = [replace(result, log=None, **_runs_time(folder / result.study))
                for result in published_results(folder) if STUDY_IDS.match(result.study)]
     date = max((result.finished or "" for result in results), default="")
     write_profile_pages(folder, results, profile=profile, date=f"last study finished {date}",
@@ -224,6 +224,14 @@ def results_markdown(reports: Path, *, link_prefix: str = "reports") -> str:
                          str(item.get("verdict") or "")]
                 lines.append("| " + " | ".join(cells) + " |")
     return "\n".join([*studies, "", *lines])
+
+
+def _runs_time(folder: Path) -> dict[str, Any]:
+    """The time fields of a published study's record, from its ``metrics.json`` (:func:`runs_seconds`
+    and the CPU time of its runs)."""
+    summary = metrics_summary(read_study_metrics(folder / "metrics.json"))
+    return {"runs_seconds": runs_seconds(folder), "runs_core_seconds": summary.get("runs_core_seconds"),
+            "runs_without_threads": summary.get("runs_without_threads", 0)}
 
 
 def runs_seconds(folder: Path) -> float | None:

@@ -48,6 +48,10 @@ class StudyResult:
     # The study's runs together (training and evaluation, from metrics.json): an attempt that only
     # loaded finished runs takes seconds, while the runs it shows took hours.
     runs_seconds: float | None = None
+    # Their CPU time (core-seconds: wall time x threads x processes of each run on a CPU), and how many
+    # of those runs recorded no thread count (counted as one thread, so the sum is then a lower bound).
+    runs_core_seconds: float | None = None
+    runs_without_threads: int = 0
     answer: str = ""  # the report's opening answer (metrics.json)
     claims: list[dict[str, Any]] = field(default_factory=list)  # its claims ledger, one row per claim
 
@@ -74,6 +78,21 @@ def runs_wall_seconds(metrics: Mapping[str, Any] | None) -> float | None:
     return float(sum(seconds))
 
 
+def runs_core_seconds(metrics: Mapping[str, Any] | None) -> tuple[float, int] | None:
+    """The CPU time of a study's runs on a CPU, from its ``metrics.json``: core-seconds (each run's
+    wall seconds x its threads x its processes) and how many of them recorded no thread count
+    (counted at one thread); None when no run trained on a CPU with its wall time recorded."""
+    runs = [run for run in (_field(metrics, "runs", Mapping) or {}).values()
+            if isinstance(run, Mapping) and run.get("device") == "cpu"
+            and isinstance(run.get("wall_seconds"), (int, float))]
+    if not runs:
+        return None
+    unknown = sum(1 for run in runs if not isinstance(run.get("cpu_threads"), int))
+    seconds = sum(run["wall_seconds"] * (run["cpu_threads"] if isinstance(run.get("cpu_threads"), int) else 1)
+                  * (run["processes"] if isinstance(run.get("processes"), int) else 1) for run in runs)
+    return float(seconds), unknown
+
+
 def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
     """The fields of a study's ``metrics.json`` that the index shows (empty when there is none, or
     when it is no mapping); a field of the wrong kind is left out, as if it were not recorded."""
@@ -92,6 +111,7 @@ def metrics_summary(metrics: Mapping[str, Any] | None) -> dict[str, Any]:
         "profile": metrics.get("profile"),
         "run_patterns": list(patterns) if patterns else None,
         "runs_seconds": runs_wall_seconds(metrics),
+        **dict(zip(("runs_core_seconds", "runs_without_threads"), runs_core_seconds(metrics) or (None, 0))),
         "answer": str(metrics.get("answer") or ""),
         "claims": [dict(row) for row in _field(metrics, "claims", list) or [] if isinstance(row, Mapping)],
     }

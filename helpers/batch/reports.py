@@ -159,7 +159,21 @@ def _total_time(results: Sequence[StudyResult]) -> str:
     hours = f" ({seconds / 3600:.1f} h)" if seconds >= 3600 else ""
     return (f'<p class="meta"><b>Time of every run together: {html.escape(format_seconds(seconds))}{hours}</b> '
             "(wall time of training and evaluation, summed over the studies' runs; each report's pins give the "
-            "machine and the threads of its runs).</p>")
+            f"machine and the threads of its runs).{_cpu_time(results)}</p>")
+
+
+def _cpu_time(results: Sequence[StudyResult]) -> str:
+    """The CPU time of the studies' runs on a CPU, in core-hours, said to be a lower bound where runs
+    recorded no thread count; '' when none trained on a CPU."""
+    timed = [result for result in results if result.runs_core_seconds is not None]
+    if not timed:
+        return ""
+    hours = sum(result.runs_core_seconds for result in timed) / 3600
+    unknown = sum(result.runs_without_threads for result in timed)
+    bound = (f"at least {hours:.1f} core-hours: {unknown} run{'s' if unknown != 1 else ''} recorded no thread count "
+             "and count as one thread" if unknown else f"{hours:.1f} core-hours")
+    return (f" <b>CPU time of the runs on a CPU: {bound}</b> (each run's wall time x its threads x its processes, "
+            "summed).")
 
 
 def _claims_count(results: Sequence[StudyResult]) -> str:

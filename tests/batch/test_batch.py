@@ -371,6 +371,13 @@ def test_index_builder_computes_differences_and_escapes():
     assert total_runs_seconds(timed) == 12600.0
     assert "Time of every run together: 3 h 30 min (3.5 h)</b>" in build_index_html(timed, profile="cpu", date="d",
                                                                                      device="cpu")
+    assert "CPU time" not in page  # no study recorded runs on a CPU
+    cpu = [replace(timed[0], runs_core_seconds=14400.0), replace(timed[1], runs_core_seconds=5400.0,
+                                                                  runs_without_threads=3)]
+    assert ("CPU time of the runs on a CPU: at least 5.5 core-hours: 3 runs recorded no thread count"
+            in build_index_html(cpu, profile="cpu", date="d", device="cpu"))
+    assert "CPU time of the runs on a CPU: 4.0 core-hours</b>" in build_index_html(cpu[:1], profile="cpu", date="d",
+                                                                                  device="cpu")
 
 
 def test_difference_points_and_metrics_summary():
@@ -382,7 +389,14 @@ def test_difference_points_and_metrics_summary():
                                "profile": "smoke"})
     assert summary == {"title": "T", "headline": [{"label": "a"}], "reduced_data": False, "data_notes": [],
                        "devices": ["cpu", "cuda"], "seeds": [0, 1], "profile": "smoke", "run_patterns": None,
-                       "runs_seconds": None, "answer": "", "claims": []}  # the runs recorded no wall time
+                       "runs_seconds": None, "runs_core_seconds": None, "runs_without_threads": 0, "answer": "",
+                       "claims": []}  # the runs recorded no wall time
+    # CPU time: wall x threads x processes of the runs on a CPU; one without a thread count counts as one.
+    runs = {"a": {"device": "cpu", "wall_seconds": 100.0, "cpu_threads": 2, "processes": 1},
+            "b": {"device": "cpu", "wall_seconds": 50.0, "cpu_threads": 1, "processes": 2},
+            "c": {"device": "cpu", "wall_seconds": 10.0}, "d": {"device": "cuda", "wall_seconds": 1000.0}}
+    timed = metrics_summary({"runs": runs})
+    assert (timed["runs_core_seconds"], timed["runs_without_threads"]) == (310.0, 1)
     assert metrics_summary({"run_patterns": ["B+c+l"]})["run_patterns"] == ["B+c+l"]
     assert metrics_summary(None) == {}
 
