@@ -62,6 +62,11 @@ def test_paper_profile_uses_the_papers_settings(tmp_path):
     assert specs["B+m"].config.mixup_alpha == MIXUP_ALPHA == 0.2
     combined = specs["A+c+l+m"].config
     assert (combined.scheduler, combined.label_smoothing, combined.mixup_alpha) == ("cosine", 0.1, 0.2)
+    # cpu v2 trains the paper's recipe itself, on every image, with zero gamma (from scratch) as its one addition.
+    cpu = by_name(study4.plan(parameters(tmp_path, "cpu")))
+    assert {name: spec.config for name, spec in cpu.items()} == {name: spec.config for name, spec in specs.items()}
+    assert all(spec.dataset_options == {"image_size": 64} and spec.model_options["zero_init_residual"]
+               for spec in cpu.values())
 
 
 def test_each_model_is_one_switch_on_model_a(tmp_path):

@@ -51,12 +51,15 @@ RECIPE = recipes.Recipe(
     # 1 epoch reaches 6-10 %, mean 7 %; 2 epochs at lr 0.002 with flips 6-15 %, mean 10 %; at lr 0.001 mean
     # 9 %; with random crops (padding 4) mean 7 %. SGD (momentum 0.9, lr 0.02-0.1) blew the loss up to 10-40
     # without zero gamma and stayed near chance with it.
-    # cpu: every image at the 64 px on disk, from scratch (no download), 5 epochs of the paper's recipe:
-    # 18 ResNet-50s at ~2 GFLOP per training image and ~6,900 training images each are about 1.3 PFLOP,
-    # 60-90 minutes per seed on a 2-core CPU at 0.25-0.4 TFLOP/s in bf16; the profile's two seeds
-    # (a verdict needs the seed spread) double it. Zero-gamma as at smoke (from scratch, few steps).
-    profiles={"smoke": dict(epochs=2, lr=0.002, augmentation="flip"), "cpu": dict(epochs=5),
-              "quick": dict(epochs=5)},
+    # cpu v2 (issue 30): the paper's recipe itself, 10 epochs, on every image at the 64 px on disk, from
+    # scratch (no download), two seeds. v1 trained 5 epochs (best row B+c+l 55.6 % validation top-1); a
+    # probe of that row for 8 epochs (2026-12-07, one thread beside two runs, 43 images/s) reached 62.7 %
+    # (63.0 % with flip TTA, too little to adopt), still climbing, so the paper's 10 are what its 65 %
+    # target needs, and they spare every verdict a budget caveat. Cost: 18 ResNet-50s per seed at ~2 GFLOP
+    # per 64-px training image and ~6,900 images, 10 epochs: at v1's 103-128 images/s per thread ~11
+    # lane-minutes a run, ~6.6 lane-hours for the two seeds (over the study's ~5: the paper's epochs
+    # are the reason). Zero-gamma as at smoke (from scratch).
+    profiles={"smoke": dict(epochs=2, lr=0.002, augmentation="flip"), "cpu": {}, "quick": dict(epochs=5)},
     notes={"scheduler": "without the refinement c the learning rate stays constant",
            "augmentation": "random crop + flip, the usual minimum; the smoke profile flips only: in 20 steps "
                            "at 32 px, crops cut its top-5 from 10 % to 7 % (4 models, one seed each)"},
