@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from helpers.commands import PROJECT_ROOT
@@ -27,18 +29,31 @@ def execute_run_with_torchrun(spec: RunSpec, folder: Path, *, processes: int, da
                               samples: bool = False, force: bool = False) -> RunOutcome:
     """Train ``spec`` with ``torchrun`` over ``processes`` processes and read the finished run back.
 
-    The subprocess's output is passed through; a failure raises naming the command and the end
-    of its error output. Rerunning after a failure resumes from the run's checkpoint.
+    The subprocess's output is passed through line by line as it comes (a run of hours shows its
+    epochs as they finish); a failure raises naming the command and the end of its error output.
+    Rerunning after a failure resumes from the run's checkpoint.
     """
     folder.mkdir(parents=True, exist_ok=True)
     spec_path = write_json(folder / "spec.json", spec.to_dict())
     command = torchrun_command(spec_path, folder, processes=processes, data_dir=data_dir, download=download,
                                samples=samples, force=force)
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT)
-    print(completed.stdout, end="")
-    if completed.returncode != 0:
-        tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
-        raise DistributedRunError(f"torchrun failed for run {spec.run_id} (exit {completed.returncode}); "
+    # The error output goes to a file, not a second pipe: reading one pipe while the other fills could block.
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=PROJECT_ROOT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            for line in process.stdout:
+                print(line, end="", flush=True)
+            returncode = process.wait()
+        except BaseException:  # an interrupted caller takes its workers down with it
+            process.terminate()
+            process.wait()
+            raise
+        errors.seek(0)
+        error_output = errors.read()
+    if returncode != 0:
+        tail = "\n".join(error_output.strip().splitlines()[-15:])
+        raise DistributedRunError(f"torchrun failed for run {spec.run_id} (exit {returncode}); "
                                   f"rerun to resume from its checkpoint.\ncommand: {' '.join(command)}\n{tail}")
     return load_run(folder, spec)
 

@@ -110,7 +110,7 @@ def test_a_killed_rank_fails_the_run_clearly_and_resume_finishes_it(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_all_can_train_each_run_under_torchrun(tmp_path):
+def test_run_all_can_train_each_run_under_torchrun(tmp_path, capsys):
     from helpers.config import TrainConfig
     from helpers.runs import RunSpec, run_all
 
@@ -121,6 +121,7 @@ def test_run_all_can_train_each_run_under_torchrun(tmp_path):
                    dataset_options={"train_per_class": 20, "test_per_class": 5})
     [outcome] = run_all([spec], tmp_path)
     assert outcome.metrics["processes"] == 2 and len(outcome.history) == 2
+    assert "lenet5 on synthetic: test top-1" in capsys.readouterr().out  # the workers' output is passed on
     assert (tmp_path / "runs" / "lenet" / "model.pt").is_file()
     [again] = run_all([spec], tmp_path)  # finished: read back, not retrained
     assert again.metrics == outcome.metrics
