@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import stat
 import sys
@@ -39,7 +40,7 @@ from helpers.batch.records import metrics_summary, read_study_metrics, runs_wall
 from helpers.batch.reports import (format_percent, format_points, format_seconds, format_uncertainty,
                                    write_profile_pages)
 from helpers.batch.results import difference_points
-from helpers.batch.state import NEW_RUNS, RECORD_NAME, published_results, remove_path, replace_folder
+from helpers.batch.state import NEW_RUNS, RECORD_NAME, free_alternate, published_results, remove_path, replace_folder
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
 from helpers.errors import InvalidConfigError, check_choice
 from helpers.io import read_json, write_atomic, write_json
@@ -144,10 +145,11 @@ def _keep_unshown_new_runs(new_runs: Path, staging: Path) -> None:
 def publish_run(run: Path, published_study: Path,
                 rewrites: Sequence[tuple[re.Pattern[str], str]]) -> Path | None:
     """Copy the finished run folder ``run`` (its :data:`RUN_FILES`, paths rewritten, regular
-    files only: :func:`copy_file`) into ``published_study/new-runs/<run id>``, replacing that folder
-    only when the copy is complete; return it, or None when the same run (the same
-    ``metrics.json``) is already published there or under ``runs/``. A ``metrics.json`` that is
-    not a regular file (a symbolic link) raises: it is not published."""
+    files only: :func:`copy_file`) into ``published_study/new-runs/<run id>`` once the copy is
+    complete; return it, or None when the same run (the same ``metrics.json``) is already published
+    there or under ``runs/``. Another finished run already there under that id (trained with
+    another recipe, say) is kept beside it as ``<run id>~2`` (``~3``, ...), never overwritten. A
+    ``metrics.json`` that is not a regular file (a symbolic link) raises: it is not published."""
     if not is_regular_file(run / "metrics.json", run):
         raise InvalidConfigError(f"{run / 'metrics.json'} is not a regular file inside the run's folder (a symbolic "
                                  "link?); not published")
@@ -161,6 +163,10 @@ def publish_run(run: Path, published_study: Path,
     remove_path(staging)
     for name in RUN_FILES:
         copy_file(run / name, staging / name, rewrites, root=run)
+    if (target / "metrics.json").is_file():
+        aside = free_alternate(target.parent, run.name)
+        os.replace(target, aside)
+        print(f"{run.name}: the other finished run published under that id is kept as {aside.name}", flush=True)
     return replace_folder(staging, target)
 
 

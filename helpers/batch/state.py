@@ -174,6 +174,14 @@ def gather_finished_runs(source: Path, target: Path, *, move: bool, unless_in: P
             shutil.copytree(run, place, copy_function=_link_or_copy)
 
 
+def free_alternate(folder: Path, run_id: str) -> Path:
+    """The first alternate name in ``folder`` that no run holds yet: ``<run id>~2``, ``~3``, ..."""
+    number = 2
+    while (folder / f"{run_id}{ALTERNATE_MARK}{number}").exists():
+        number += 1
+    return folder / f"{run_id}{ALTERNATE_MARK}{number}"
+
+
 def _free_place(target: Path, run: Path, run_id: str) -> Path | None:
     """Where ``run`` (of id ``run_id``) goes in ``target``: the id, else the first free alternate
     name; None when ``target`` holds the same run (the same metrics.json) already."""

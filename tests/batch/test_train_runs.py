@@ -48,6 +48,11 @@ def test_publish_run_copies_the_run_files_once_and_never_weights(tmp_path):
     retrained = finished_run(tmp_path / "elsewhere" / "r0", wall_seconds=99.0)  # another run of that id
     assert publish_run(retrained, study, path_rewrites(PROJECT)) == target
     assert json.loads((target / "metrics.json").read_text())["wall_seconds"] == 99.0
+    # The earlier run is kept beside it, never overwritten; a third goes to the next free name.
+    assert json.loads((study / NEW_RUNS / "r0~2" / "metrics.json").read_text())["wall_seconds"] == 12.0
+    publish_run(finished_run(tmp_path / "third" / "r0", wall_seconds=7.0), study, path_rewrites(PROJECT))
+    assert [json.loads((study / NEW_RUNS / name / "metrics.json").read_text())["wall_seconds"]
+            for name in ("r0", "r0~2", "r0~3")] == [7.0, 12.0, 99.0]
 
 
 def test_publish_run_skips_a_run_the_report_already_shows(tmp_path):
