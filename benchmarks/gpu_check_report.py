@@ -58,7 +58,7 @@ def table(result: dict) -> str:
     lines.append(f"  resume        {'same' if resume['same'] else 'DIFFERENT'} next-step loss after a checkpoint "
                  f"(difference {resume['difference']:.2g})")
     torchrun = check["torchrun"]
-    lines.append(f"  torchrun      " + (f"ok: 1 process, {torchrun['backend']}, one epoch, loss "
+    lines.append("  torchrun      " + (f"ok: 1 process, {torchrun['backend']}, one epoch, loss "
                                         f"{torchrun['train_loss']:.3f}" if torchrun["ok"]
                                         else f"FAILED: {_first_line(torchrun.get('error'))}"))
     batch = check["batch_runner"]

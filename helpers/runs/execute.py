@@ -7,8 +7,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
 from helpers.data import load_dataset
 from helpers.data.arrays import ImageDataset
 from helpers.data.constants import IMAGENET_MEAN, IMAGENET_STD

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers import batch
-from helpers.batch.state import (ATTEMPT_NAME, EARLIER_RUNS, RECORD_NAME, prepare_staging, publish, remove_stale,
+from helpers.batch.state import (ATTEMPT_NAME, EARLIER_RUNS, prepare_staging, publish, remove_stale,
                                  staging_folder)
 from tests.batch.test_batch import write_notebook
 

@@ -15,7 +15,7 @@ import pytest
 from helpers.batch.publish import (README_BEGIN, README_END, publish_profile, results_markdown, sanitize_text,
                                    path_rewrites, update_readme)
 from helpers.batch.state import RECORD_NAME
-from helpers.studies.common.parameters import PROJECT_ROOT
+from helpers.commands import PROJECT_ROOT
 
 
 def finished_study(profile_dir: Path, study: str, root: Path, *, this_run: float = 0.8) -> Path:

@@ -14,7 +14,6 @@ from helpers.runs import RunOutcome
 from helpers.studies import s01_depth as study1
 from helpers.studies import s03_cross_dataset as study3
 from helpers.studies.s04_caltech_tweaks import pretrained as study4_pretrained
-from helpers.studies.common import start_weights
 from helpers.studies.common.parameters import PAPER
 
 from study_support import parameters

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.commands import PROJECT_ROOT  # noqa: F401 - the helpers package's checkout, for older importers
 from helpers.config import DEVICES, PROGRESS_MODES, check_override
 from helpers.data.options import MAX_IMAGE_SIZE, SEED_RANGE, SEED_RANGE_TEXT, check_integer
 from helpers.errors import InvalidConfigError, check_choice
