@@ -84,8 +84,27 @@ def test_missing_studies_have_no_runs_yet(study1):
     targets = cpu_targets.all_targets(cpu_targets.read_reports(study1))
     for number in ("02", "03", "04", "05"):
         assert {target.status for target in targets if target.study == number} == {NO_RUNS}
-    assert by_name(targets, "study 2 wall time").status == NO_RUNS
-    assert "02, 03, 04, 05" in by_name(targets, "total wall time").detail
+    assert by_name(targets, "study 2 CPU time").status == NO_RUNS
+    assert "02, 03, 04, 05" in by_name(targets, "total CPU time").detail
+
+
+def test_cpu_time_counts_threads_and_processes(tmp_path):
+    """A study's budget is in core-hours: wall x threads x processes; a run without a thread count is
+    counted at one thread and the total is said to be a lower bound. A run's own limit is wall time."""
+    write_run(tmp_path, "01", "resnet50_cifar_seed0", {"model": "ResNet-50", "stem": "cifar", "seed": 0}, top1=0.8,
+              wall_seconds=2.9 * 3600, cpu_threads=1, processes=2)
+    write_run(tmp_path, "01", "resnet18_cifar_seed0", {"model": "ResNet-18", "stem": "cifar", "seed": 0}, top1=0.85,
+              wall_seconds=2.5 * 3600, cpu_threads=2)
+    write_summary(tmp_path, "01")
+    targets = cpu_targets.all_targets(cpu_targets.read_reports(tmp_path))
+    study = by_name(targets, "study 1 CPU time")
+    assert study.status == MISSED and study.measured == "10.80 core-h" and not study.detail
+    assert by_name(targets, "each run").status == PASS  # 2.9 h of wall time at most, under the 3 h of a sitting
+    write_run(tmp_path, "01", "resnet18_imagenet_seed0", {"model": "ResNet-18", "stem": "imagenet", "seed": 0},
+              top1=0.7, wall_seconds=1800)
+    targets = cpu_targets.all_targets(cpu_targets.read_reports(tmp_path))
+    assert by_name(targets, "study 1 CPU time").measured == ">= 11.30 core-h"
+    assert "1 run(s) recorded no thread count" in by_name(targets, "total CPU time").detail
 
 
 @pytest.mark.parametrize(("point", "inside"), [((0.1, 0.9), True), ((0.05, 0.9), False), ((0.2, 0.9), False),
@@ -181,7 +200,7 @@ def test_profile_claims_need_two_seeds_and_no_unstable_run(study1):
     assert seeds.status == PASS and seeds.measured.startswith("1 of 1 rows")  # the undecided row is not counted
     unstable = by_name(targets, "unstable run")  # the decided row names ResNet-50, whose ImageNet-stem run is unstable
     assert unstable.status == MISSED and "ResNet-18 beats ResNet-50" in unstable.detail
-    assert by_name(targets, "study 1 wall time").value == pytest.approx(5 * 600 / 3600)
+    assert by_name(targets, "study 1 CPU time").value == pytest.approx(5 * 600 / 3600)
     assert by_name(targets, "each run").status == PASS
 
 
@@ -220,3 +239,18 @@ def test_new_runs_count_only_when_asked_and_replace_the_runs_of_their_id(study1)
     progress = cpu_targets.all_targets(cpu_targets.read_reports(study1, with_new_runs=True))
     assert by_name(progress, "ResNet-50 (CIFAR stem) top-1").status == PASS  # its new run: 88 %
     assert "88.00 %" in by_name(progress, "ResNet-50 (CIFAR stem) top-1").measured
+
+
+def test_a_run_kept_under_an_alternate_name_counts_for_time_not_accuracy(tmp_path):
+    """new-runs/<id>~2 (a run of that id trained another way, replaced): its CPU time counts, its top-1 not."""
+    labels = {"model": "ResNet-18", "stem": "cifar", "seed": 0}
+    write_run(tmp_path, "01", "resnet18_cifar_seed0", labels, top1=0.90, wall_seconds=3600, cpu_threads=1, processes=2)
+    write_summary(tmp_path, "01")
+    aside = tmp_path / "01" / "new-runs" / "resnet18_cifar_seed0~2"
+    aside.mkdir(parents=True)
+    (aside / "metrics.json").write_text(json.dumps({"run_id": "resnet18_cifar_seed0", "labels": labels, "test_top1": 0.5,
+                                                    "wall_seconds": 7200, "cpu_threads": 1, "processes": 1}))
+    study = cpu_targets.read_reports(tmp_path, with_new_runs=True)["01"]
+    accuracy = by_name(cpu_targets.study1_targets(study), "ResNet-18 (CIFAR stem) top-1")
+    assert accuracy.status == PASS and accuracy.seeds == 1 and accuracy.value == pytest.approx(0.90)
+    assert by_name(cpu_targets.profile_targets({"01": study}), "study 1 CPU time").measured == "4.00 core-h"
