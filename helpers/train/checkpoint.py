@@ -34,6 +34,14 @@ def run_identity(config_dict: dict[str, Any], labels: dict[str, Any] | None) -> 
     return {"config": config, "run": dict(labels or {})}
 
 
+def resume_differences(recorded: dict[str, Any], wanted: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields in which a checkpoint's identity ``recorded`` differs from the run's ``wanted``
+    (``name: (there, now)``), result-neutral config fields left out wherever a config appears: the
+    identity repeats the run's spec, config included, under ``run``."""
+    return {name: values for name, values in nested_differences(recorded, wanted).items()
+            if not any(name.endswith(f"config.{field}") for field in IGNORED_FOR_RESUME)}
+
+
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write ``state`` (plain containers and tensors) to ``path`` atomically."""
     return save_tensors_atomic(path, {"format": CHECKPOINT_FORMAT, **state})
@@ -58,7 +66,7 @@ def load_checkpoint(path: str | os.PathLike, identity: dict[str, Any]) -> dict[s
     missing = [key for key in CHECKPOINT_KEYS if key not in state]
     if missing:
         raise CorruptDataError(f"checkpoint {path} lacks {', '.join(missing)}; delete it to start the run afresh")
-    differences = nested_differences(state["identity"], identity)
+    differences = resume_differences(state["identity"], identity)
     if differences:
         listed = "; ".join(f"{name}: {old!r} in the checkpoint, {new!r} now" for name, (old, new) in differences.items())
         raise CheckpointMismatchError(

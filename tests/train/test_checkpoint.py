@@ -103,6 +103,21 @@ def test_resume_with_other_settings_is_refused_naming_the_fields(data, tmp_path)
           checkpoint_path=checkpoint)
 
 
+def test_a_run_resumes_with_other_display_settings_but_not_other_training_settings(data, tmp_path):
+    # As execute_run resumes: the identity repeats the run's spec, config included.
+    checkpoint = tmp_path / "checkpoint.pt"
+    spec = RunSpec(run_id="r", model="lenet5", dataset="synthetic", config=TrainConfig(**{**CONFIG, "epochs": 1}))
+    first = train(small_model(data), data, spec.config, checkpoint_path=checkpoint, identity=spec.to_dict())
+    shown = RunSpec(run_id="r", model="lenet5", dataset="synthetic",
+                    config=TrainConfig(**{**CONFIG, "epochs": 1, "progress": "epoch", "eval_batch_size": 32}))
+    second = train(small_model(data), data, shown.config, checkpoint_path=checkpoint, identity=shown.to_dict())
+    pd.testing.assert_frame_equal(second.history, first.history)  # resumed from the checkpoint, not retrained
+    other = RunSpec(run_id="r", model="lenet5", dataset="synthetic",
+                    config=TrainConfig(**{**CONFIG, "epochs": 1, "lr": 0.1}))
+    with pytest.raises(CheckpointMismatchError, match=r"run\.config\.lr: 0\.05 in the checkpoint, 0\.1 now"):
+        train(small_model(data), data, other.config, checkpoint_path=checkpoint, identity=other.to_dict())
+
+
 def test_resuming_a_finished_checkpoint_trains_no_further_and_gives_the_same_result(data, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
     first = train(small_model(data), data, TrainConfig(**CONFIG), checkpoint_path=checkpoint)
