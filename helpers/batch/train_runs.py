@@ -13,6 +13,13 @@ not show yet. A run already published there or under the report's ``runs/`` with
 ``make reports`` of that study reuses them all by identity (the batch runner gathers ``new-runs/``
 with the published runs), and publishing the study moves the ones its report uses into ``runs/``.
 Bad input is one line on stderr, exit status 2, before anything trains.
+
+    python -m helpers.batch.train_runs 04 --profile cpu --status
+
+prints where each chosen run stands instead (published, finished but not published, in training
+with the epochs its checkpoint holds, or to train; :mod:`helpers.batch.run_status`), with the epochs
+left and the core-hours spent: what a study still needs before its next sitting. It trains and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 
 from helpers.batch.options import RUNS_SUFFIX
 from helpers.batch.publish import path_rewrites, publish_run
+from helpers.batch.run_status import run_status, status_table, summary_line
 from helpers.batch.state import EARLIER_RUNS, NEW_RUNS, gather_finished_runs
 from helpers.commands import PROJECT_ROOT, OneLineArgumentParser, run_command
 from helpers.errors import InvalidConfigError, check_choice
@@ -49,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where published reports live (default reports)")
     parser.add_argument("--no-publish", action="store_true",
                         help="train only; leave reports/ as it is")
+    parser.add_argument("--status", action="store_true",
+                        help="print where each chosen run stands (published, in training, to train); train nothing")
     return parser
 
 
@@ -62,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def train_and_publish(arguments: argparse.Namespace) -> int:
     """Train the chosen runs one at a time; publish each as it finishes (see the module docstring)."""
     check_choice("profile", arguments.profile, PROFILES)
-    if arguments.profile == "smoke" and not arguments.no_publish:
+    if arguments.profile == "smoke" and not arguments.no_publish and not arguments.status:
         raise InvalidConfigError("invalid profile 'smoke': its runs use the embedded samples and are not "
                                  "published; valid choices: cpu, quick, paper (or --no-publish)")
     study = study_module(arguments.study)
@@ -74,6 +84,8 @@ def train_and_publish(arguments: argparse.Namespace) -> int:
     tuning, final = planned_runs(study, parameters)
     chosen = select_runs([*tuning, *final], arguments.runs)
     published = Path(arguments.reports) / arguments.profile / study_id
+    if arguments.status:
+        return print_status(chosen, folder / "runs", published)
     check_writable(folder)
     if not arguments.no_publish:
         check_writable(published)
@@ -88,6 +100,14 @@ def train_and_publish(arguments: argparse.Namespace) -> int:
         if not arguments.no_publish:
             print(_publish_line(spec, folder, published, rewrites), flush=True)
     shutil.rmtree(folder / EARLIER_RUNS, ignore_errors=True)
+    return 0
+
+
+def print_status(chosen: Sequence[RunSpec], training_runs: Path, published: Path) -> int:
+    """Print the standing of each chosen run and a summary line (see the module docstring); 0."""
+    statuses = [run_status(spec, training_runs, published) for spec in chosen]
+    print(status_table(statuses).to_string(index=False), flush=True)
+    print(summary_line(statuses), flush=True)
     return 0
 
 
