@@ -18,8 +18,8 @@ Bad input is one line on stderr, exit status 2, before anything trains.
 
 prints where each chosen run stands instead (published, finished but not published, in training
 with the epochs its checkpoint holds, or to train; :mod:`helpers.batch.run_status`), with the epochs
-left and the core-hours spent: what a study still needs before its next sitting. It trains and
-writes nothing.
+left and the core-hours of its finished runs: what a study still needs before its next sitting. It
+trains and writes nothing.
 """
 
 from __future__ import annotations

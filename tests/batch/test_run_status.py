@@ -55,7 +55,7 @@ def test_each_run_is_published_finished_in_training_or_to_train(tmp_path):
     assert (statuses["half"].epochs_done, statuses["half"].epochs) == (3, 4)  # progress is display-only
     assert summary_line(list(statuses.values())) == (
         "5 run(s): 2 published, 1 finished, not published, 1 in training, 1 to train; "
-        "5 epoch(s) left to train; 3.2 core-hours spent")
+        "5 epoch(s) left to train; 3.2 core-hours in its finished runs")
 
 
 def test_a_run_of_another_spec_or_a_checkpoint_of_other_settings_does_not_count(tmp_path):
