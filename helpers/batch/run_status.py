@@ -106,8 +106,10 @@ def status_table(statuses: Sequence[RunStatus]) -> pd.DataFrame:
 
 
 def summary_line(statuses: Sequence[RunStatus]) -> str:
-    """How many runs are in each state, the epochs left to train and the core-hours of the finished runs (those of other specs not counted)."""
+    """How many runs are in each state, the epochs left to train and the core-hours of the finished
+    runs (runs of other specs kept beside them not counted)."""
     counts = [f"{sum(status.state == state for status in statuses)} {state}" for state in STATES]
     left = sum(status.epochs - status.epochs_done for status in statuses if status.state in (TRAINING, TO_TRAIN))
     spent = sum(status.core_hours or 0.0 for status in statuses)
-    return f"{len(statuses)} run(s): {', '.join(counts)}; {left} epoch(s) left to train; {spent:.1f} core-hours in its finished runs"
+    return (f"{len(statuses)} run(s): {', '.join(counts)}; {left} epoch(s) left to train; "
+            f"{spent:.1f} core-hours in its finished runs")
