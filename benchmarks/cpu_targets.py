@@ -279,9 +279,12 @@ def study2_targets(study: Study) -> list[Target]:
 
 
 def _recipe(run: Run) -> dict | None:
-    """A run's training config without its seed (None where metrics.json has no config)."""
+    """A run's training config without its seed (None where metrics.json has no config); a run
+    recorded before configs named their processes trained on one."""
     config = run.metrics.get("config")
-    return {name: value for name, value in config.items() if name != "seed"} if isinstance(config, dict) else None
+    if not isinstance(config, dict):
+        return None
+    return {name: value for name, value in {"processes": 1, **config}.items() if name != "seed"}
 
 
 def study3_targets(study: Study) -> list[Target]:

@@ -149,6 +149,13 @@ def test_study2_one_recipe_for_all_networks_counts_as_the_resnets(tmp_path):
         write_run(tmp_path, "02", run_id, {"dataset": "CIFAR-10", "model": model, "seed": 0}, top1=0.8, config=config)
     target = by_name(cpu_targets.study2_targets(cpu_targets.read_reports(tmp_path)["02"]), "ResNet's recipe")
     assert target.status == MISSED and target.measured == "LeNet: yes (1 seed); AlexNet: no"
+    # Seed 1: the LeNet run recorded before configs named their processes trained on one, as the ResNet's.
+    write_run(tmp_path, "02", "cifar10_resnet18_seed1", {"dataset": "CIFAR-10", "model": "ResNet", "seed": 1},
+              top1=0.8, config={**recipe, "seed": 1, "processes": 1})
+    write_run(tmp_path, "02", "cifar10_lenet5_seed1", {"dataset": "CIFAR-10", "model": "LeNet", "seed": 1},
+              top1=0.6, config={**recipe, "seed": 1})
+    target = by_name(cpu_targets.study2_targets(cpu_targets.read_reports(tmp_path)["02"]), "ResNet's recipe")
+    assert target.measured == "LeNet: yes (2 seeds); AlexNet: no"
 
 
 def test_study2_equal_recipe_runs_and_own_recipe_accuracy(tmp_path):
