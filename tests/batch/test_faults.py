@@ -169,8 +169,11 @@ def _interrupted(arguments: list[str], started: list[Path], hold: Path) -> subpr
         pytest.skip("needs /proc to find the processes a batch leaves behind")
     hold.write_text("hold")
     environment = {**os.environ, "HOLD_FILE": str(hold)}
+    # A terminal's Ctrl-C: SIGINT at its default, even where the suite runs in the background of a
+    # non-interactive shell (`make test &`), whose children inherit SIGINT ignored.
     process = subprocess.Popen([sys.executable, "-m", "helpers.batch", *arguments], cwd=REPO, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 240
         while not all(path.exists() for path in started) and time.monotonic() < deadline and process.poll() is None:
