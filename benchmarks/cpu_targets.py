@@ -28,6 +28,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from helpers.batch.records import runs_core_seconds  # noqa: E402
 from helpers.batch.state import ALTERNATE_MARK  # noqa: E402
 from helpers.io import write_json  # noqa: E402
+from helpers.runs.spec import recorded_config  # noqa: E402
 from helpers.studies.ledger import CONTRADICTED, SUPPORTED  # noqa: E402
 
 REPORTS = PROJECT_ROOT / "reports" / "cpu"
@@ -284,7 +285,7 @@ def _recipe(run: Run) -> dict | None:
     config = run.metrics.get("config")
     if not isinstance(config, dict):
         return None
-    return {name: value for name, value in {"processes": 1, **config}.items() if name != "seed"}
+    return {name: value for name, value in recorded_config(config).items() if name != "seed"}
 
 
 def study3_targets(study: Study) -> list[Target]:

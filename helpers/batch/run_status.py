@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from helpers.batch.records import runs_core_seconds
 from helpers.batch.state import NEW_RUNS
 from helpers.io import read_json
 from helpers.runs import RunSpec, is_finished
@@ -89,12 +90,8 @@ def checkpoint_epochs(path: Path, spec: RunSpec) -> tuple[int, str]:
 def core_hours(run: Path) -> float | None:
     """A finished run's CPU time in core-hours (wall x threads x processes, one thread where none
     was recorded); None when it trained on another device or recorded no wall time."""
-    metrics = read_json(run / "metrics.json")
-    if metrics.get("device") != "cpu" or not isinstance(metrics.get("wall_seconds"), (int, float)):
-        return None
-    threads = metrics["cpu_threads"] if isinstance(metrics.get("cpu_threads"), int) else 1
-    processes = metrics["processes"] if isinstance(metrics.get("processes"), int) else 1
-    return metrics["wall_seconds"] * threads * processes / 3600
+    counted = runs_core_seconds({"runs": {run.name: read_json(run / "metrics.json")}})  # the index's arithmetic
+    return None if counted is None else counted[0] / 3600
 
 
 def status_table(statuses: Sequence[RunStatus]) -> pd.DataFrame:

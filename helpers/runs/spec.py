@@ -210,9 +210,15 @@ def spec_differences(folder: str | os.PathLike, spec: RunSpec) -> str | None:
     return _listed_differences(folder, recorded, spec.to_dict())
 
 
+def recorded_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A finished run's recorded training config as configs are written today: a run recorded
+    before configs named their processes trained on one."""
+    return {"processes": 1, **config}
+
+
 def _listed_differences(folder: Path, recorded: dict[str, Any], wanted: dict[str, Any]) -> str | None:
-    if isinstance(recorded.get("config"), dict):  # a run recorded before configs named their processes had one
-        recorded = {**recorded, "config": {"processes": 1, **recorded["config"]}}
+    if isinstance(recorded.get("config"), dict):
+        recorded = {**recorded, "config": recorded_config(recorded["config"])}
     differences = {name: values for name, values in nested_differences(recorded, wanted).items()
                    if name.removeprefix("config.") not in RESULT_NEUTRAL_FIELDS}
     if "config.device" in differences and _same_device(folder, wanted["config"]["device"]):
