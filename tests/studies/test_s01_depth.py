@@ -280,7 +280,7 @@ def test_conclusion_a_reversal_disagrees(tmp_path):
     text = study1.conclusion(pair([0.70, 0.71, 0.69], [0.78, 0.79, 0.80], num_test=10_000, seeds=(0, 1, 2)),
                              parameters(tmp_path, "paper", seeds=[0, 1, 2]))
     assert text.count(f"**{CONTRADICTED}**") == 3  # both stems, and the paper's overfitting explanation
-    assert "(sd, 3 seeds)" in text and "means over 3 seeds" in text
+    assert "(sd, 3 seeds)" in text and "means over 3 seeds per run" in text
 
 
 def test_conclusion_names_the_stem_change_and_chance(outcomes, tmp_path):
@@ -381,7 +381,7 @@ def test_the_answer_is_short_and_computed(outcomes, tmp_path):
                            f"+10.00 ± 6.08 points: {NOT_DECIDED}; CIFAR stem -2.00 ± 4.04 points: {NOT_DECIDED}.")
     assert f"The overfitting explanation: {CONTRADICTED} by the paper's own Tables 1-2." in text
     assert "**Claims** (6): 1 contradicted, 4 not decided at this budget, 1 not testable with this data." in text
-    assert "12 epochs (the paper: 100); 1 seed(s) per run" in text
+    assert "12 epochs (the paper: 100); 1 seed per run" in text
     assert len(text.split()) <= 120
 
 

@@ -362,7 +362,7 @@ def test_the_answer_is_short_and_computed(tmp_path):
     assert text.startswith("**Answer.** Each rival against the ResNet on the ResNet's recipe")
     assert "the ResNet is ahead of LeNet on MNIST (+8.55 ± 0.42 points)" in text  # unpaired: no stored predictions
     assert "; not decided at this budget for AlexNet on MNIST (+0.10 ± 0.34 points)." in text
-    assert "quick profile" in text and "1 seed(s)" in text and "**Claims** (9)" in text
+    assert "quick profile" in text and "1 seed per run" in text and "**Claims** (9)" in text
     assert len(text.split()) <= 130
     smoke = study2.conclusion(runs, parameters(tmp_path))
     assert "prove the pipeline" in smoke

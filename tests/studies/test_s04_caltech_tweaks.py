@@ -449,7 +449,7 @@ def test_the_answer_is_short_computed_and_first_in_the_record(tmp_path):
     assert "**Claims** (16): 13 supported, 1 contradicted, 1 not decided at this budget, 1 not decided: recipes " \
            "differ." in text
     assert "**Scope**: Caltech-101 (the full data on disk: 100 train / 10,000 validation images at 64 px), 2 " \
-           "epoch(s) (paper 10), 1 seed(s), validation top-1 at the final epoch" in text
+           "epoch(s) (paper 10), 1 seed per run, validation top-1 at the final epoch" in text
     assert len(text.split()) <= 130
 
 
@@ -458,7 +458,7 @@ def test_the_discussion_keeps_the_pretrained_question_the_floor_and_the_caveats(
     text = study4.conclusion(chance, parameters(tmp_path))
     assert "**Top-5 against chance** (5/101 = 5.0 %): not clearly above chance in any run" in text
     assert "zero gamma: Models A and B start as the same network" in text  # the smoke profile's initialisation
-    assert "1 seed(s) per run: the seed spread is not measured" in text and "reduced data" in text
+    assert "1 seed per run: each uncertainty is the binomial standard error of the validation images alone" in text and "reduced data" in text
     learned = made_up(tmp_path, lambda name: 0.05, num_test=202, top5=0.15, classes=101, profile="smoke")
     assert "clearly above chance in 18 of 18 runs" in study4.conclusion(learned, parameters(tmp_path))
 

@@ -449,7 +449,7 @@ def test_the_answer_is_short_and_computed(all_specs, tmp_path):
     assert "ResNet18 90.00 ± 0.30 %, ResNetLarge 95.00 ± 0.22 % (Table 1: 93.02 % and 92.73 %)" in text
     assert "At the paper's budget, the accuracy claims are contradicted (ResNet18) and supported" in text
     assert "ResNetLarge ahead of ResNet18 on one recipe: supported" in text
-    assert "**Claims** (9):" in text and "80 / 120 epochs (paper 80 / 120); 1 seed(s)" in text
+    assert "**Claims** (9):" in text and "80 / 120 epochs (paper 80 / 120); 1 seed per model" in text
     assert len(text.split()) <= 130
     short = study5.answer(runs[:2], parameters(tmp_path))  # finals only, on 50,000 images but at 80/120 epochs
     assert "ResNetLarge ahead of ResNet18 on one recipe: not decided at this budget" in short

@@ -102,3 +102,29 @@ def test_a_gap_resting_on_an_unstable_run_has_no_verdict():
     diverged[0].history = pd.DataFrame({"epoch": [1, 2], "train_loss": [3.6, 2.0], "test_loss": [487.0, 2.0],
                                         "test_top1": [0.1, 0.25]})
     assert verdicts.gap_headline("18 minus 50", None, runs(0.83), diverged)["verdict"] == "not decided: run unstable"
+
+
+def named(run_id: str, *seeds: int) -> list[RunOutcome]:
+    return [RunOutcome(spec=RunSpec(run_id=f"{run_id}_seed{seed}", model="lenet5", dataset="cifar10",
+                                    config=TrainConfig(seed=seed)), history=pd.DataFrame(), metrics={})
+            for seed in seeds]
+
+
+def test_seeds_per_run_names_the_runs_with_fewer_seeds():
+    # Study 2 published in part said "2 seed(s) per run" while its CIFAR-10 AlexNet row had one.
+    even = named("cifar10_resnet18", 0, 1) + named("cifar10_lenet5", 0, 1)
+    assert verdicts.seeds_per_run(even) == "2 seeds per run" and verdicts.seed_range(even) == (2, 2)
+    assert verdicts.single_seed_caveat(even, "the 10,000 test images") is None
+    uneven = even + named("cifar10_alexnet", 0)
+    assert verdicts.seeds_per_run(uneven) == "1-2 seeds per run (1: cifar10_alexnet)"
+    assert verdicts.seed_range(uneven) == (1, 2)
+    assert verdicts.single_seed_caveat(uneven, "the 10,000 test images") == (
+        "1-2 seeds per run (1: cifar10_alexnet): where a run has one seed, its uncertainty is the binomial "
+        "standard error of the 10,000 test images; its seed-to-seed spread is not measured")
+    single = named("resnet18", 0)
+    assert verdicts.seeds_per_run(single, "model") == "1 seed per model"
+    assert verdicts.single_seed_caveat(single, "the test images", "model").startswith(
+        "1 seed per model: each uncertainty is the binomial standard error of the test images")
+    assert verdicts.seeds_per_run([]) == "no runs" and verdicts.seed_range([]) == (0, 0)
+    many = even + [run for index in range(6) for run in named(f"m{index}", 3)]
+    assert verdicts.seeds_per_run(many).endswith("(1: m0, m1, m2, m3 and 2 more)")

@@ -274,16 +274,3 @@ def accuracy_bars_and_confusions(
             first.confusion, first.metrics["classes"],
             title=f"{confusion_title(key)} (seed {first.spec.labels['seed']}): test confusion")
     return result
-
-
-def seed_and_epoch_caveats(outcomes: Sequence[RunOutcome], groups: Mapping[Any, Sequence[RunOutcome]], *,
-                           paper_epochs: int, noise: str) -> list[str]:
-    """The usual caveats of a conclusion: how many seeds each mean has (``noise``: which
-    differences a single seed cannot separate) and whether the epochs differ from the paper's."""
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    epochs = max((outcome.metrics["epochs"] for outcome in outcomes), default=0)
-    caveats = [f"{seeds} seed(s) per run: {noise} are within seed-to-seed noise" if seeds < 3
-               else f"means over {seeds} seeds"]
-    if epochs != paper_epochs:
-        caveats.append(f"{epochs} epoch(s), not the paper's {paper_epochs}")
-    return caveats

@@ -9,6 +9,7 @@ the headline's unit (fractions), with its kind and n, for ``metrics.json`` and t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from helpers.statistics.paired import decide
 from helpers.studies.common.claims import CONFOUNDED, UNSTABLE, compare_groups, recipe_differences, unstable_runs
 from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
+_SEED_SUFFIX = re.compile(r"_seed\d+$")  # helpers.studies.run_id's suffix
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
 
 
@@ -40,6 +42,47 @@ def headline_seeds(*groups: Sequence[RunOutcome]) -> list[int]:
     the seeds that every group trained (a study's other seeds do not count for it)."""
     seeds = set.intersection(*({run.spec.config.seed for run in group} for group in groups))
     return sorted(seeds)
+
+
+def seeds_per_run(outcomes: Sequence[RunOutcome], unit: str = "run") -> str:
+    """How many seeds the runs of ``outcomes`` rest on, in words: "2 seeds per run" when every run
+    has as many, else the range with the runs that have the fewest named ("1-2 seeds per run (1:
+    cifar10_alexnet)"): a study published in part must not read as if every row had the most."""
+    counts = _seeds_by_run(outcomes)
+    if not counts:
+        return f"no {unit}s"
+    fewest, most = min(map(len, counts.values())), max(map(len, counts.values()))
+    if fewest == most:
+        return f"{most} seed{'s' if most > 1 else ''} per {unit}"
+    named = sorted(name for name, seeds in counts.items() if len(seeds) == fewest)
+    shown = ", ".join(named[:4]) + (f" and {len(named) - 4} more" if len(named) > 4 else "")
+    return f"{fewest}-{most} seeds per {unit} ({fewest}: {shown})"
+
+
+def seed_range(outcomes: Sequence[RunOutcome]) -> tuple[int, int]:
+    """The fewest and the most seeds any run of ``outcomes`` has ((0, 0) for none): with fewest below
+    2, some row's seed spread is not measured."""
+    counts = [len(seeds) for seeds in _seeds_by_run(outcomes).values()]
+    return (min(counts), max(counts)) if counts else (0, 0)
+
+
+def single_seed_caveat(outcomes: Sequence[RunOutcome], images: str, unit: str = "run") -> str | None:
+    """The caveat of runs with one seed (None when every run has two or more): their uncertainty is
+    the binomial standard error of ``images`` ("the 10,000 test images") alone."""
+    fewest, most = seed_range(outcomes)
+    if not outcomes or fewest >= 2:
+        return None
+    where = f"where a {unit} has one seed, its uncertainty is" if most > 1 else "each uncertainty is"
+    return (f"{seeds_per_run(outcomes, unit)}: {where} the binomial standard error of {images}; its seed-to-seed "
+            "spread is not measured")
+
+
+def _seeds_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, set[str]]:
+    # Each seed of a run is its own run id ("<name>_seed<N>"): the ids under one name are its seeds.
+    counts: dict[str, set[str]] = {}
+    for outcome in outcomes:
+        counts.setdefault(_SEED_SUFFIX.sub("", outcome.spec.run_id), set()).add(outcome.spec.run_id)
+    return counts
 
 
 def accuracy_headline(label: str, paper: float | None, runs: Sequence[RunOutcome], key: str = "test_top1") -> dict[str, Any]:

@@ -87,11 +87,9 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
 
 
 def _caveats(outcomes: Sequence[RunOutcome], groups: Groups) -> list[str]:
-    seeds = max((len(runs) for runs in groups.values()), default=0)
-    caveats = [f"{seeds} seed(s) per run: each uncertainty is the binomial standard error of the "
-               f"{outcomes[0].metrics['num_test']:,} test images; seed-to-seed spread is not measured" if seeds < 2
-               else f"means over {seeds} seeds; differences paired over the test images where the runs stored "
-                    "their predictions"] if outcomes else []
+    caveats = [verdicts.single_seed_caveat(outcomes, f"the {outcomes[0].metrics['num_test']:,} test images")
+               or f"means over {verdicts.seeds_per_run(outcomes)}; differences paired over the test images where "
+                  "the runs stored their predictions"] if outcomes else []
     epochs = {STEMS[stem]: runs[0].metrics["epochs"] for (model, stem), runs in groups.items()}
     if any(value != PAPER_EPOCHS_TOTAL for value in epochs.values()):
         caveats.append("epochs " + ", ".join(f"{value} ({name})" for name, value in epochs.items())
@@ -109,9 +107,8 @@ def _scope(outcomes: Sequence[RunOutcome], groups: Groups, parameters: StudyPara
     metrics = outcomes[0].metrics
     data = "the embedded samples" if parameters.samples else "CIFAR-10"
     epochs = sorted({runs[0].metrics["epochs"] for runs in groups.values()})
-    seeds = max(len(runs) for runs in groups.values())
     scope = (f"{data}, {int(metrics['num_train']):,} training / {int(metrics['num_test']):,} test images; "
-             f"{' or '.join(map(str, epochs))} epochs (the paper: {PAPER_EPOCHS_TOTAL}); {seeds} seed(s) per run; "
+             f"{' or '.join(map(str, epochs))} epochs (the paper: {PAPER_EPOCHS_TOTAL}); {verdicts.seeds_per_run(outcomes)}; "
              f"the final epoch's test accuracy; profile {parameters.profile}.")
     fine_tuned = start_weights.caveat(outcomes)
     return f"{scope} {fine_tuned[0].upper()}{fine_tuned[1:]}." if fine_tuned else scope

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies.common import claims, summaries
+from helpers.studies.common import claims, summaries, verdicts
 from helpers.studies.common.claims import CONFOUNDED, CONTRADICTED, SUPPORTED, VERDICTS, compare_groups
 from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.s02_plain_nets.findings import claims_ledger, comparison_claim, verdict_of
@@ -56,9 +56,8 @@ def scope(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     groups = grouped_runs(outcomes)
     epochs = ", ".join(f"{dataset} {int(runs[0].metrics['epochs'])}" for (dataset, model, _), runs in groups.items()
                        if model == "ResNet")
-    seeds = max((len(runs) for runs in groups.values()), default=0)
     text = (f"{parameters.profile} profile; epochs per pair (ResNet's recipe): {epochs or 'none run'}; "
-            f"{seeds} seed(s) per run.")
+            f"{verdicts.seeds_per_run(outcomes)}.")
     if parameters.profile == "smoke":
         return text + " Trained on the embedded samples at 16x16 px: these numbers prove the pipeline, not the claims."
     if summaries.is_reduced_data(summaries.data_notes(outcomes)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from helpers.runs import RunOutcome
-from helpers.studies.common import start_weights, summaries
+from helpers.studies.common import start_weights, summaries, verdicts
 from helpers.studies.common.summaries import dataset_label
 from helpers.studies.common.claims import CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, SUPPORTED, answer_markdown
 from helpers.studies.common.parameters import StudyParameters
@@ -63,10 +63,9 @@ def scope(outcomes: Sequence[RunOutcome], parameters: StudyParameters, unavailab
     epochs beside the paper's, the data, and what is absent or not the paper's setting."""
     datasets = [d for d in DATASETS if dataset_runs(outcomes, d)]
     models = {o.spec.labels["model"] for o in outcomes}
-    seeds = sorted({o.spec.config.seed for o in outcomes})
     epochs = sorted({o.spec.config.epochs for o in outcomes})
     parts = [f"{_count(len(outcomes), 'run')}: {_count(len(models), 'model')}, {_count(len(datasets), 'dataset')} "
-             f"({', '.join(dataset_label(d, outcomes) for d in datasets) or 'none'}), {_count(len(seeds), 'seed')}, "
+             f"({', '.join(dataset_label(d, outcomes) for d in datasets) or 'none'}), {verdicts.seeds_per_run(outcomes)}, "
              f"{'-'.join(map(str, [epochs[0], epochs[-1]] if len(epochs) > 1 else epochs)) or 0} epochs (paper: "
              f"{PAPER_EPOCHS}); test top-1 at the best validation epoch, as the paper"]
     if parameters.profile == "smoke":

@@ -49,11 +49,10 @@ def scope(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:
     samples = any("sample" in note for note in summaries.data_notes(papers))
     data = ("the full data on disk" if kind == "full" else "the embedded samples, not the full data" if samples
             else f"{kind} data, see the banner")
-    seeds = max(len(runs) for runs in groups_by_run(papers).values())
     epochs = max(outcome.metrics["epochs"] for outcome in papers)
     text = (f"Caltech-101 ({data}: {first.metrics['num_train']:,} train / {first.metrics['num_test']:,} validation "
             f"images at {first.spec.dataset_options['image_size']} px), {epochs} epoch(s) (paper {PAPER_EPOCHS}), "
-            f"{seeds} seed(s), validation top-1 at the final epoch, every run of Tables 1-3 from scratch")
+            f"{verdicts.seeds_per_run(papers)}, validation top-1 at the final epoch, every run of Tables 1-3 from scratch")
     if comparison:
         text += "; Model-B and B+c+l also fine-tuned beside from-scratch twins"
     return text + "."

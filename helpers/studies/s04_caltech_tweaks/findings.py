@@ -166,9 +166,8 @@ def floor_line(outcomes: Sequence[RunOutcome]) -> str | None:
 def caveat_lines(outcomes: Sequence[RunOutcome]) -> list[str]:
     """What limits this run's verdicts: its seeds, zero gamma (Models A and B start as one
     network), and epochs other than the paper's."""
-    seeds = max((len(runs) for runs in groups_by_run(outcomes).values()), default=0)
-    caveats = [f"{seeds} seed(s) per run" + (": the seed spread is not measured, so each gap's uncertainty is "
-                                             "that of the validation images alone" if seeds == 1 else "")]
+    caveats = [verdicts.single_seed_caveat(outcomes, "the validation images alone")
+               or verdicts.seeds_per_run(outcomes)]
     if any(outcome.spec.model_options.get("zero_init_residual") for outcome in outcomes):
         caveats.append("zero gamma: Models A and B start as the same network (their tweak acts inside the residual "
                        "branches, which start at zero, and the same seed gives the same weights), so after a few "

@@ -45,10 +45,9 @@ def answer(outcomes: Sequence[RunOutcome], parameters: StudyParameters, *,
     first = next(iter(groups.values()))[0].metrics
     epochs = " / ".join(f"{runs[0].metrics['epochs']}" for runs in groups.values())
     paper_epochs = " / ".join(str(PAPER_EPOCHS[model]) for model in groups)
-    seeds = max(len(runs) for runs in groups.values())
     scope = (f"profile {parameters.profile}; {data_kind(sum(groups.values(), []))} data, {int(first['num_train']):,} "
              f"training / {int(first['num_test']):,} test images; {epochs} epochs (paper {paper_epochs}); "
-             f"{seeds} seed(s).")
+             f"{verdicts.seeds_per_run(sum(groups.values(), []), 'model')}.")
     return answer_markdown(lead, ledger, scope=scope)
 
 
@@ -88,14 +87,13 @@ def _caveats(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> lis
     """Seeds, and what each model's final runs had less of than the paper (epochs, images, the
     concatenation); a study run in part says so."""
     groups = groups_of(outcomes)
-    seeds = max((len(runs) for runs in groups.values()), default=0)
+    runs = sum(groups.values(), [])
     caveats = []
     if groups:
-        caveats.append(f"{seeds} seed(s) per model: each uncertainty is the binomial standard error of the "
-                       f"{int(next(iter(groups.values()))[0].metrics['num_test']):,} test images; seed-to-seed "
-                       "spread is not measured" if seeds < 2 else
-                       f"means over {seeds} seeds; differences paired over the test images where the runs stored "
-                       "their predictions")
+        caveats.append(verdicts.single_seed_caveat(runs, f"the {int(runs[0].metrics['num_test']):,} test images",
+                                                   "model")
+                       or f"means over {verdicts.seeds_per_run(runs, 'model')}; differences paired over the test "
+                          "images where the runs stored their predictions")
     for model, runs in groups.items():
         shortfalls = budget_shortfalls(model, runs)
         if shortfalls:
