@@ -68,9 +68,15 @@ def study_provenance(metrics: Mapping[str, Any], record: Mapping[str, Any], *, p
     runs = metrics.get("runs") or {}
     return {**made, "profile": metrics.get("profile"), "finished": record.get("finished"),
             "wall_seconds": record.get("wall_seconds"), "published": published,
-            "devices": sorted({_device_label(run) for run in runs.values() if isinstance(run, Mapping)}),
+            "devices": _distinct_devices({_device_label(run) for run in runs.values() if isinstance(run, Mapping)}),
             "precisions": sorted({str(run.get("precision")) for run in runs.values() if isinstance(run, Mapping)}),
             "data_notes": list(metrics.get("data_notes") or []), **({"note": note} if note else {})}
+
+
+def _distinct_devices(labels: set[str]) -> list[str]:
+    # A run recorded before runs named their hardware says only "cpu"; beside "cpu (AMD EPYC)" it
+    # adds nothing but a second, vaguer name for the same kind of device.
+    return sorted(label for label in labels if not any(other.startswith(f"{label} (") for other in labels))
 
 
 def _device_label(run: Mapping[str, Any]) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.batch.publish import (README_BEGIN, README_END, publish_profile, results_markdown, sanitize_text,
-                                   path_rewrites, update_readme)
+from helpers.batch.publish import (README_BEGIN, README_END, path_rewrites, publish_profile, results_markdown,
+                                   sanitize_text, study_provenance, update_readme)
 from helpers.batch.state import RECORD_NAME
 from helpers.commands import PROJECT_ROOT
 
@@ -208,3 +208,11 @@ def test_publishing_into_a_linked_report_folder_keeps_the_link_and_leaves_nothin
         assert (reports / "cpu" / "02").is_symlink() and (elsewhere / "report.html").is_file()
         assert not [path.name for path in (reports / "cpu").iterdir() if path.name.startswith(".")]
         assert sorted(path.name for path in elsewhere.parent.iterdir()) == ["02"]
+
+
+def test_a_bare_device_beside_the_same_device_named_is_listed_once():
+    # Study 1 mixes runs recorded before runs named their hardware ("cpu") with later ones.
+    runs = {"old": {"device": "cpu"}, "new": {"device": "cpu", "device_name": "AMD EPYC"},
+            "gpu": {"device": "cuda:0", "device_name": "NVIDIA H100"}, "mps": {"device": "mps"}}
+    made = study_provenance({"runs": runs, "provenance": {"commit": "abc"}}, {}, published="today")
+    assert made["devices"] == ["cpu (AMD EPYC)", "cuda:0 (NVIDIA H100)", "mps"]
