@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import statistics
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -204,6 +205,13 @@ def verdict_target(study: str, target: str, claim: Mapping[str, Any] | None, has
     return Target(study, target, PASS if is_decided(verdict) else MISSED, text, seeds=seed_count(claim))
 
 
+def ledger_number(claim: Mapping[str, Any] | None) -> str:
+    """A ledger row's measured difference ('+1.85 ± 0.28 points' from 'ResNet-18 minus ResNet-50:
+    +1.85 ± 0.28 points (paired ...)'), or '' where its 'this run' holds none."""
+    match = re.search(r"[+-]\d+\.\d+ ± \d+\.\d+ points", str((claim or {}).get("this run", "")))
+    return match.group(0) if match else ""
+
+
 def seed_count(claim: Mapping[str, Any]) -> int | None:
     """A ledger row's seeds as a number; None where it rests on no runs ('-')."""
     try:
@@ -246,10 +254,12 @@ def study1_targets(study: Study) -> list[Target]:
                           detail="unstable: " + ", ".join(unstable) if unstable else ""))
     for stem, words in (("imagenet", "ImageNet stem"), ("cifar", "CIFAR stem")):
         resnet18, resnet50 = select(runs, model="ResNet-18", stem=stem), select(runs, model="ResNet-50", stem=stem)
-        difference = (f"{100 * (over_seeds(resnet18)[0] - over_seeds(resnet50)[0]):+.2f} points"
+        claim = find_claim(study.claims, "ResNet-18 beats ResNet-50", words)
+        # The ledger's own difference (paired over the seeds both networks trained) where the report
+        # has one, so that this line and the report agree; else the means' difference.
+        difference = (ledger_number(claim) or f"{100 * (over_seeds(resnet18)[0] - over_seeds(resnet50)[0]):+.2f} points"
                       if resnet18 and resnet50 else "")
-        targets.append(verdict_target("01", f"ResNet-18 minus ResNet-50 ({words}) has a verdict",
-                                      find_claim(study.claims, "ResNet-18 beats ResNet-50", words),
+        targets.append(verdict_target("01", f"ResNet-18 minus ResNet-50 ({words}) has a verdict", claim,
                                       bool(resnet18 and resnet50), measured=difference))
     return targets
 
