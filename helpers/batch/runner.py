@@ -102,15 +102,15 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     outcome = execute_notebook(notebook, executed, parameters, study=study, numbers=numbers,
                                timeout=options.timeout, stream=stream)
     wall_seconds = time.perf_counter() - start
+    metrics = _fresh_metrics(folder / "metrics.json", started_at)
+    summary = metrics_summary(metrics)
     if executed.exists():  # also after a failure: the report shows the cell that raised
         try:
             render_report(executed, report, title=registered_title(study, notebook.name) or f"{study} {notebook.stem}",
-                          hide_code=options.hide_code)
+                          hide_code=options.hide_code, answer=summary.get("answer", ""))
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,
                        "error_message": f"rendering the report failed: {error}"}
-    metrics = _fresh_metrics(folder / "metrics.json", started_at)
-    summary = metrics_summary(metrics)
     if outcome["status"] == "ok":  # paths as they will be once published
         paths = {"report": f"{study}/report.html", "executed_notebook": f"{study}/{notebook.name}",
                  "log": f"{study}/run.log"}

@@ -99,6 +99,14 @@ def test_smoke_reports_say_the_data_is_reduced(smoke_run):
     assert "SYNTHETIC STAND-IN for cifar100" in study3
 
 
+def test_every_report_opens_with_its_answer_before_the_set_up(smoke_run):
+    for study in STUDIES:
+        html = (smoke_run["profile_dir"] / study / "report.html").read_text(encoding="utf-8")
+        opening = html.index("<blockquote>")
+        assert opening < html.index('id="Parameters"') < html.index('id="Answer"'), study
+        assert "<strong>Answer.</strong>" in html[opening:html.index("</blockquote>")], study
+
+
 def test_index_links_every_report(smoke_run):
     index = (smoke_run["profile_dir"] / "index.html").read_text(encoding="utf-8")
     for study in STUDIES:

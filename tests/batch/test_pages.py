@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from PIL import Image
 
 from helpers.batch.claims import claims_page_html
@@ -92,3 +92,20 @@ def test_a_report_links_back_to_the_index_and_gives_each_figure_its_description(
     page = (published / "report.html").read_text()
     assert page.count(BACK_LINK) == 1 and page.index("Published report") < page.index(BACK_LINK)
 
+
+
+def test_a_report_opens_with_its_answer_under_the_title(tmp_path):
+    notebook = new_notebook(cells=[new_markdown_cell("# Study 1: ResNet-18 vs ResNet-50"),
+                                   new_code_cell("profile = 'cpu'"), new_markdown_cell("## Answer"),
+                                   new_code_cell("Markdown(answer)")])
+    executed = tmp_path / "01.ipynb"
+    nbformat.write(notebook, executed)
+    answer = "**Answer.** ResNet-18 minus ResNet-50 +6.75 ± 0.42 points: supported.\n\n**Claims** (6): 2 supported."
+    page = render_report(executed, tmp_path / "report.html", title="Study 1", answer=answer).read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert text.index("ResNet-18 vs ResNet-50") < text.index("+6.75 ± 0.42 points: supported") < text.index("profile")
+    assert "<blockquote>" in page and '<a href="#Answer">Answer</a>' in page and 'id="Answer"' in page
+    assert "(6): 2 supported" in text
+    assert nbformat.read(executed, as_version=4).cells[1].source == "profile = 'cpu'"  # the notebook itself unchanged
+    bare = render_report(executed, tmp_path / "bare.html", title="Study 1").read_text()
+    assert "<blockquote>" not in bare and "+6.75" not in bare
