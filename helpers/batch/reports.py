@@ -74,11 +74,13 @@ def format_seconds(seconds: float) -> str:
 
 
 def render_report(executed_notebook: str | os.PathLike, report_path: str | os.PathLike, *,
-                  title: str, hide_code: bool = False, answer: str = "") -> Path:
+                  title: str, hide_code: bool = False, answer: str = "",
+                  run_patterns: Sequence[str] | None = None) -> Path:
     """Render an executed notebook to a self-contained HTML page (atomic write), with a link back to
     the index (:data:`BACK_LINK`) and each figure's recorded description as its image's alt text.
     ``answer`` (the study's computed answer, markdown, from its ``metrics.json``) is shown under the
-    title, so that a reader meets it before the set-up cells; the executed notebook is unchanged."""
+    title, so that a reader meets it before the set-up cells, saying so when the study ran in part
+    (``run_patterns``); the executed notebook is unchanged."""
     import jinja2  # nbconvert is slow to import; only the batch runner needs it
     import nbformat
     from nbconvert import HTMLExporter
@@ -88,16 +90,19 @@ def render_report(executed_notebook: str | os.PathLike, report_path: str | os.Pa
     notebook = nbformat.read(os.fspath(executed_notebook), as_version=4)
     if answer.strip():
         title_cell = next((index for index, cell in enumerate(notebook.cells) if cell.cell_type == "markdown"), -1)
-        notebook.cells.insert(title_cell + 1, nbformat.v4.new_markdown_cell(answer_first_markdown(answer)))
+        notebook.cells.insert(title_cell + 1, nbformat.v4.new_markdown_cell(answer_first_markdown(answer, run_patterns)))
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     return write_atomic(report_path, lambda temporary: temporary.write_text(body, encoding="utf-8"))
 
 
-def answer_first_markdown(answer: str) -> str:
-    """The block a report opens with: the study's computed answer, quoted, and where it comes from."""
+def answer_first_markdown(answer: str, run_patterns: Sequence[str] | None = None) -> str:
+    """The block a report opens with: the study's computed answer, quoted, whether the study ran in
+    part, and where the answer comes from."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in answer.strip().splitlines())
-    return (f"{quoted}\n>\n> *Computed from this run's numbers by the notebook below: the claims one by one "
-            "and the evidence follow its [Answer](#Answer) cell.*")
+    in_part = (f"**Run in part**: only the runs matching `{', '.join(run_patterns)}` trained; the rest are "
+               "'not run' below. " if run_patterns else "")
+    return (f"{quoted}\n>\n> {in_part}*Computed from this run's numbers by the notebook below: the claims one by "
+            "one and the evidence follow its [Answer](#Answer) cell.*")
 
 
 def write_profile_pages(folder: Path, results: Sequence[StudyResult], *, profile: str, date: str,

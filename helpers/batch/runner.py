@@ -107,7 +107,8 @@ def run_study(options: BatchOptions, study: str, *, stream: TextIO | None = None
     if executed.exists():  # also after a failure: the report shows the cell that raised
         try:
             render_report(executed, report, title=registered_title(study, notebook.name) or f"{study} {notebook.stem}",
-                          hide_code=options.hide_code, answer=summary.get("answer", ""))
+                          hide_code=options.hide_code, answer=summary.get("answer", ""),
+                          run_patterns=summary.get("run_patterns"))
         except Exception as error:
             outcome = {"status": "failed", "error_name": type(error).__name__,
                        "error_message": f"rendering the report failed: {error}"}

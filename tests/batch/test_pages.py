@@ -107,5 +107,9 @@ def test_a_report_opens_with_its_answer_under_the_title(tmp_path):
     assert "<blockquote>" in page and '<a href="#Answer">Answer</a>' in page and 'id="Answer"' in page
     assert "(6): 2 supported" in text
     assert nbformat.read(executed, as_version=4).cells[1].source == "profile = 'cpu'"  # the notebook itself unchanged
+    assert "Run in part" not in text
+    in_part = render_report(executed, tmp_path / "part.html", title="Study 1", answer=answer,
+                            run_patterns=["resnet18_*", "resnet50_cifar_seed0"]).read_text()
+    assert "<strong>Run in part</strong>: only the runs matching <code>resnet18_*, resnet50_cifar_seed0</code>" in in_part
     bare = render_report(executed, tmp_path / "bare.html", title="Study 1").read_text()
     assert "<blockquote>" not in bare and "+6.75" not in bare
