@@ -1,28 +1,23 @@
 """Figures built from data: each function returns a :class:`matplotlib.figure.Figure`.
 
-Figures are created with ``matplotlib.figure.Figure`` directly, never through pyplot, so they are
-not kept alive by pyplot's registry and work headless. Seaborn styles are applied inside a
-context manager while the axes are created; nothing changes the global rcParams. Saving is the
-separate :func:`save_figure`. Notebooks display a returned Figure by making it a cell's value.
+Each is a :class:`helpers.report_figures.ReportFigure` (made by
+:func:`helpers.report_figures.new_figure`: no pyplot, no global rcParams), which a notebook
+displays by making it a cell's value; saving is :func:`helpers.report_figures.save_figure`.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from helpers.errors import check_choice
+from helpers.report_figures import new_figure
 
 CURVE_METRICS = ("loss", "top1", "top5")
 SHORT_HISTORY_EPOCHS = 20  # curves this short get a marker on every epoch
@@ -34,57 +29,6 @@ METRIC_LABELS = {
 }
 
 History = pd.DataFrame | Sequence[Mapping[str, float]]
-LEGEND_ENTRIES_DESCRIBED = 8  # a description lists this many legend entries, then counts the rest
-
-
-class ReportFigure(Figure):
-    """A Figure that renders itself as PNG in Jupyter without pyplot or ``%matplotlib inline``, and
-    says in words what it shows (:func:`describe_figure`) as the ``alt`` metadata of its PNG: an
-    HTML report (:func:`helpers.batch.reports.render_report`) makes it the image's alt text."""
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
-        # Metadata only: the PNG itself comes from `_repr_png_` or from the PNG printer that
-        # `%matplotlib inline` registers for every Figure; IPython keeps this metadata beside it.
-        # Built when the figure is shown, so a title set after the figure was made is included.
-        return {}, {"image/png": {"alt": describe_figure(self)}}
-
-
-def describe_figure(figure: Figure) -> str:
-    """``figure`` in words, for the alt text of its image: its title (the suptitle, else the axes'
-    titles), then what each labelled axes plots, ``'<y label> against <x label>'``, with its legend
-    entries; the figure's own text where it has neither (a 'not run' placeholder); else 'figure'."""
-    suptitle = figure.get_suptitle()
-    titles = [suptitle] if suptitle else [axes.get_title() for axes in figure.axes if axes.get_title()]
-    plotted = []
-    for axes in figure.axes:
-        if not (axes.get_xlabel() and axes.get_ylabel()):  # a colour bar, an inset
-            continue
-        legend = axes.get_legend()
-        entries = [text.get_text() for text in legend.get_texts()] if legend else []
-        if len(entries) > LEGEND_ENTRIES_DESCRIBED:
-            entries = [*entries[:LEGEND_ENTRIES_DESCRIBED], f"{len(entries) - LEGEND_ENTRIES_DESCRIBED} more"]
-        listed = f" ({', '.join(entries)})" if entries else ""
-        plotted.append(f"{axes.get_ylabel()} against {axes.get_xlabel()}{listed}")
-    title, content = "; ".join(titles), "; ".join(plotted)
-    if title and content:
-        return f"{title}: {content}"
-    return title or content or "; ".join(text.get_text() for text in figure.texts if text.get_text()) or "figure"
-
-
-def _new_figure(figsize: tuple[float, float], style: str = "whitegrid") -> tuple[Figure, Axes]:
-    """A figure with one axes, styled by seaborn without touching the global rcParams."""
-    with sns.axes_style(style):
-        figure = ReportFigure(figsize=figsize, layout="constrained")
-        # An Agg canvas from the start: without one, every text-extent query (seaborn checks
-        # each tick label) builds a full-size renderer, 3.4 GB for a 100-class heatmap.
-        FigureCanvasAgg(figure)
-        axes = figure.subplots()
-    return figure, axes
 
 
 def _epoch_axis(axes: Axes) -> None:
@@ -152,7 +96,7 @@ def plot_curves(
     scale = 1.0 if metric == "loss" else 100.0
     names = list(runs) + [name for name in (paper or {}) if name not in runs]
     colors = _run_colors(names)
-    figure, axes = _new_figure((7, 4.5))
+    figure, axes = new_figure((7, 4.5))
     for name, frame in runs.items():
         for split in splits:
             column = f"{split}_{metric}"
@@ -205,7 +149,7 @@ def plot_confusion_matrix(
     # ~0.18 inch (13 points) per cell leaves room for a 7-point label at 101 classes
     side = max(5.0, 0.18 * num_classes + 2.5)
     tick_size = 10 if num_classes <= 20 else 8 if num_classes <= 50 else 7
-    figure, axes = _new_figure((side + 1.0, side), style="white")
+    figure, axes = new_figure((side + 1.0, side), style="white")
     sns.heatmap(
         values, ax=axes, cmap="Blues", square=True,
         annot=confusion if annotate and not normalize else annotate,
@@ -232,7 +176,7 @@ def plot_learning_rate(
     """Learning rate per epoch, one line per run; ``log_scale`` for step decays over decades."""
     runs = _as_runs(history)
     colors = _run_colors(list(runs))
-    figure, axes = _new_figure((6, 3.5))
+    figure, axes = new_figure((6, 3.5))
     for name, frame in runs.items():
         if "lr" not in frame.columns:
             raise KeyError(f"history {name!r} has no 'lr' column; columns: {list(frame.columns)}")
@@ -257,7 +201,7 @@ def plot_grid_heatmap(
     """
     grid = frame.pivot_table(index=y, columns=x, values=value, aggfunc="mean")
     grid = grid.sort_index().sort_index(axis=1)
-    figure, axes = _new_figure((1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2), style="white")
+    figure, axes = new_figure((1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2), style="white")
     sns.heatmap(grid, ax=axes, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": value})
     axes.invert_yaxis()
     axes.tick_params(axis="y", labelrotation=0)
@@ -289,7 +233,7 @@ def plot_grouped_bars(
     colors = _run_colors([str(name) for name in categories])
     width = 0.8 / max(len(categories), 1)
     positions = np.arange(len(groups))
-    figure, axes = _new_figure((max(6.0, 0.5 * len(groups) * len(categories) + 3), 4.5))
+    figure, axes = new_figure((max(6.0, 0.5 * len(groups) * len(categories) + 3), 4.5))
     handles = []
     for index, name in enumerate(categories):
         offsets = positions - 0.4 + width * (index + 0.5)
@@ -317,25 +261,3 @@ def plot_grouped_bars(
         handles=handles, fontsize="small", title=category, loc="upper left", bbox_to_anchor=(1, 1)
     )
     return figure
-
-
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` atomically (format from the suffix, else PNG); return the path.
-
-    The image is first written to a temporary file in the same directory and then renamed over
-    the target, so a reader never sees a half-written file. Parent directories are created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image_format = path.suffix[1:].lower() or "png"
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # os.open with mode 0o666 honours the umask (mkstemp would leave the image private, 0o600)
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            fig.savefig(file, format=image_format, dpi=dpi, bbox_inches="tight")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

@@ -16,8 +16,8 @@ from helpers.plots import (
     plot_grid_heatmap,
     plot_grouped_bars,
     plot_learning_rate,
-    save_figure,
 )
+from helpers.report_figures import save_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -29,7 +29,7 @@ BACK_LINK = '<a href="../index.html">\u2190 all reports</a>'
 
 # lab's page without the three scripts it would load from a CDN (LaTeX then shows as typed), with a
 # link back to the index above the first cell (publishing puts its provenance box above that, right
-# after <body>), and each figure's description (ReportFigure's "alt" metadata, helpers.plots) as its
+# after <body>), and each figure's description (ReportFigure's "alt" metadata, helpers.report_figures) as its
 # image's alt text; nbconvert gives the others "No description has been provided for this image".
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {% block html_head_js_requirejs %}{% endblock %}

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.io import write_csv, write_json
-from helpers.plots import save_figure
+from helpers.report_figures import save_figure
 from helpers.provenance import provenance
 from helpers.runs import RunOutcome, RunSpec
 from helpers.studies.common.claims import unstable_runs
