@@ -22,10 +22,10 @@ _EXPORTS = {
     "mixup": "helpers.data.augment",
     "normalize": "helpers.data.augment",
     "available_datasets": "helpers.data.datasets",
-    "balanced_subset": "helpers.data.datasets",
+    "balanced_subset": "helpers.data.splits",
     "load_dataset": "helpers.data.datasets",
     "resize_images": "helpers.data.datasets",
-    "stratified_split": "helpers.data.datasets",
+    "stratified_split": "helpers.data.splits",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -34,6 +34,7 @@ from helpers.data.locate import is_embedded_sample, locate_dataset, official_cla
 from helpers.data.options import DATASETS, DataOptions, check_flag
 from helpers.data.packed import packed_from_samples, read_jpeg_archive
 from helpers.data.readers import Splits, check_splits, read_cifar, read_idx_dataset, read_npz
+from helpers.data.splits import balanced_subset, stratified_split
 from helpers.data.synthetic import make_synthetic
 from helpers.errors import InvalidConfigError
 
@@ -195,46 +196,6 @@ def _resize_and_repeat(arrays: _Arrays, options: DataOptions, notes: list[str]) 
     return arrays
 
 
-def stratified_split(labels: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Split indices of ``labels`` into ``(rest, held_out)`` with ``fraction`` of each class held out.
-
-    Seeded and independent of device (computed on CPU). The two parts are disjoint, cover every
-    index, and are each sorted. Per class, ``round(fraction * count)`` is held out, clamped so that
-    every class with at least 2 samples keeps at least one on each side (a class of 1 stays in
-    ``rest``); ``fraction=0`` holds out nothing.
-    """
-    if not 0 <= fraction < 1:
-        raise ValueError(f"fraction={fraction!r} must be in [0, 1)")
-    labels = _check_labels(labels)
-    generator = torch.Generator().manual_seed(seed)
-    rest, held = [torch.zeros(0, dtype=torch.int64)], [torch.zeros(0, dtype=torch.int64)]
-    for label in torch.unique(labels):
-        members = torch.nonzero(labels == label).flatten()
-        members = members[torch.randperm(len(members), generator=generator)]
-        count = len(members)
-        num_held = int(fraction * count + 0.5)
-        if fraction > 0 and count >= 2:
-            num_held = min(max(num_held, 1), count - 1)
-        elif count < 2:
-            num_held = 0
-        held.append(members[:num_held])
-        rest.append(members[num_held:])
-    return torch.cat(rest).sort().values, torch.cat(held).sort().values
-
-
-def balanced_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
-    """Sorted indices of a seeded random ``per_class`` samples of every class (all of a smaller class)."""
-    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
-        raise ValueError(f"per_class={per_class!r} must be a positive integer")
-    labels = _check_labels(labels)
-    generator = torch.Generator().manual_seed(seed)
-    chosen = [torch.zeros(0, dtype=torch.int64)]
-    for label in torch.unique(labels):
-        members = torch.nonzero(labels == label).flatten()
-        chosen.append(members[torch.randperm(len(members), generator=generator)[:per_class]])
-    return torch.cat(chosen).sort().values
-
-
 def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
     """Resize uint8 ``[N, C, H, W]`` images to ``size x size`` (bilinear, antialias), rounded to uint8."""
     chunks = [
@@ -245,13 +206,6 @@ def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
         for chunk in images.split(_RESIZE_CHUNK)
     ]
     return torch.cat(chunks) if chunks else images.new_zeros((0, images.shape[1], size, size))
-
-
-def _check_labels(labels: torch.Tensor) -> torch.Tensor:
-    labels = torch.as_tensor(labels).cpu()
-    if labels.ndim != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise ValueError(f"labels must be a 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}")
-    return labels
 
 
 def _read(name: str, kind: str, path: Path, options: DataOptions) -> tuple[Splits, str, list[str]]:
