@@ -34,14 +34,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from helpers.batch import parallel
+from helpers.batch.data_state import data_origins, data_state
 from helpers.batch.options import BatchOptions, discover_notebooks, notebook_parameters, parse_options
 from helpers.batch.papermill_run import check_injected_parameters, code_cell_numbers, execute_notebook, kernel_name
 from helpers.batch.records import StudyResult, metrics_summary
 from helpers.batch.reports import render_report, summary_table, write_profile_pages
 from helpers.batch.reuse import check_reusable, run_sources
-from helpers.batch.state import (data_origins, data_state, finished_record, outside_runs, prepare_staging,
-                                 publish, published_results, record_failed_attempt, remove_path, remove_stale,
-                                 staging_folder, study_fingerprint, superseded_attempt)
+from helpers.batch.state import (finished_record, outside_runs, prepare_staging, publish, published_results,
+                                 record_failed_attempt, remove_path, remove_stale, staging_folder, study_fingerprint,
+                                 superseded_attempt)
 from helpers.commands import run_command
 from helpers.io import folder_lock, read_json, write_json
 from helpers.studies.registry import registered_title

@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.records import StudyResult
-from helpers.data.locate import data_identity, locate_dataset
-from helpers.errors import HelpersError, OutputNotWritableError
+from helpers.errors import OutputNotWritableError
 from helpers.io import read_json, write_json
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1]  # helpers/: every library file is part of a fingerprint
@@ -247,35 +246,6 @@ def remove_path(path: Path) -> None:
         path.unlink(missing_ok=True)
     elif path.is_dir():
         shutil.rmtree(path)
-
-
-def data_origins(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Every distinct dataset origin (dataset, kind, path, samples) that a study's runs recorded
-    in its ``metrics.json``, in first-seen order."""
-    origins: list[dict[str, Any]] = []
-    for run in ((metrics or {}).get("runs") or {}).values():
-        origin = run.get("data_origin") if isinstance(run, dict) else None
-        if isinstance(origin, dict) and origin not in origins:
-            origins.append(origin)
-    return origins
-
-
-def data_state(origins: Sequence[Mapping[str, Any]], data_dir: str | os.PathLike | None) -> list[dict[str, Any]]:
-    """Where each dataset of ``origins`` would be found now, and what it holds there (see
-    :func:`helpers.data.locate.data_identity`): a study made from other data is not "unchanged"."""
-    state = []
-    for origin in origins:
-        name, samples = origin.get("dataset"), bool(origin.get("samples"))
-        if origin.get("kind") == "synthetic":
-            state.append({"dataset": name, "kind": "synthetic"})
-            continue
-        try:
-            kind, path = locate_dataset(name, data_dir=data_dir, samples=samples)
-        except (HelpersError, KeyError):
-            state.append({"dataset": name, "samples": samples, "found": False})
-            continue
-        state.append({"dataset": name, "samples": samples, **data_identity(kind, path)})
-    return state
 
 
 def record_failed_attempt(staging: Path, fingerprint: str, result: Mapping[str, Any]) -> None:

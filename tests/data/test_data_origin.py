@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.batch.state import data_origins, data_state
+from helpers.batch.data_state import data_origins, data_state
 from helpers.data import load_dataset, locate
 from helpers.data.constants import CALTECH101_CLASSES
 from helpers.errors import CorruptDataError, DataNotFoundError, InvalidConfigError
