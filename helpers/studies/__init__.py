@@ -32,7 +32,8 @@ the registry and checks every package against this contract.
 
 Run ids (folder names under ``<output_dir>/runs``) are the run's labels, lower-case, joined by
 ``_``, then ``_seed<N>``: ``resnet18_imagenet_seed0``, ``model_a_c_l_seed1``. They depend on
-what the run is, never on the profile, so they are stable; :func:`run_id` builds them.
+what the run is, never on the profile, so they are stable; :func:`run_id` builds them and
+:func:`seedless_run_id` takes the seed off again.
 
 A study builds on the experiment layer (:mod:`helpers.runs`); the batch tooling builds on it.
 """
@@ -42,6 +43,7 @@ from __future__ import annotations
 import re
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9.]+(_[a-z0-9.]+)*_seed\d+$")
+_SEED_SUFFIX = re.compile(r"_seed\d+$")
 
 
 def run_id(*parts: object, seed: int) -> str:
@@ -52,3 +54,9 @@ def run_id(*parts: object, seed: int) -> str:
     if not RUN_ID_PATTERN.match(identifier):
         raise ValueError(f"run id {identifier!r} from {parts!r} does not match {RUN_ID_PATTERN.pattern}")
     return identifier
+
+
+def seedless_run_id(identifier: str) -> str:
+    """A run id without its ``_seed<N>`` suffix: what the seeds of one run share
+    (``seedless_run_id("a_c_seed0") == "a_c"``; an id without the suffix is returned as it is)."""
+    return _SEED_SUFFIX.sub("", identifier)

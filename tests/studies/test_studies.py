@@ -22,7 +22,7 @@ from helpers.config import TrainConfig
 from helpers.data.constants import CLASS_NAMES
 from helpers.errors import InvalidConfigError, UnknownNameError
 from helpers.runs import RunOutcome
-from helpers.studies import RUN_ID_PATTERN, registry, run_id
+from helpers.studies import RUN_ID_PATTERN, registry, run_id, seedless_run_id
 from helpers.studies.common import recipes, running
 from helpers.studies.common.display import show_table
 from helpers.studies.common.parameters import CHOSEN, PAPER, PROFILES
@@ -232,6 +232,12 @@ def test_run_ids_are_lower_case_labels_joined_by_underscores():
     assert run_id("grid", "lr0.01", "momentum0.9", seed=1) == "grid_lr0.01_momentum0.9_seed1"
     with pytest.raises(ValueError, match="run id"):
         run_id(seed=0)  # no label at all
+
+
+def test_a_seedless_run_id_is_what_the_seeds_of_one_run_share():
+    assert seedless_run_id(run_id("model", "A+c+l", seed=2)) == seedless_run_id(run_id("model", "A+c+l", seed=0))
+    assert seedless_run_id("grid_lr0.01_momentum0.9_seed1") == "grid_lr0.01_momentum0.9"
+    assert seedless_run_id("seed_study_seed12") == "seed_study" and seedless_run_id("cli") == "cli"
 
 
 # --- the recipe resolver ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ the headline's unit (fractions), with its kind and n, for ``metrics.json`` and t
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,10 +16,10 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.statistics.paired import decide
+from helpers.studies import seedless_run_id
 from helpers.studies.common.claims import CONFOUNDED, UNSTABLE, compare_groups, recipe_differences, unstable_runs
 from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
-_SEED_SUFFIX = re.compile(r"_seed\d+$")  # helpers.studies.run_id's suffix
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
 
 
@@ -81,7 +80,7 @@ def _seeds_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, set[str]]:
     # Each seed of a run is its own run id ("<name>_seed<N>"): the ids under one name are its seeds.
     counts: dict[str, set[str]] = {}
     for outcome in outcomes:
-        counts.setdefault(_SEED_SUFFIX.sub("", outcome.spec.run_id), set()).add(outcome.spec.run_id)
+        counts.setdefault(seedless_run_id(outcome.spec.run_id), set()).add(outcome.spec.run_id)
     return counts
 
 
