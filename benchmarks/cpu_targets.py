@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 import statistics
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +69,7 @@ class Study:
     unstable_runs: Mapping[str, str] = dataclasses.field(default_factory=dict)
     grid_choice: Mapping[str, float] | None = None
     set_aside: tuple[Run, ...] = ()
+    headline: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +113,7 @@ def read_run(path: Path) -> Run:
 
 def read_study(folder: Path, *, with_new_runs: bool = False) -> Study:
     """The study in ``folder``: runs from ``runs/*/metrics.json``, the rest from ``metrics.json``
-    (claims, unstable runs, grid choice), which may be absent while runs are being made. With
+    (claims, unstable runs, grid choice, headline), which may be absent while runs are being made. With
     ``with_new_runs`` the runs finished for the study's next report (``new-runs/``) replace those of
     the same id: their accuracy, before any report shows them (the claims stay the report's); runs
     kept there under an alternate name are set aside (:class:`Study`)."""
@@ -126,7 +126,7 @@ def read_study(folder: Path, *, with_new_runs: bool = False) -> Study:
     if not isinstance(summary, dict):
         raise UnreadableReports(f"{folder / 'metrics.json'}: not a study's metrics")
     return Study(folder.name, tuple(runs), tuple(summary.get("claims") or ()), dict(summary.get("unstable_runs") or {}),
-                 summary.get("grid_choice"), tuple(set_aside))
+                 summary.get("grid_choice"), tuple(set_aside), tuple(summary.get("headline") or ()))
 
 
 def read_reports(root: Path, *, with_new_runs: bool = False) -> dict[str, Study]:
@@ -205,11 +205,14 @@ def verdict_target(study: str, target: str, claim: Mapping[str, Any] | None, has
     return Target(study, target, PASS if is_decided(verdict) else MISSED, text, seeds=seed_count(claim))
 
 
-def ledger_number(claim: Mapping[str, Any] | None) -> str:
-    """A ledger row's measured difference ('+1.85 ± 0.28 points' from 'ResNet-18 minus ResNet-50:
-    +1.85 ± 0.28 points (paired ...)'), or '' where its 'this run' holds none."""
-    match = re.search(r"[+-]\d+\.\d+ ± \d+\.\d+ points", str((claim or {}).get("this run", "")))
-    return match.group(0) if match else ""
+def headline_gap(study: Study, label: str) -> str:
+    """The report's headline difference of that label in points with its uncertainty ('+1.85 ± 0.28
+    points'; headline values are fractions), or '' where the report has none."""
+    item = next((row for row in study.headline if row.get("label") == label and row.get("this_run") is not None), None)
+    if item is None:
+        return ""
+    spread = (item.get("uncertainty") or {}).get("value")
+    return f"{100 * item['this_run']:+.2f}" + (f" ± {100 * spread:.2f}" if spread is not None else "") + " points"
 
 
 def seed_count(claim: Mapping[str, Any]) -> int | None:
@@ -254,12 +257,13 @@ def study1_targets(study: Study) -> list[Target]:
                           detail="unstable: " + ", ".join(unstable) if unstable else ""))
     for stem, words in (("imagenet", "ImageNet stem"), ("cifar", "CIFAR stem")):
         resnet18, resnet50 = select(runs, model="ResNet-18", stem=stem), select(runs, model="ResNet-50", stem=stem)
-        claim = find_claim(study.claims, "ResNet-18 beats ResNet-50", words)
-        # The ledger's own difference (paired over the seeds both networks trained) where the report
-        # has one, so that this line and the report agree; else the means' difference.
-        difference = (ledger_number(claim) or f"{100 * (over_seeds(resnet18)[0] - over_seeds(resnet50)[0]):+.2f} points"
+        # The report's own difference (paired over the seeds both networks trained) where it has one,
+        # so that this line and the report agree; else the means' difference.
+        difference = (headline_gap(study, f"ResNet-18 minus ResNet-50 test top-1 ({words})")
+                      or f"{100 * (over_seeds(resnet18)[0] - over_seeds(resnet50)[0]):+.2f} points"
                       if resnet18 and resnet50 else "")
-        targets.append(verdict_target("01", f"ResNet-18 minus ResNet-50 ({words}) has a verdict", claim,
+        targets.append(verdict_target("01", f"ResNet-18 minus ResNet-50 ({words}) has a verdict",
+                                      find_claim(study.claims, "ResNet-18 beats ResNet-50", words),
                                       bool(resnet18 and resnet50), measured=difference))
     return targets
 

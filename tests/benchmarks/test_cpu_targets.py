@@ -57,8 +57,9 @@ def study1(tmp_path):
               top1=0.50)
     write_summary(tmp_path, "01", unstable={"resnet50_imagenet_seed0": "loss diverged"}, claims=[
         claim("ResNet-18 beats ResNet-50 on CIFAR-10 (with the ImageNet stem the paper describes)", "supported", "2"),
-        {**claim("ResNet-18 beats ResNet-50 on CIFAR-10, tried with the CIFAR stem", "not decided at this budget"),
-         "this run": "ResNet-18 minus ResNet-50: +10.00 ± 5.10 points (paired over 10,000 test images)"}])
+        claim("ResNet-18 beats ResNet-50 on CIFAR-10, tried with the CIFAR stem", "not decided at this budget")],
+        headline=[{"label": "ResNet-18 minus ResNet-50 test top-1 (CIFAR stem)", "this_run": 0.10, "unit": "fraction",
+                   "difference": True, "uncertainty": {"value": 0.051, "kind": "paired over 10,000 test images"}}])
     return tmp_path
 
 
@@ -78,7 +79,7 @@ def test_unstable_imagenet_run_and_verdicts_per_stem(study1):
     assert stable.status == MISSED and "resnet50_imagenet_seed0" in stable.detail
     imagenet, cifar = by_name(targets, "(ImageNet stem) has"), by_name(targets, "(CIFAR stem) has")
     assert imagenet.status == PASS and imagenet.measured == "+20.00 points; verdict: supported"
-    # The ledger's own paired difference where its row has one (seed 0 alone: 90 - 80), else the means'.
+    # The report's own paired difference where its headline has one (seed 0 alone: 90 - 80), else the means'.
     assert cifar.status == MISSED and cifar.measured == "+10.00 ± 5.10 points; verdict: not decided at this budget"
 
 
