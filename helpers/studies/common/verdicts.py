@@ -76,6 +76,15 @@ def single_seed_caveat(outcomes: Sequence[RunOutcome], images: str, unit: str = 
             "spread is not measured")
 
 
+def seed_caveat(outcomes: Sequence[RunOutcome], images: str, unit: str = "run") -> str:
+    """A conclusion's seed caveat: :func:`single_seed_caveat` (over ``images``) where a run has one
+    seed, else the means over the seeds, with differences paired over the test images where the runs
+    stored their predictions."""
+    return (single_seed_caveat(outcomes, images, unit)
+            or f"means over {seeds_per_run(outcomes, unit)}; differences paired over the test images where the runs "
+               "stored their predictions")
+
+
 def _seeds_by_run(outcomes: Sequence[RunOutcome]) -> dict[str, set[str]]:
     # Each seed of a run is its own run id ("<name>_seed<N>"): the ids under one name are its seeds.
     counts: dict[str, set[str]] = {}

@@ -87,9 +87,8 @@ def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> s
 
 
 def _caveats(outcomes: Sequence[RunOutcome], groups: Groups) -> list[str]:
-    caveats = [verdicts.single_seed_caveat(outcomes, f"the {outcomes[0].metrics['num_test']:,} test images")
-               or f"means over {verdicts.seeds_per_run(outcomes)}; differences paired over the test images where "
-                  "the runs stored their predictions"] if outcomes else []
+    caveats = ([verdicts.seed_caveat(outcomes, f"the {outcomes[0].metrics['num_test']:,} test images")]
+               if outcomes else [])
     epochs = {STEMS[stem]: runs[0].metrics["epochs"] for (model, stem), runs in groups.items()}
     if any(value != PAPER_EPOCHS_TOTAL for value in epochs.values()):
         caveats.append("epochs " + ", ".join(f"{value} ({name})" for name, value in epochs.items())

@@ -87,13 +87,11 @@ def _caveats(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> lis
     """Seeds, and what each model's final runs had less of than the paper (epochs, images, the
     concatenation); a study run in part says so."""
     groups = groups_of(outcomes)
-    runs = sum(groups.values(), [])
+    every_run = sum(groups.values(), [])
     caveats = []
     if groups:
-        caveats.append(verdicts.single_seed_caveat(runs, f"the {int(runs[0].metrics['num_test']):,} test images",
-                                                   "model")
-                       or f"means over {verdicts.seeds_per_run(runs, 'model')}; differences paired over the test "
-                          "images where the runs stored their predictions")
+        caveats.append(verdicts.seed_caveat(every_run, f"the {int(every_run[0].metrics['num_test']):,} test images",
+                                            "model"))
     for model, runs in groups.items():
         shortfalls = budget_shortfalls(model, runs)
         if shortfalls:
