@@ -14,12 +14,13 @@ CLAIM = claims.Claim("a_beats_b", "A beats B", "Table 1", "A 90 %, B 80 %", refe
 LABELS = np.tile(np.arange(10), 100).astype(np.int16)  # 1,000 test images, 10 classes
 
 
-def outcome(name, right, *, seed=0, test_loss=1.0, **config):
-    """A finished run whose first ``right`` test images are predicted right, the rest wrong."""
+def outcome(name, right, *, seed=0, test_loss=1.0, rise=0.001, **config):
+    """A finished run whose first ``right`` test images are predicted right, the rest wrong, after
+    rising ``rise`` in its second and last epoch."""
     predicted = LABELS.copy()
     predicted[right:] = (predicted[right:] + 1) % 10
     history = pd.DataFrame({"epoch": [1, 2], "train_loss": [2.0, 1.0], "test_loss": [test_loss, 1.0],
-                            "test_top1": [0.3, right / len(LABELS)]})
+                            "test_top1": [right / len(LABELS) - rise, right / len(LABELS)]})
     metrics = {"test_top1": right / len(LABELS), "num_test": len(LABELS), "classes": [str(i) for i in range(10)]}
     spec = RunSpec(run_id=f"{name}_seed{seed}", model="lenet5", dataset="cifar10",
                    config=TrainConfig(epochs=2, seed=seed, **config))
@@ -82,6 +83,30 @@ def test_two_recipes_get_no_verdict_unless_the_claim_is_about_the_difference():
     assert row["verdict"] == claims.CONFOUNDED and "optimizer 'adam' vs 'sgd'" in row["this run"]
     allowed = claims.comparison_row(CLAIM, "A", [a], "B", [b], expected="positive", allowed_differences=("optimizer",))
     assert allowed["verdict"] == claims.SUPPORTED
+
+
+def test_no_verdict_while_the_side_behind_still_rises_by_more_than_the_gap():
+    # A ahead by 10 points; B rose 12 points in its last epoch: more training could close the gap.
+    row = claims.comparison_row(CLAIM, "A", [outcome("a", 900)], "B", [outcome("b", 800, rise=0.12)],
+                                expected="positive", paper_epochs=20)
+    assert row["verdict"] == claims.STILL_LEARNING and row["verdict"] in VERDICTS
+    assert "B was still learning: +12.00 points in its last epoch (2), more than the 10.00-point gap" in row["this run"]
+    assert row["what would decide it"].startswith("longer training") and "the paper's 20 epochs" in row["what would decide it"]
+    # The side ahead rising fast changes nothing: the ordering could only widen.
+    ahead = claims.comparison_row(CLAIM, "A", [outcome("a", 900, rise=0.3)], "B", [outcome("b", 800, rise=0.08)],
+                                  expected="positive")
+    assert ahead["verdict"] == claims.SUPPORTED and "still learning" not in ahead["this run"]
+
+
+def test_a_one_epoch_run_rises_from_chance_so_it_never_settles_an_ordering():
+    one_epoch = outcome("b", 800)
+    one_epoch.history = one_epoch.history.iloc[1:]
+    assert claims.last_epoch_rise([one_epoch]) == pytest.approx(0.7)  # 80 % from chance (10 classes)
+    row = claims.comparison_row(CLAIM, "A", [outcome("a", 900)], "B", [one_epoch], expected="positive")
+    assert row["verdict"] == claims.STILL_LEARNING and "+70.00 points in its only epoch (from chance)" in row["this run"]
+    without = outcome("b", 800)
+    without.history = without.history.drop(columns="test_top1")
+    assert claims.last_epoch_rise([without]) is None
 
 
 def test_what_would_decide_sizes_the_test_set_seeds_and_epochs():

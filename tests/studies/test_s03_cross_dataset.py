@@ -13,8 +13,8 @@ import pytest
 
 from helpers.runs import RunOutcome, is_finished, run_all
 from helpers.studies import s03_cross_dataset as study3
-from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, SUPPORTED, UNSTABLE,
-                                           VERDICTS, ledger_frame)
+from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, STILL_LEARNING,
+                                           SUPPORTED, UNSTABLE, VERDICTS, ledger_frame)
 from helpers.studies.s03_cross_dataset.advantage import advantage_table
 from helpers.studies.s03_cross_dataset.data import SMOKE_PER_CLASS, SPLIT_SEED
 from helpers.studies.s03_cross_dataset.figures import best_runs, confusion_figures
@@ -48,8 +48,8 @@ def fake_outcomes(accuracy=None, *, synthetic_cifar100=True, seeds=(0,), test_im
         notes = [SUBSET_NOTE] + ([SYNTHETIC_NOTE] if synthetic_cifar100 and dataset == "CIFAR-100" else [])
         top1 = accuracy[dataset][model] + 0.01 * spec.config.seed
         history = pd.DataFrame({"epoch": [1, 2], "train_loss": [2.0, 1.5], "train_top1": [0.3, 0.5],
-                                "val_loss": [2.1, 1.6], "val_top1": [0.25, top1], "test_loss": [2.1, 1.6],
-                                "test_top1": [0.25, top1], "lr": [0.001, 0.0]})
+                                "val_loss": [2.1, 1.6], "val_top1": [top1 - 0.001, top1], "test_loss": [2.1, 1.6],
+                                "test_top1": [top1 - 0.001, top1], "lr": [0.001, 0.0]})  # settled
         metrics = {"test_top1": top1, "test_top5": min(1.0, top1 + 0.1), "params": int(params[classes][model]),
                    "epochs": 2, "num_train": 8 * classes, "num_test": test_images, "final_train_top1": 0.5,
                    "best_val_top1": top1, "device": "cpu", "precision": "fp32",
@@ -336,6 +336,23 @@ def test_the_widening_claim_is_undecided_within_the_noise_and_contradicted_when_
     shrinking = {d: dict(row) for d, row in PAPER_TEST_TOP1.items()}
     shrinking["CIFAR-10"] = {**shrinking["CIFAR-10"], "VGG19": 0.89}  # gap 0.3 points, down from 3.8
     assert ledger_by_key(fake_outcomes(shrinking, profile="paper"))["advantage_widens"]["verdict"] == CONTRADICTED
+
+
+def test_one_epoch_runs_order_the_models_at_that_budget_only():
+    # Fashion-MNIST trained one epoch (the cpu profile's budget): each rise is counted from chance, more
+    # than any gap, so its ranking rows and the widening claim resting on it give no verdict.
+    outcomes = fake_outcomes(profile="paper", synthetic_cifar100=False)
+    for outcome in outcomes:
+        if outcome.spec.dataset == "fashion_mnist":
+            outcome.history = outcome.history.iloc[1:]
+    rows = ledger_by_key(outcomes)
+    fashion = rows["resnets_above_vgg19_fashion_mnist"]
+    assert fashion["verdict"] == STILL_LEARNING
+    assert "VGG19 was still learning: +79.60 points in its only epoch (from chance), more than the" in fashion["this run"]
+    assert fashion["what would decide it"].startswith("longer training")
+    assert rows["resnets_above_vgg19_cifar10"]["verdict"] == SUPPORTED  # two epochs, settled
+    assert rows["advantage_widens"]["verdict"] == STILL_LEARNING
+    assert "Fashion-MNIST: VGG19 was still learning" in rows["advantage_widens"]["this run"]
 
 
 def test_a_model_missing_from_a_run_in_part_leaves_its_rows_undecided():

@@ -131,7 +131,7 @@ def test_smoke_settings_say_why_they_depart_from_the_paper(tmp_path):
 def fake_outcome(spec, top1, top5, epochs=2, *, num_test=20, classes=5, notes=("real data",)):
     history = pd.DataFrame({"epoch": range(1, epochs + 1), "train_loss": [2.0, 1.0][:epochs],
                             "train_top1": [0.3, top1 + 0.05][:epochs], "test_loss": [2.1, 1.1][:epochs],
-                            "test_top1": [0.2, top1][:epochs], "test_top5": [0.5, top5][:epochs],
+                            "test_top1": [top1 - 0.001, top1][:epochs], "test_top5": [0.5, top5][:epochs],
                             "lr": [0.001] * epochs})
     names = [f"class{i}" for i in range(classes)]
     metrics = {"params": 23_714_981, "epochs": epochs, "num_train": 100, "num_test": num_test,

@@ -7,7 +7,9 @@ stands, the paper's evidence, an outside reference); its ``findings.py`` turns e
 paper | this run | seeds | reference | verdict | what would decide it``; the verdicts are
 :data:`VERDICTS`, and one is given only when the difference exceeds twice its combined
 uncertainty (:func:`helpers.statistics.paired.decide`), both runs trained stably
-(:mod:`helpers.runs.stability`) and alike apart from what the claim is about.
+(:mod:`helpers.runs.stability`) and alike apart from what the claim is about, and the side behind
+rose in its last epoch by less than the gap (:mod:`helpers.runs.settling`: else the ordering is
+this budget's, :data:`STILL_LEARNING`).
 
 Two groups are compared seed by seed on the same test images (:func:`compare_groups`): with stored
 predictions, the paired difference's standard error from the discordant images, combined over
@@ -26,9 +28,10 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.runs.predictions import correct
+from helpers.runs.settling import run_last_epoch_rise
 from helpers.runs.stability import run_instability
-from helpers.studies.ledger import (CONFOUNDED, CONTRADICTED, LEDGER_COLUMNS, NOT_DECIDED, NOT_TESTABLE, SUPPORTED,
-                                   UNSTABLE, VERDICTS)
+from helpers.studies.ledger import (CONFOUNDED, CONTRADICTED, LEDGER_COLUMNS, NOT_DECIDED, NOT_TESTABLE, STILL_LEARNING,
+                                   SUPPORTED, UNSTABLE, VERDICTS)
 from helpers.statistics.paired import SEED_SPREAD, CombinedDifference, decide, over_seeds, paired_difference
 from helpers.statistics.uncertainty import CLEAR_MULTIPLE, difference_se, images_needed, measure
 
@@ -106,6 +109,30 @@ def unstable_runs(runs: Iterable[RunOutcome]) -> dict[str, str]:
     return found
 
 
+def last_epoch_rise(runs: Sequence[RunOutcome], key: str = "test_top1") -> float | None:
+    """The mean over ``runs`` (seeds) of how much ``key`` rose in each one's last epoch
+    (:func:`helpers.runs.settling.last_epoch_rise`); None when a run's history lacks ``key``."""
+    rises = [run_last_epoch_rise(run.history, run.metrics, key) for run in runs]
+    if not rises or any(rise is None for rise in rises):
+        return None
+    return sum(rises) / len(rises)
+
+
+def still_learning(first_name: str, first: Sequence[RunOutcome], second_name: str, second: Sequence[RunOutcome],
+                   difference: float, key: str = "test_top1") -> str:
+    """Why ``first`` minus ``second`` (``difference``) may be this budget's ordering only, or '':
+    the side behind rose in its last epoch (mean over seeds) by more than the gap, so more
+    training could close or reverse it."""
+    name, behind = (second_name, second) if difference > 0 else (first_name, first)
+    rise = last_epoch_rise(behind, key)
+    if rise is None or rise <= abs(difference):
+        return ""
+    epochs = len(behind[0].history)
+    when = "in its only epoch (from chance)" if epochs == 1 else f"in its last epoch ({epochs})"
+    return (f"{name} was still learning: {100 * rise:+.2f} points {when}, more than the "
+            f"{100 * abs(difference):.2f}-point gap")
+
+
 def stand_in_data(runs: Iterable[RunOutcome]) -> str:
     """'embedded samples' or 'synthetic data' when any of ``runs`` trained on them (the smoke
     profile): a difference there is no verdict on a paper's claim. '' for real data."""
@@ -148,12 +175,15 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
     unstable = unstable_runs([*first, *second])
     recipes = recipe_differences(first, second, allowed=allowed_differences)
     stand_in = stand_in_data([*first, *second])
+    learning = still_learning(first_name, first, second_name, second, comparison.difference, key)
     if unstable:
         verdict = UNSTABLE
     elif stand_in:
         verdict = NOT_TESTABLE
     elif recipes:
         verdict = CONFOUNDED
+    elif learning and decision.decided:
+        verdict = STILL_LEARNING
     elif not decision.decided:
         verdict = NOT_DECIDED
     else:
@@ -166,6 +196,8 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
         ours += "; trained differently: " + ", ".join(recipes)
     if stand_in:
         ours += f"; {stand_in}: a pipeline check, not evidence about the paper's claim"
+    if learning:
+        ours += f"; {learning}"
     epochs = first[0].spec.config.epochs
     return _row(claim, ours, comparison.seeds, verdict,
                 what_would_decide(comparison, verdict, target=paper_effect, epochs=epochs, paper_epochs=paper_epochs))
@@ -195,6 +227,9 @@ def what_would_decide(comparison: GroupComparison, verdict: str, *, target: floa
         return "the real dataset (these runs read embedded samples or synthetic data)" + budget
     if verdict == CONFOUNDED:
         return "both sides trained with the same recipe (data, optimiser, schedule, epochs, augmentation)" + budget
+    if verdict == STILL_LEARNING:
+        return ("longer training, until the side behind rises by less than the gap in its last epoch"
+                + (budget or "; its curve shows whether the gap holds"))
     if verdict in (SUPPORTED, CONTRADICTED):
         more = "a second seed would check it" if comparison.seeds < 2 else "decided at this budget"
         return more + budget

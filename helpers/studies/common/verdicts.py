@@ -17,7 +17,8 @@ import pandas as pd
 from helpers.runs import RunOutcome
 from helpers.statistics.paired import decide
 from helpers.studies import seedless_run_id
-from helpers.studies.common.claims import CONFOUNDED, UNSTABLE, compare_groups, recipe_differences, unstable_runs
+from helpers.studies.common.claims import (CONFOUNDED, STILL_LEARNING, UNSTABLE, compare_groups, recipe_differences,
+                                           still_learning, unstable_runs)
 from helpers.statistics.uncertainty import Measured, compare_sentence, difference_se, format_measured, is_clear, measure
 
 NOT_RUN = "not run"  # what a table shows for a row of the paper's that this run did not train
@@ -128,15 +129,19 @@ def paired_gap_headline(label: str, paper_gap: float | None, first: Sequence[Run
                         undecided: str = "within the noise") -> dict[str, Any]:
     """A headline whose value is ``first`` minus ``second`` in ``key``, compared seed by seed on the
     same images where the runs stored predictions (:func:`compare_groups`), with its standard error
-    and the seeds both groups trained. Its verdict: none from an unstable run (:data:`UNSTABLE`) or
-    from two recipes (:data:`CONFOUNDED`); else the sign, where the difference clears the rule,
-    and ``undecided`` where it does not."""
+    and the seeds both groups trained. Its verdict: none from an unstable run (:data:`UNSTABLE`),
+    from two recipes (:data:`CONFOUNDED`) or while the side behind was still learning
+    (:data:`STILL_LEARNING`, as the ledger: :func:`still_learning`); else the sign, where the
+    difference clears the rule, and ``undecided`` where it does not."""
     comparison = compare_groups(first, second, key)
+    decided = decide(comparison.difference, comparison.standard_error).decided
     if unstable_runs([*first, *second]):
         verdict = UNSTABLE
     elif recipe_differences(first, second):
         verdict = CONFOUNDED
-    elif decide(comparison.difference, comparison.standard_error).decided:
+    elif decided and still_learning("first", first, "second", second, comparison.difference, key):
+        verdict = STILL_LEARNING
+    elif decided:
         verdict = "clearly positive" if comparison.difference > 0 else "clearly negative"
     else:
         verdict = undecided

@@ -12,8 +12,8 @@ from helpers.runs import RunOutcome
 from helpers.statistics.paired import decide
 from helpers.studies.common import start_weights, summaries, verdicts
 from helpers.statistics.uncertainty import format_measured
-from helpers.studies.common.claims import (CONFOUNDED, NOT_DECIDED, UNSTABLE, GroupComparison, answer_markdown,
-                                           compare_groups, recipe_differences, unstable_runs)
+from helpers.studies.common.claims import (CONFOUNDED, NOT_DECIDED, STILL_LEARNING, UNSTABLE, GroupComparison, answer_markdown,
+                                           compare_groups, recipe_differences, still_learning, unstable_runs)
 from helpers.studies.common.parameters import StudyParameters
 from helpers.studies.s01_depth.findings import DEPTH_CLAIMS, claim_by_key, claims_ledger, ordering_row
 from helpers.studies.s01_depth.groups import groups_of, run_name
@@ -56,6 +56,9 @@ def stem_effect(groups: Groups) -> tuple[str, str] | None:
         return what, f"{UNSTABLE} ({', '.join(unstable)})"
     if differences:
         return what, f"{CONFOUNDED} ({', '.join(differences)})"
+    learning = still_learning("the CIFAR stem", cifar, "the ImageNet stem", imagenet, comparison.difference)
+    if decide(comparison.difference, comparison.standard_error).decided and learning:
+        return what, f"{STILL_LEARNING} ({learning})"
     if decide(comparison.difference, comparison.standard_error).decided:
         return what, f"the {'CIFAR' if comparison.difference > 0 else 'ImageNet'} stem clearly higher"
     return what, NOT_DECIDED

@@ -16,9 +16,10 @@ import pandas as pd
 
 from helpers.runs import RunOutcome
 from helpers.statistics.paired import SEED_SPREAD, TEST_SAMPLING, Decision, decide
-from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, SUPPORTED, UNSTABLE,
-                                           Claim, GroupComparison, compare_groups, paper_only_row, recipe_differences,
-                                           stand_in_data, unstable_runs, untestable_row, what_would_decide)
+from helpers.studies.common.claims import (CONFOUNDED, CONTRADICTED, NOT_DECIDED, NOT_TESTABLE, STILL_LEARNING,
+                                           SUPPORTED, UNSTABLE, Claim, GroupComparison, compare_groups, paper_only_row,
+                                           recipe_differences, stand_in_data, still_learning, unstable_runs,
+                                           untestable_row, what_would_decide)
 from helpers.studies.common.summaries import data_kind
 from helpers.studies.s03_cross_dataset.groups import SYNTHETIC, absent_reason, model_groups
 from helpers.studies.s03_cross_dataset.paper import (ADVANTAGE_PAIR, DATASETS, PAPER_EPOCHS, PAPER_TEST_TOP1,
@@ -29,14 +30,15 @@ SHARE = "paper: gap / the plain network's errors (%)"
 
 @dataclass(frozen=True)
 class DatasetGap:
-    """ResNet-18 minus VGG19 on one dataset: the paired comparison, which runs were unstable and
-    how the two were trained differently."""
+    """ResNet-18 minus VGG19 on one dataset: the paired comparison, which runs were unstable, how
+    the two were trained differently, and why the gap may be this budget's ('' when settled)."""
 
     dataset: str
     comparison: GroupComparison
     unstable: dict[str, str]
     recipes: list[str]
     synthetic: bool
+    learning: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ def dataset_gaps(outcomes: Sequence[RunOutcome]) -> dict[str, DatasetGap]:
         groups = model_groups(outcomes, dataset)
         first, second = (groups[name] for name in ADVANTAGE_PAIR)
         if first and second:
-            gaps[dataset] = DatasetGap(dataset, compare_groups(first, second), unstable_runs([*first, *second]),
-                                       recipe_differences(first, second), data_kind([*first, *second]) == SYNTHETIC)
+            comparison = compare_groups(first, second)
+            gaps[dataset] = DatasetGap(dataset, comparison, unstable_runs([*first, *second]),
+                                       recipe_differences(first, second), data_kind([*first, *second]) == SYNTHETIC,
+                                       still_learning(ADVANTAGE_PAIR[0], first, ADVANTAGE_PAIR[1], second,
+                                                      comparison.difference))
     return gaps
 
 
@@ -132,6 +137,7 @@ def widening_row(outcomes: Sequence[RunOutcome], unavailable: Mapping[str, str],
                         for s in found) + "".join(f"; {why}" for why in absent.values()))
     unstable = {run: why for gap in real.values() for run, why in gap.unstable.items()}
     recipes = sorted({f"{d}: {', '.join(g.recipes)}" for d, g in real.items() if g.recipes})
+    learning = [f"{d}: {g.learning}" for d, g in real.items() if g.learning]
     stand_in = stand_in_data(o for o in outcomes if o.spec.labels["dataset"] in real
                              and o.spec.labels["model"] in ADVANTAGE_PAIR)
     if unstable:
@@ -140,12 +146,16 @@ def widening_row(outcomes: Sequence[RunOutcome], unavailable: Mapping[str, str],
         verdict, ours = NOT_TESTABLE, ours + f"; {stand_in}: a pipeline check, not evidence about the paper's claim"
     elif recipes:
         verdict, ours = CONFOUNDED, ours + "; trained differently: " + "; ".join(recipes)
+    elif learning and any(s.decision.decided for s in found):
+        verdict = STILL_LEARNING
     elif any(s.decision.decided and s.change < 0 for s in found):
         verdict = CONTRADICTED
     elif all(s.decision.decided and s.change > 0 for s in found):
         verdict = SUPPORTED
     else:
         verdict = NOT_DECIDED
+    if learning:
+        ours += "; " + "; ".join(learning)
     # "What would decide it" for the step hardest to tell apart at the paper's size of change.
     weakest = max(found, key=lambda s: s.standard_error / max(abs(paper_gap(s.harder) - paper_gap(s.easier)), 1e-9))
     comparisons = [g.comparison for g in real.values()]
