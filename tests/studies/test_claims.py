@@ -98,6 +98,12 @@ def test_no_verdict_while_the_side_behind_still_rises_by_more_than_the_gap():
     assert ahead["verdict"] == claims.SUPPORTED and "still learning" not in ahead["this run"]
 
 
+def test_a_run_as_long_as_the_papers_is_the_ordering_the_paper_claims_however_it_still_rises():
+    row = claims.comparison_row(CLAIM, "A", [outcome("a", 900)], "B", [outcome("b", 800, rise=0.12)],
+                                expected="positive", paper_epochs=2)
+    assert row["verdict"] == claims.SUPPORTED and "still learning" not in row["this run"]
+
+
 def test_a_one_epoch_run_rises_from_chance_so_it_never_settles_an_ordering():
     one_epoch = outcome("b", 800)
     one_epoch.history = one_epoch.history.iloc[1:]

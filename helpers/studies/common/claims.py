@@ -119,11 +119,14 @@ def last_epoch_rise(runs: Sequence[RunOutcome], key: str = "test_top1") -> float
 
 
 def still_learning(first_name: str, first: Sequence[RunOutcome], second_name: str, second: Sequence[RunOutcome],
-                   difference: float, key: str = "test_top1") -> str:
+                   difference: float, key: str = "test_top1", *, paper_epochs: int | None = None) -> str:
     """Why ``first`` minus ``second`` (``difference``) may be this budget's ordering only, or '':
     the side behind rose in its last epoch (mean over seeds) by more than the gap, so more
-    training could close or reverse it."""
+    training could close or reverse it. Never when it trained at least the paper's epochs
+    (``paper_epochs``, when known): then the ordering at this budget is the one the paper claims."""
     name, behind = (second_name, second) if difference > 0 else (first_name, first)
+    if paper_epochs and behind[0].spec.config.epochs >= paper_epochs:
+        return ""
     rise = last_epoch_rise(behind, key)
     if rise is None or rise <= abs(difference):
         return ""
@@ -164,7 +167,8 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
     """The ledger row of a claim that ``first`` beats (``expected="positive"``) or trails
     (``"negative"``) ``second``: the paired difference with its uncertainty and seeds, and the
     verdict. ``paper_effect`` (the paper's own difference, a fraction) sizes "what would decide it";
-    ``paper_epochs`` says when this run trained fewer epochs than the paper."""
+    ``paper_epochs`` says when this run trained fewer epochs than the paper (and only then can the
+    side behind be :func:`still_learning`)."""
     if expected not in ("positive", "negative"):
         raise ValueError(f"expected={expected!r}: 'positive' or 'negative'")
     if not first or not second:
@@ -175,7 +179,8 @@ def comparison_row(claim: Claim, first_name: str, first: Sequence[RunOutcome], s
     unstable = unstable_runs([*first, *second])
     recipes = recipe_differences(first, second, allowed=allowed_differences)
     stand_in = stand_in_data([*first, *second])
-    learning = still_learning(first_name, first, second_name, second, comparison.difference, key)
+    learning = still_learning(first_name, first, second_name, second, comparison.difference, key,
+                              paper_epochs=paper_epochs)
     if unstable:
         verdict = UNSTABLE
     elif stand_in:

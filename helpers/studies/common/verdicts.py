@@ -126,20 +126,21 @@ def gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome
 
 def paired_gap_headline(label: str, paper_gap: float | None, first: Sequence[RunOutcome],
                         second: Sequence[RunOutcome], *, key: str = "test_top1",
-                        undecided: str = "within the noise") -> dict[str, Any]:
+                        undecided: str = "within the noise", paper_epochs: int | None = None) -> dict[str, Any]:
     """A headline whose value is ``first`` minus ``second`` in ``key``, compared seed by seed on the
     same images where the runs stored predictions (:func:`compare_groups`), with its standard error
     and the seeds both groups trained. Its verdict: none from an unstable run (:data:`UNSTABLE`),
-    from two recipes (:data:`CONFOUNDED`) or while the side behind was still learning
-    (:data:`STILL_LEARNING`, as the ledger: :func:`still_learning`); else the sign, where the
-    difference clears the rule, and ``undecided`` where it does not."""
+    from two recipes (:data:`CONFOUNDED`) or while the side behind was still learning short of
+    ``paper_epochs`` (:data:`STILL_LEARNING`, as the ledger: :func:`still_learning`); else the sign,
+    where the difference clears the rule, and ``undecided`` where it does not."""
     comparison = compare_groups(first, second, key)
     decided = decide(comparison.difference, comparison.standard_error).decided
     if unstable_runs([*first, *second]):
         verdict = UNSTABLE
     elif recipe_differences(first, second):
         verdict = CONFOUNDED
-    elif decided and still_learning("first", first, "second", second, comparison.difference, key):
+    elif decided and still_learning("first", first, "second", second, comparison.difference, key,
+                                    paper_epochs=paper_epochs):
         verdict = STILL_LEARNING
     elif decided:
         verdict = "clearly positive" if comparison.difference > 0 else "clearly negative"

@@ -56,7 +56,8 @@ def stem_effect(groups: Groups) -> tuple[str, str] | None:
         return what, f"{UNSTABLE} ({', '.join(unstable)})"
     if differences:
         return what, f"{CONFOUNDED} ({', '.join(differences)})"
-    learning = still_learning("the CIFAR stem", cifar, "the ImageNet stem", imagenet, comparison.difference)
+    learning = still_learning("the CIFAR stem", cifar, "the ImageNet stem", imagenet, comparison.difference,
+                              paper_epochs=PAPER_EPOCHS_TOTAL)
     if decide(comparison.difference, comparison.standard_error).decided and learning:
         return what, f"{STILL_LEARNING} ({learning})"
     if decide(comparison.difference, comparison.standard_error).decided:

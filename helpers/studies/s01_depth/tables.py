@@ -26,8 +26,8 @@ from helpers.studies.s01_depth.findings import (DEPTH_CLAIMS, PAPER_GAP, budget_
                                                 findings_table, first_epoch_table, ordering_row, overfitting_table,
                                                 paper_items_table)
 from helpers.studies.s01_depth.groups import groups_of, is_unstable, run_name
-from helpers.studies.s01_depth.paper import (MODELS, PAPER_EPOCHS, PAPER_STEM, PAPER_TEST_IMAGES, PAPER_TEST_TOP1,
-                                             PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS)
+from helpers.studies.s01_depth.paper import (MODELS, PAPER_EPOCHS, PAPER_EPOCHS_TOTAL, PAPER_STEM, PAPER_TEST_IMAGES,
+                                             PAPER_TEST_TOP1, PAPER_TRAIN_LOSS, PAPER_TRAIN_TOP1, STEMS)
 
 ABOVE, BELOW, WITHIN = "above the paper", "below the paper", "within the noise of the paper"
 
@@ -203,4 +203,5 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict]:
 
 def _gap_headline(stem: str, r18: Sequence[RunOutcome], r50: Sequence[RunOutcome]) -> dict:
     return verdicts.paired_gap_headline(f"ResNet-18 minus ResNet-50 test top-1 ({STEMS[stem]})",
-                                        round(PAPER_GAP, 4) if stem == PAPER_STEM else None, r18, r50)
+                                        round(PAPER_GAP, 4) if stem == PAPER_STEM else None, r18, r50,
+                                        paper_epochs=PAPER_EPOCHS_TOTAL)

@@ -69,7 +69,7 @@ def dataset_gaps(outcomes: Sequence[RunOutcome]) -> dict[str, DatasetGap]:
             gaps[dataset] = DatasetGap(dataset, comparison, unstable_runs([*first, *second]),
                                        recipe_differences(first, second), data_kind([*first, *second]) == SYNTHETIC,
                                        still_learning(ADVANTAGE_PAIR[0], first, ADVANTAGE_PAIR[1], second,
-                                                      comparison.difference))
+                                                      comparison.difference, paper_epochs=PAPER_EPOCHS))
     return gaps
 
 

@@ -105,7 +105,7 @@ def _dataset_row(claim: Claim, outcomes: Sequence[RunOutcome], unavailable: Mapp
     paper = PAPER_TEST_TOP1[dataset]
     row = comparison_row(claim, first, groups[first], second, groups[second], expected="positive",
                          paper_effect=paper[first] - paper[second],
-                         paper_epochs=PAPER_EPOCHS if epochs and epochs < PAPER_EPOCHS else None)
+                         paper_epochs=PAPER_EPOCHS)
     picked = first if len(first_names) > 1 else second
     return {**row, "this run": f"{row['this run']}; {picked} is {note}"}
 

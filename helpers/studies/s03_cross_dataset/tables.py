@@ -28,7 +28,8 @@ from helpers.studies.s03_cross_dataset.figures import params_by_model
 from helpers.studies.s03_cross_dataset.findings import claims_ledger, figures_not_reproduced, findings, pair_counts
 from helpers.studies.s03_cross_dataset.groups import SYNTHETIC, dataset_runs, model_groups
 from helpers.studies.s03_cross_dataset.paper import (ADVANTAGE_PAIR, DATASETS, MODELS, PAPER_ABSTRACT_RESNET18,
-                                                     PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_TOP1, PAPER_TEXT_RESNET18)
+                                                     PAPER_EPOCHS, PAPER_LAYERS, PAPER_PARAMS, PAPER_TEST_TOP1,
+                                                     PAPER_TEXT_RESNET18)
 from helpers.statistics.uncertainty import compare_sentence
 
 
@@ -199,7 +200,8 @@ def headlines(outcomes: Sequence[RunOutcome]) -> list[dict[str, Any]]:
         first, second = groups[first_name], groups[second_name]
         if first and second:
             items.append(verdicts.paired_gap_headline(f"{first_name} minus {second_name}, {shown}",
-                                                      None if synthetic else paper_gap(label), first, second))
+                                                      None if synthetic else paper_gap(label), first, second,
+                                                      paper_epochs=PAPER_EPOCHS))
     return items
 
 

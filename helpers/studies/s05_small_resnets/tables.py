@@ -211,5 +211,6 @@ def _gap_headline(label: str, paper: float | None, first: Sequence[RunOutcome],
                   second: Sequence[RunOutcome]) -> dict[str, Any]:
     """``first`` minus ``second`` (paired on the test images where the runs stored predictions),
     with the data notes of the runs it rests on."""
-    return {**verdicts.paired_gap_headline(label, paper, first, second, undecided=NOT_DECIDED),
+    return {**verdicts.paired_gap_headline(label, paper, first, second, undecided=NOT_DECIDED,
+                                           paper_epochs=PAPER_EPOCHS["ResNet18"]),  # as the ledger's row
             "data_notes": summaries.data_notes([*first, *second])}
