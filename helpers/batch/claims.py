@@ -91,7 +91,7 @@ td,th{{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
 &middot; <a href="index.html">index</a> &middot; also in <code>claims.csv</code></p>
 <p class="meta">A verdict is given only when a difference exceeds twice its combined uncertainty (paired over
 the test images, seed spread, the paper's own sampling error), both runs trained stably and alike, and the
-model behind no longer rising by more than the gap in its last epoch; otherwise the claim is "not decided".</p>
+model behind not gaining on the other by more than the gap in its last epoch; otherwise the claim is "not decided".</p>
 {body}
 </body>
 </html>

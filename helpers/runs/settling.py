@@ -2,11 +2,12 @@
 last epoch.
 
 Two models ordered after a short run are ordered at that budget only: the one behind may be the
-one that learns more slowly, not the one that ends worse. When the run behind rose by more than
-the gap in its last epoch, more training could close or reverse the gap, so a comparison is no
-verdict on a paper that trained for longer (:func:`helpers.studies.common.claims.comparison_row`).
-A one-epoch run has no earlier epoch: its rise is counted from chance, so one epoch never shows
-an ordering settled. Pure functions of the history, like :mod:`helpers.runs.stability`.
+one that learns more slowly, not the one that ends worse. When the run behind gained on the other
+in its last epoch (rose more) by more than the gap, one more such epoch could close or reverse it,
+so the comparison is no verdict on a paper that trained for longer
+(:func:`helpers.studies.common.claims.still_learning`). A one-epoch run has no earlier epoch (its
+rise is counted from chance): one epoch never shows an ordering settled. Pure functions of the
+history, like :mod:`helpers.runs.stability`.
 """
 
 from __future__ import annotations

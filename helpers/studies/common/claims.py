@@ -7,9 +7,10 @@ stands, the paper's evidence, an outside reference); its ``findings.py`` turns e
 paper | this run | seeds | reference | verdict | what would decide it``; the verdicts are
 :data:`VERDICTS`, and one is given only when the difference exceeds twice its combined
 uncertainty (:func:`helpers.statistics.paired.decide`), both runs trained stably
-(:mod:`helpers.runs.stability`) and alike apart from what the claim is about, and the side behind
-rose in its last epoch by less than the gap (:mod:`helpers.runs.settling`: else the ordering is
-this budget's, :data:`STILL_LEARNING`).
+(:mod:`helpers.runs.stability`) and alike apart from what the claim is about, and, short of the
+paper's epochs, the side behind gained on the other in its last epoch by less than the gap
+(:func:`still_learning`, :mod:`helpers.runs.settling`: else the ordering is this budget's,
+:data:`STILL_LEARNING`).
 
 Two groups are compared seed by seed on the same test images (:func:`compare_groups`): with stored
 predictions, the paired difference's standard error from the discordant images, combined over
@@ -121,19 +122,27 @@ def last_epoch_rise(runs: Sequence[RunOutcome], key: str = "test_top1") -> float
 def still_learning(first_name: str, first: Sequence[RunOutcome], second_name: str, second: Sequence[RunOutcome],
                    difference: float, key: str = "test_top1", *, paper_epochs: int | None = None) -> str:
     """Why ``first`` minus ``second`` (``difference``) may be this budget's ordering only, or '':
-    the side behind rose in its last epoch (mean over seeds) by more than the gap, so more
-    training could close or reverse it. Never when it trained at least the paper's epochs
-    (``paper_epochs``, when known): then the ordering at this budget is the one the paper claims."""
-    name, behind = (second_name, second) if difference > 0 else (first_name, first)
+    the side behind gained on the side ahead in the last epoch (its rise minus the other's, means
+    over seeds) by more than the gap, so one more such epoch could close or reverse it; or a side
+    trained one epoch, which shows no curve. Never when the side behind trained at least the
+    paper's epochs (``paper_epochs``, when known): the ordering at that budget is the paper's claim.
+    Both sides rising alike (a schedule's final anneal) leaves the ordering settled."""
+    (name, behind), (ahead_name, ahead) = (((second_name, second), (first_name, first)) if difference > 0
+                                           else ((first_name, first), (second_name, second)))
     if paper_epochs and behind[0].spec.config.epochs >= paper_epochs:
         return ""
-    rise = last_epoch_rise(behind, key)
-    if rise is None or rise <= abs(difference):
+    behind_rise, ahead_rise = last_epoch_rise(behind, key), last_epoch_rise(ahead, key)
+    if behind_rise is None or ahead_rise is None:
         return ""
-    epochs = len(behind[0].history)
-    when = "in its only epoch (from chance)" if epochs == 1 else f"in its last epoch ({epochs})"
-    return (f"{name} was still learning: {100 * rise:+.2f} points {when}, more than the "
-            f"{100 * abs(difference):.2f}-point gap")
+    gap = f"the {100 * abs(difference):.2f}-point gap"
+    if min(len(behind[0].history), len(ahead[0].history)) == 1:
+        return (f"one epoch: no curve shows {gap} settled ({name} rose {100 * behind_rise:+.2f} points from chance, "
+                f"{ahead_name} {100 * ahead_rise:+.2f})")
+    catch_up = behind_rise - ahead_rise
+    if catch_up <= abs(difference):
+        return ""
+    return (f"{name} was catching up: it rose {100 * behind_rise:+.2f} points in its last epoch "
+            f"({len(behind[0].history)}), {100 * catch_up:.2f} more than {ahead_name}, more than {gap}")
 
 
 def stand_in_data(runs: Iterable[RunOutcome]) -> str:
@@ -233,7 +242,7 @@ def what_would_decide(comparison: GroupComparison, verdict: str, *, target: floa
     if verdict == CONFOUNDED:
         return "both sides trained with the same recipe (data, optimiser, schedule, epochs, augmentation)" + budget
     if verdict == STILL_LEARNING:
-        return ("longer training, until the side behind rises by less than the gap in its last epoch"
+        return ("longer training, until the side behind gains less than the gap on the other in its last epoch"
                 + (budget or "; its curve shows whether the gap holds"))
     if verdict in (SUPPORTED, CONTRADICTED):
         more = "a second seed would check it" if comparison.seeds < 2 else "decided at this budget"
