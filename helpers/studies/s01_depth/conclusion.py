@@ -56,13 +56,13 @@ def stem_effect(groups: Groups) -> tuple[str, str] | None:
         return what, f"{UNSTABLE} ({', '.join(unstable)})"
     if differences:
         return what, f"{CONFOUNDED} ({', '.join(differences)})"
+    if not decide(comparison.difference, comparison.standard_error).decided:
+        return what, NOT_DECIDED
     learning = still_learning("the CIFAR stem", cifar, "the ImageNet stem", imagenet, comparison.difference,
                               paper_epochs=PAPER_EPOCHS_TOTAL)
-    if decide(comparison.difference, comparison.standard_error).decided and learning:
+    if learning:
         return what, f"{STILL_LEARNING} ({learning})"
-    if decide(comparison.difference, comparison.standard_error).decided:
-        return what, f"the {'CIFAR' if comparison.difference > 0 else 'ImageNet'} stem clearly higher"
-    return what, NOT_DECIDED
+    return what, f"the {'CIFAR' if comparison.difference > 0 else 'ImageNet'} stem clearly higher"
 
 
 def conclusion(outcomes: Sequence[RunOutcome], parameters: StudyParameters) -> str:

@@ -68,7 +68,6 @@ def claims_ledger(outcomes: Sequence[RunOutcome], *,
     this profile cannot train on, with why
     (:func:`helpers.studies.s03_cross_dataset.data.unavailable_datasets`)."""
     unavailable = unavailable or {}
-    epochs = min((o.spec.config.epochs for o in outcomes), default=None)
     rows = []
     for claim in CLAIMS:
         if claim.key == WIDENING.key:
@@ -76,12 +75,11 @@ def claims_ledger(outcomes: Sequence[RunOutcome], *,
         elif claim.key in CONTRADICTION_ROWS:
             rows.append(CONTRADICTION_ROWS[claim.key](claim))
         else:
-            rows.append(_dataset_row(claim, outcomes, unavailable, epochs))
+            rows.append(_dataset_row(claim, outcomes, unavailable))
     return rows
 
 
-def _dataset_row(claim: Claim, outcomes: Sequence[RunOutcome], unavailable: Mapping[str, str],
-                 epochs: int | None) -> dict[str, str]:
+def _dataset_row(claim: Claim, outcomes: Sequence[RunOutcome], unavailable: Mapping[str, str]) -> dict[str, str]:
     """A ranking claim on one dataset (its key ends with the dataset's load name)."""
     dataset = next(label for label, name in DATASETS.items() if claim.key.endswith(f"_{name}"))
     why = absent_reason(dataset, outcomes, unavailable)
